@@ -1,0 +1,243 @@
+// Package store keeps Company Admin's data in MySQL/MariaDB or in an embedded
+// SQLite database, with the same SQL for both. Every exported method that
+// changes data is one transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"companyadmin/internal/company"
+	"companyadmin/migrations"
+)
+
+// Dialects.
+const (
+	MySQL  = "mysql"
+	SQLite = "sqlite"
+)
+
+// DB is the store. Clock decides "now" for everything the store records and
+// compares; tests replace it.
+type DB struct {
+	db      *sqlx.DB
+	dialect string
+	Clock   func() time.Time
+}
+
+// Open connects to the database named by a DATABASE_URL: "sqlite:PATH" or
+// "mysql://user:pass@host:port/db". It does not migrate.
+func Open(ctx context.Context, databaseURL string) (*DB, error) {
+	dialect, dsn, err := ParseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	driver := "sqlite"
+	if dialect == MySQL {
+		driver = "mysql"
+	}
+	x, err := sqlx.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if dialect == MySQL {
+		x.SetMaxOpenConns(20)
+		x.SetMaxIdleConns(10)
+		x.SetConnMaxLifetime(5 * time.Minute)
+	} else {
+		x.SetMaxOpenConns(4)
+	}
+	if err := x.PingContext(ctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &DB{db: x, dialect: dialect, Clock: time.Now}, nil
+}
+
+// ParseURL turns a DATABASE_URL into a dialect and a driver DSN.
+func ParseURL(databaseURL string) (dialect, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "//")
+		if path == "" {
+			return "", "", errors.New("DATABASE_URL: sqlite: needs a file path, as in sqlite:companyadmin.db")
+		}
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		// Write transactions take the lock at BEGIN, so two of them never
+		// both read a licence count and then both write.
+		q.Set("_txlock", "immediate")
+		q.Set("_time_format", "sqlite")
+		return SQLite, "file:" + path + "?" + q.Encode(), nil
+	case strings.HasPrefix(databaseURL, "mysql://"):
+		u, err := url.Parse(databaseURL)
+		if err != nil {
+			return "", "", fmt.Errorf("DATABASE_URL: %v", err)
+		}
+		db := strings.TrimPrefix(u.Path, "/")
+		if u.Host == "" || db == "" {
+			return "", "", errors.New("DATABASE_URL: mysql URL needs a host and a database, as in mysql://user:pass@host:3306/db")
+		}
+		c := mysql.NewConfig()
+		c.User = u.User.Username()
+		c.Passwd, _ = u.User.Password()
+		c.Net = "tcp"
+		c.Addr = u.Host
+		if u.Port() == "" {
+			c.Addr = u.Host + ":3306"
+		}
+		c.DBName = db
+		c.ParseTime = true
+		c.Loc = time.UTC
+		c.Params = map[string]string{"time_zone": "'+00:00'"}
+		for k, v := range u.Query() {
+			if k == "tls" {
+				c.TLSConfig = v[0]
+				continue
+			}
+			c.Params[k] = v[0]
+		}
+		return MySQL, c.FormatDSN(), nil
+	}
+	return "", "", errors.New("DATABASE_URL must start with sqlite: or mysql://")
+}
+
+// Dialect returns MySQL or SQLite.
+func (db *DB) Dialect() string { return db.dialect }
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
+
+func (db *DB) provider() (*goose.Provider, error) {
+	fsys, err := migrations.FS(db.dialect)
+	if err != nil {
+		return nil, err
+	}
+	d := goose.DialectSQLite3
+	if db.dialect == MySQL {
+		d = goose.DialectMySQL
+	}
+	return goose.NewProvider(d, db.db.DB, fsys)
+}
+
+// Migrate applies every pending migration and returns how many ran.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	p, err := db.provider()
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+// CheckSchema returns an error when migrations are pending, so a process
+// never runs against a schema older than its code.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	p, err := db.provider()
+	if err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	current, target, err := p.GetVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	if current < target {
+		return fmt.Errorf("the database schema is at version %d but this program needs %d: run `companyctl migrate` first", current, target)
+	}
+	return nil
+}
+
+// now returns the store's clock reading as stored: UTC, whole seconds, so
+// times compare the same way on both dialects.
+func (db *DB) now() time.Time { return ts(db.Clock()) }
+
+func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+// tx runs fn in one transaction, retrying a few times when MySQL picks it as
+// a deadlock victim.
+func (db *DB) tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	var opts *sql.TxOptions
+	if db.dialect == MySQL {
+		// Each statement sees what committed before it: the company lock
+		// taken first makes the counts read after it exact.
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	for attempt := 0; ; attempt++ {
+		tx, err := db.db.BeginTxx(ctx, opts)
+		if err != nil {
+			return err
+		}
+		err = fn(tx)
+		if err == nil {
+			err = tx.Commit()
+		} else {
+			tx.Rollback()
+		}
+		if err != nil && isDeadlock(err) && attempt < 3 {
+			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+			continue
+		}
+		return err
+	}
+}
+
+// lockCompany serialises the transactions that change one company's licence
+// use: on MySQL it takes the company row's lock, on SQLite the immediate
+// transaction already holds the database's write lock.
+func lockCompany(ctx context.Context, tx *sqlx.Tx, companyID int64) error {
+	res, err := tx.ExecContext(ctx, `UPDATE companies SET revision = revision + 1 WHERE id = ?`, companyID)
+	if err != nil {
+		return fmt.Errorf("lock company: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return company.Errorf(company.NotFound, "Company %d does not exist.", companyID)
+	}
+	return nil
+}
+
+func isDuplicate(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+func isDeadlock(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205
+	}
+	return false
+}
+
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return company.Errorf(company.NotFound, format, args...)
+	}
+	return err
+}

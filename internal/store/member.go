@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"companyadmin/internal/company"
+)
+
+const memberColumns = `id, company_id, full_name, email, video_address, is_admin, licensed, slack_user, created_at`
+
+// NewMember is what it takes to create a licensed member.
+type NewMember struct {
+	FullName     string
+	Email        string // already normalised
+	VideoAddress string // already normalised, in the company's domain
+	Admin        bool
+	PasswordHash string
+}
+
+// createMember inserts a licensed member with their personal room, claiming
+// both addresses. The caller holds the company lock.
+func createMember(ctx context.Context, tx *sqlx.Tx, companyID int64, nm NewMember, now time.Time) (company.Member, company.Room, error) {
+	m := company.Member{CompanyID: companyID, FullName: strings.TrimSpace(nm.FullName), Email: nm.Email, VideoAddress: nm.VideoAddress, Admin: nm.Admin, Licensed: true, CreatedAt: now}
+	var n int
+	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM members WHERE company_id = ? AND email = ?`, companyID, m.Email); err != nil {
+		return m, company.Room{}, err
+	}
+	if n > 0 {
+		return m, company.Room{}, company.FieldError(company.Conflict, "email", "%s is already a member of this company.", m.Email)
+	}
+	if err := reserveAddress(ctx, tx, m.VideoAddress, companyID, addrMember, now); err != nil {
+		return m, company.Room{}, company.FieldError(company.Conflict, "video_address", "%s", company.Message(err))
+	}
+	room := company.Room{CompanyID: companyID, Kind: company.RoomPersonal, Name: personalRoomName(m), Address: company.PersonalRoomAddress(m.VideoAddress), CreatedAt: now}
+	if err := reserveAddress(ctx, tx, room.Address, companyID, addrRoom, now); err != nil {
+		return m, room, company.FieldError(company.Conflict, "video_address", "The personal room address %s is already taken; choose another video address.", room.Address)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO members (company_id, full_name, email, video_address, is_admin, licensed, password_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?)`, companyID, m.FullName, m.Email, m.VideoAddress, m.Admin, nm.PasswordHash, now, now)
+	if err != nil {
+		return m, room, fmt.Errorf("insert member: %w", err)
+	}
+	if m.ID, err = res.LastInsertId(); err != nil {
+		return m, room, err
+	}
+	room.OwnerID = &m.ID
+	res, err = tx.ExecContext(ctx, `INSERT INTO rooms (company_id, kind, name, address, owner_member_id, created_at) VALUES (?, 'personal', ?, ?, ?, ?)`,
+		companyID, room.Name, room.Address, m.ID, now)
+	if err != nil {
+		return m, room, fmt.Errorf("insert personal room: %w", err)
+	}
+	room.ID, err = res.LastInsertId()
+	return m, room, err
+}
+
+func personalRoomName(m company.Member) string {
+	if m.FullName != "" {
+		return m.FullName + "'s room"
+	}
+	return company.LocalPart(m.VideoAddress) + "'s room"
+}
+
+// GrantAdmin makes the person with email an admin of the company. Someone
+// who is not yet a member becomes a licensed member with a personal room,
+// which needs a free licence.
+func (db *DB) GrantAdmin(ctx context.Context, companyID int64, email, name string) (company.Member, bool, error) {
+	email, err := company.NormalizeEmail(email)
+	if err != nil {
+		return company.Member{}, false, err
+	}
+	var m company.Member
+	created := false
+	err = db.tx(ctx, func(tx *sqlx.Tx) error {
+		c, l, err := lockedLicences(ctx, tx, companyID)
+		if err != nil {
+			return err
+		}
+		now := db.now()
+		err = tx.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND email = ?`, companyID, email)
+		if err == nil {
+			if m.Admin {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE members SET is_admin = TRUE, updated_at = ? WHERE id = ?`, now, m.ID); err != nil {
+				return err
+			}
+			m.Admin = true
+			return audit(ctx, tx, companyID, company.Operator, "member.admin_granted", "member", m.ID, m.Email, nil, nil, now)
+		}
+		if err = notFound(err, ""); company.KindOf(err) != company.NotFound {
+			return err
+		}
+		if err := l.Check(1); err != nil {
+			return err
+		}
+		addr, err := freeAddress(ctx, tx, company.SuggestLocalPart(email), c.Domain)
+		if err != nil {
+			return err
+		}
+		m, _, err = createMember(ctx, tx, companyID, NewMember{FullName: name, Email: email, VideoAddress: addr, Admin: true}, now)
+		if err != nil {
+			return err
+		}
+		created = true
+		return audit(ctx, tx, companyID, company.Operator, "member.created_admin", "member", m.ID, m.Email, nil, m, now)
+	})
+	if err != nil {
+		return m, false, fmt.Errorf("grant admin: %w", err)
+	}
+	return m, created, nil
+}
+
+// freeAddress returns local@domain, or local with a number appended, such
+// that neither it nor its personal room address is taken.
+func freeAddress(ctx context.Context, q sqlx.QueryerContext, local, domain string) (string, error) {
+	for i := 0; i < 1000; i++ {
+		l := local
+		if i > 0 {
+			l = fmt.Sprintf("%s%d", local, i+1)
+		}
+		addr := l + "@" + domain
+		var n int
+		if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM video_addresses WHERE address IN (?, ?)`, addr, company.PersonalRoomAddress(addr)); err != nil {
+			return "", err
+		}
+		if n == 0 {
+			return addr, nil
+		}
+	}
+	return "", company.Errorf(company.Conflict, "No free video address near %s@%s.", local, domain)
+}
+
+// MemberByEmail returns the member of a company with the given email.
+func (db *DB) MemberByEmail(ctx context.Context, companyID int64, email string) (company.Member, error) {
+	var m company.Member
+	err := db.db.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND email = ?`, companyID, strings.ToLower(strings.TrimSpace(email)))
+	return m, notFound(err, "%s is not a member of this company.", email)
+}
+
+// Member returns a member by ID, only within the given company.
+func (db *DB) Member(ctx context.Context, companyID, id int64) (company.Member, error) {
+	var m company.Member
+	err := db.db.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND id = ?`, companyID, id)
+	return m, notFound(err, "That member no longer exists.")
+}
+
+// Admins lists the admins of a company by name.
+func (db *DB) Admins(ctx context.Context, companyID int64) ([]company.Member, error) {
+	var ms []company.Member
+	err := db.db.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND is_admin = TRUE ORDER BY full_name, email`, companyID)
+	if err != nil {
+		return nil, fmt.Errorf("list admins: %w", err)
+	}
+	return ms, nil
+}
+
+// LinkSlackUser remembers which Slack user a member is, so later messages
+// can mention them.
+func (db *DB) LinkSlackUser(ctx context.Context, memberID int64, slackUser string) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE members SET slack_user = ? WHERE id = ? AND slack_user <> ?`, slackUser, memberID, slackUser)
+	if err != nil {
+		return fmt.Errorf("link slack user: %w", err)
+	}
+	return nil
+}
+
+// PersonalRoom returns the personal room of a member.
+func (db *DB) PersonalRoom(ctx context.Context, memberID int64) (company.Room, error) {
+	var r company.Room
+	err := db.db.GetContext(ctx, &r, `SELECT id, company_id, kind, name, address, owner_member_id, created_at FROM rooms WHERE owner_member_id = ?`, memberID)
+	return r, notFound(err, "That member has no personal room.")
+}
+
+// PasswordHash returns the stored password hash of a member.
+func (db *DB) PasswordHash(ctx context.Context, memberID int64) (string, error) {
+	var h string
+	err := db.db.GetContext(ctx, &h, `SELECT password_hash FROM members WHERE id = ?`, memberID)
+	return h, notFound(err, "That member no longer exists.")
+}

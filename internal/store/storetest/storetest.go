@@ -1,0 +1,88 @@
+// Package storetest opens fresh, migrated databases for tests: SQLite
+// always, and MariaDB/MySQL when TEST_MYSQL_DSN names a server.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	_ "github.com/go-sql-driver/mysql"
+
+	"companyadmin/internal/store"
+)
+
+// Dialects returns the dialects to test on. MySQL is included when
+// TEST_MYSQL_DSN is set; in CI (CI=true) a missing TEST_MYSQL_DSN fails the
+// test instead of skipping MySQL.
+func Dialects(t testing.TB) []string {
+	if os.Getenv("TEST_MYSQL_DSN") != "" {
+		return []string{store.SQLite, store.MySQL}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("TEST_MYSQL_DSN is not set: CI must run the store tests on MariaDB")
+	}
+	return []string{store.SQLite}
+}
+
+// Each runs fn as a subtest once per dialect, each with a fresh database.
+func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	for _, d := range Dialects(t) {
+		t.Run(d, func(t *testing.T) { fn(t, Open(t, d)) })
+	}
+}
+
+// URL returns a DATABASE_URL of a fresh, empty database of the dialect,
+// dropped when the test ends.
+func URL(t testing.TB, dialect string) string {
+	t.Helper()
+	if dialect == store.SQLite {
+		return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+	}
+	base := os.Getenv("TEST_MYSQL_DSN")
+	if base == "" {
+		t.Fatal("TEST_MYSQL_DSN is not set")
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("TEST_MYSQL_DSN: %v", err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "ca_test_" + hex.EncodeToString(b)
+	_, adminDSN, err := store.ParseURL(base)
+	if err != nil {
+		t.Fatalf("TEST_MYSQL_DSN: %v", err)
+	}
+	admin, err := sql.Open("mysql", adminDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		t.Fatalf("cannot create a test database on %s (is MariaDB running?): %v", u.Host, err)
+	}
+	t.Cleanup(func() { admin.Exec("DROP DATABASE " + name) })
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Open returns a fresh, migrated database of the dialect.
+func Open(t testing.TB, dialect string) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, URL(t, dialect))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
