@@ -1,0 +1,66 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "sqlite:companyadmin.db" || c.Port != 8080 || c.PublicURL != "http://localhost:8080" ||
+		c.MailFrom != "Company Admin <no-reply@localhost>" || c.ReportDir != "reports" || c.LogFormat != "text" ||
+		c.Lifecycle.Expiry != 1440*time.Hour || len(c.Lifecycle.Reminders) != 2 || c.Lifecycle.Reminders[1] != 720*time.Hour {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestEveryBadVariableIsNamed(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"DATABASE_URL":     "postgres://x",
+		"PORT":             "eighty",
+		"SLACK_BOT_TOKEN":  "xoxp-user",
+		"SMTP_URL":         "http://mail",
+		"INVITE_REMINDERS": "30d,10d",
+		"LOG_FORMAT":       "xml",
+		"EVENT_SINK_USER":  "pexip",
+		"MAIL_FROM":        "not an address",
+	}))
+	if err == nil {
+		t.Fatal("Load accepted bad settings")
+	}
+	for _, name := range []string{"DATABASE_URL", "PORT", "SLACK_BOT_TOKEN", "SMTP_URL", "INVITE_REMINDERS", "LOG_FORMAT", "EVENT_SINK_PASSWORD", "MAIL_FROM", "SLACK_SIGNING_SECRET"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}
+
+func TestSettings(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"DATABASE_URL":         "mysql://u:p@db:3306/ca",
+		"PORT":                 "9000",
+		"PUBLIC_URL":           "https://admin.example.com/",
+		"SLACK_BOT_TOKEN":      "xoxb-1",
+		"SLACK_SIGNING_SECRET": "s",
+		"SLACK_API_URL":        "http://127.0.0.1:1234/api",
+		"INVITE_REMINDERS":     "1d, 2d",
+		"INVITE_EXPIRY":        "3d",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PublicURL != "https://admin.example.com" || c.SlackAPIURL != "http://127.0.0.1:1234/api/" || c.Lifecycle.Expiry != 72*time.Hour || c.Lifecycle.Reminders[0] != 24*time.Hour {
+		t.Fatalf("config = %+v", c)
+	}
+	if _, err := Load(env(map[string]string{"INVITE_REMINDERS": "240h", "INVITE_EXPIRY": "100h"})); err == nil || !strings.Contains(err.Error(), "INVITE_EXPIRY") {
+		t.Fatalf("expiry before the last reminder: err = %v", err)
+	}
+}
