@@ -1,0 +1,178 @@
+// Package bot is Company Admin's Slack adapter: it verifies requests, finds
+// the caller's company, checks the caller is one of its admins, and answers
+// slash commands, button presses and modal submissions. HTTP request URLs,
+// Socket Mode and the terminal console all call the same handlers.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"companyadmin/internal/blocks"
+	"companyadmin/internal/company"
+	"companyadmin/internal/store"
+)
+
+// Slack is the part of the Slack Web API the bot calls.
+type Slack interface {
+	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+}
+
+// Options is everything the bot depends on.
+type Options struct {
+	Store     *store.DB
+	Slack     Slack
+	Logger    *slog.Logger
+	PublicURL string
+	Lifecycle company.Lifecycle
+	// SigningSecret verifies HTTP requests from Slack; empty turns the
+	// HTTP endpoints away.
+	SigningSecret string
+}
+
+// Bot answers Slack.
+type Bot struct {
+	store         *store.DB
+	slack         Slack
+	log           *slog.Logger
+	publicURL     string
+	lifecycle     company.Lifecycle
+	signingSecret string
+
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
+}
+
+// New returns a bot.
+func New(o Options) *Bot {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Bot{
+		store:         o.Store,
+		slack:         o.Slack,
+		log:           o.Logger,
+		publicURL:     strings.TrimRight(o.PublicURL, "/"),
+		lifecycle:     o.Lifecycle,
+		signingSecret: o.SigningSecret,
+		bgCtx:         ctx,
+		bgCancel:      cancel,
+	}
+}
+
+// background runs work that Slack must not wait for. Close waits for it.
+func (b *Bot) background(name string, fn func(ctx context.Context) error) {
+	b.bg.Add(1)
+	go func() {
+		defer b.bg.Done()
+		defer func() {
+			if r := recover(); r != nil {
+				b.log.Error("background work panicked", "work", name, "panic", r)
+			}
+		}()
+		ctx, cancel := context.WithTimeout(b.bgCtx, 10*time.Minute)
+		defer cancel()
+		if err := fn(ctx); err != nil {
+			b.log.Error("background work failed", "work", name, "err", err)
+		}
+	}()
+}
+
+// Wait blocks until background work started so far has finished.
+func (b *Bot) Wait() { b.bg.Wait() }
+
+// Close lets background work finish for up to timeout, then cancels it.
+func (b *Bot) Close(timeout time.Duration) {
+	done := make(chan struct{})
+	go func() { b.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		b.bgCancel()
+		<-done
+	}
+	b.bgCancel()
+}
+
+// caller is an admin of a company, as established for one request.
+type caller struct {
+	company company.Company
+	member  company.Member
+	slackID string
+}
+
+func (c caller) actor() company.Actor {
+	name := c.member.FullName
+	if name == "" {
+		name = c.member.Email
+	}
+	return company.Actor{SlackUser: c.slackID, MemberID: c.member.ID, Name: name}
+}
+
+// refusal is an answer to show the caller instead of doing what they asked.
+type refusal struct{ msg slack.Msg }
+
+func (r *refusal) Error() string { return r.msg.Text }
+
+// authorize finds the company of the Slack team and checks that the Slack
+// user is one of its admins. It runs on every command and interaction.
+func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) {
+	c, err := b.store.CompanyByTeam(ctx, team)
+	if err != nil {
+		if company.KindOf(err) == company.NotFound {
+			return caller{}, &refusal{blocks.TextMessage("This Slack workspace is not linked to a company in Company Admin yet. Ask your video service partner to register it.")}
+		}
+		return caller{}, err
+	}
+	u, err := b.slack.GetUserInfoContext(ctx, user)
+	if err != nil {
+		return caller{}, fmt.Errorf("users.info %s: %w", user, err)
+	}
+	if u.Deleted || u.IsBot {
+		return caller{}, &refusal{blocks.TextMessage("Company Admin is for people, not bots or deactivated accounts.")}
+	}
+	email := u.Profile.Email
+	if email == "" {
+		return caller{}, &refusal{blocks.TextMessage("I could not read your email address from Slack, so I can't tell whether you are a company administrator. The app needs the `users:read.email` scope.")}
+	}
+	m, err := b.store.MemberByEmail(ctx, c.ID, email)
+	if err != nil && company.KindOf(err) != company.NotFound {
+		return caller{}, err
+	}
+	if err != nil || !m.Admin {
+		admins, aerr := b.store.Admins(ctx, c.ID)
+		if aerr != nil {
+			return caller{}, aerr
+		}
+		b.log.Info("refused a non-admin", "team", team, "user", user, "company", c.ID)
+		return caller{}, &refusal{blocks.NotAdmin(c.Name, admins)}
+	}
+	if m.SlackUser != user {
+		if err := b.store.LinkSlackUser(ctx, m.ID, user); err != nil {
+			b.log.Warn("could not link slack user", "member", m.ID, "err", err)
+		}
+		m.SlackUser = user
+	}
+	return caller{company: c, member: m, slackID: user}, nil
+}
+
+// failure turns an error into what the caller sees: a refusal as it is, a
+// domain error's message, or a generic sentence with the detail logged.
+func (b *Bot) failure(what string, err error) slack.Msg {
+	var r *refusal
+	if errors.As(err, &r) {
+		return r.msg
+	}
+	if company.KindOf(err) == company.Internal {
+		b.log.Error(what+" failed", "err", err)
+	}
+	return blocks.TextMessage(":warning: " + company.Message(err))
+}

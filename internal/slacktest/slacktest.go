@@ -1,0 +1,198 @@
+// Package slacktest is a fake Slack for tests: a Web API served over HTTP
+// that records every call and answers like Slack, and helpers that sign
+// requests and build the payloads Slack sends to an app.
+package slacktest
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Call is one recorded Web API call.
+type Call struct {
+	Method string     // e.g. "views.open"
+	Form   url.Values // form-encoded arguments
+	JSON   map[string]any
+	Body   []byte
+}
+
+// Arg returns a named argument whether it came as a form value or in JSON.
+func (c Call) Arg(name string) string {
+	if v := c.Form.Get(name); v != "" {
+		return v
+	}
+	switch v := c.JSON[name].(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	default:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+}
+
+// User is a member of the fake workspace.
+type User struct {
+	ID, Name, RealName, Email string
+	IsBot, Deleted            bool
+}
+
+// API is the fake Slack Web API.
+type API struct {
+	Server *httptest.Server
+	Token  string
+
+	mu    sync.Mutex
+	users map[string]User
+	calls []Call
+	fail  map[string]string
+	seq   int
+}
+
+// Start serves a fake Web API until the test ends.
+func Start(t testing.TB) *API {
+	a := &API{Token: "xoxb-test-token", users: map[string]User{}, fail: map[string]string{}}
+	a.Server = httptest.NewServer(http.HandlerFunc(a.serve))
+	t.Cleanup(a.Server.Close)
+	return a
+}
+
+// URL is the base to give slack.OptionAPIURL (and SLACK_API_URL).
+func (a *API) URL() string { return a.Server.URL + "/api/" }
+
+// AddUser adds a user that users.info can describe.
+func (a *API) AddUser(u User) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.users[u.ID] = u
+}
+
+// Fail makes every later call of method answer ok:false with the error.
+func (a *API) Fail(method, slackError string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.fail[method] = slackError
+}
+
+// Calls returns the recorded calls of one method, or of all when method is
+// empty.
+func (a *API) Calls(method string) []Call {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []Call
+	for _, c := range a.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Reset forgets the recorded calls.
+func (a *API) Reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.calls = nil
+}
+
+func (a *API) serve(w http.ResponseWriter, r *http.Request) {
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	body, _ := io.ReadAll(r.Body)
+	c := Call{Method: method, Body: body, Form: url.Values{}}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		json.Unmarshal(body, &c.JSON)
+	} else {
+		c.Form, _ = url.ParseQuery(string(body))
+	}
+	for k, v := range r.URL.Query() {
+		c.Form[k] = v
+	}
+	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if token == "" {
+		token = c.Form.Get("token")
+	}
+	a.mu.Lock()
+	a.calls = append(a.calls, c)
+	a.seq++
+	seq := a.seq
+	failure := a.fail[method]
+	user, userOK := a.users[c.Arg("user")]
+	a.mu.Unlock()
+
+	w.Header().Set("Content-Type", "application/json")
+	answer := func(v map[string]any) {
+		v["ok"] = true
+		json.NewEncoder(w).Encode(v)
+	}
+	if token != a.Token {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+	if failure != "" {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": failure})
+		return
+	}
+	ts := fmt.Sprintf("%d.%06d", time.Now().Unix(), seq)
+	switch method {
+	case "users.info":
+		if !userOK {
+			json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "user_not_found"})
+			return
+		}
+		answer(map[string]any{"user": map[string]any{
+			"id": user.ID, "team_id": "T0ACME", "name": user.Name, "real_name": user.RealName, "deleted": user.Deleted, "is_bot": user.IsBot,
+			"profile": map[string]any{"real_name": user.RealName, "display_name": user.Name, "email": user.Email},
+		}})
+	case "views.open", "views.update", "views.push", "views.publish":
+		var view map[string]any
+		if v, ok := c.JSON["view"].(map[string]any); ok {
+			view = v
+		} else {
+			json.Unmarshal([]byte(c.Form.Get("view")), &view)
+		}
+		if view == nil {
+			view = map[string]any{}
+		}
+		view["id"] = "V" + strconv.Itoa(seq)
+		answer(map[string]any{"view": view})
+	case "chat.postMessage":
+		channel := c.Arg("channel")
+		if strings.HasPrefix(channel, "U") {
+			channel = "D" + channel[1:] // a DM with the app
+		}
+		answer(map[string]any{"channel": channel, "ts": ts, "message": map[string]any{"text": c.Arg("text"), "ts": ts}})
+	case "chat.postEphemeral":
+		answer(map[string]any{"message_ts": ts})
+	case "conversations.open":
+		answer(map[string]any{"channel": map[string]any{"id": "D" + strings.TrimPrefix(c.Arg("users"), "U")}})
+	case "auth.test":
+		answer(map[string]any{"url": "https://acme.slack.com/", "team": "Acme", "user": "companyadmin", "team_id": "T0ACME", "user_id": "UBOT", "bot_id": "BBOT"})
+	default:
+		answer(map[string]any{})
+	}
+}
+
+// Sign returns the headers Slack sends with a request body at time t.
+func Sign(secret string, body []byte, t time.Time) http.Header {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+	h := http.Header{}
+	h.Set("Content-Type", "application/x-www-form-urlencoded")
+	h.Set("X-Slack-Request-Timestamp", ts)
+	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	return h
+}
