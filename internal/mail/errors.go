@@ -1,0 +1,89 @@
+package mail
+
+import (
+	"errors"
+	"fmt"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// permanentError marks a mail that can never be delivered as it is, such as
+// one whose recipient address does not parse.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// Permanent reports whether retrying the delivery that failed with err is
+// pointless: the server refused the message, its sender or its recipient with
+// a 5xx reply, or the mail itself is malformed. Connection failures, timeouts,
+// 4xx replies and failures to greet, start TLS or authenticate are temporary,
+// since they concern the server or our configuration rather than this mail.
+func Permanent(err error) bool {
+	if err == nil {
+		return false
+	}
+	var p permanentError
+	if errors.As(err, &p) {
+		return true
+	}
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		code := se.ErrorCode()
+		return code >= 500 && code < 600
+	}
+	return false
+}
+
+// Reply returns a one-line account of why a delivery failed, fit to store
+// with the mail: the server's reply, such as "550 5.1.1 Mailbox unavailable",
+// when there is one, and otherwise the error text. It is at most 300 bytes.
+func Reply(err error) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	var se *gomail.SendError
+	var te *textproto.Error
+	switch {
+	case errors.As(err, &se) && se.ErrorCode() != 0:
+		s = sendErrorReply(se)
+	case errors.As(err, &te):
+		s = fmt.Sprintf("%03d %s", te.Code, te.Msg)
+	}
+	return truncate(oneLine(s), 300)
+}
+
+// sendErrorReply recovers the server's reply from a go-mail SendError,
+// which exposes it only through its text:
+// "<reason>: <reply>[, affected recipient(s): ...][, affected message ID: ...]",
+// where <reply> is a net/textproto.Error whose text quotes the message.
+func sendErrorReply(se *gomail.SendError) string {
+	s := strings.TrimPrefix(se.Error(), se.Reason.String()+": ")
+	if code, rest, ok := strings.Cut(s, " "); ok && len(code) == 3 {
+		if q, err := strconv.QuotedPrefix(rest); err == nil {
+			if msg, err := strconv.Unquote(q); err == nil {
+				return code + " " + msg
+			}
+		}
+	}
+	if i := strings.Index(s, ", affected "); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// truncate shortens s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
