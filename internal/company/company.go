@@ -92,7 +92,7 @@ func (l Licences) Check(n int) error {
 		return nil
 	}
 	if l.Remaining() == 0 {
-		return Errorf(Conflict, "No licences left: all %d are in use or held by pending invites. Ask your service partner for more, or revoke a pending invite.", l.Total)
+		return Errorf(Conflict, "No licences left: every one of the company's %d licences is used by a member or held by a pending invite. Ask your service partner for more, or revoke a pending invite.", l.Total)
 	}
 	return Errorf(Conflict, "Not enough licences: %d needed, %d remaining, %d missing.", n, l.Remaining(), n-l.Remaining())
 }

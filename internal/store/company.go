@@ -45,11 +45,18 @@ func (db *DB) CreateCompany(ctx context.Context, c company.Company) (company.Com
 		if n > 0 {
 			return company.Errorf(company.Conflict, "The video domain %s already belongs to another company.", c.Domain)
 		}
+		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM companies WHERE slack_team = ?`, c.SlackTeam); err != nil {
+			return err
+		}
+		if n > 0 {
+			return company.Errorf(company.Conflict, "The Slack team %s already has a company.", c.SlackTeam)
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO companies (name, slack_team, domain, licences, report_channel, report_schedule, time_zone, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.Name, c.SlackTeam, c.Domain, c.Licences, c.ReportChannel, c.ReportSchedule, c.TimeZone, c.CreatedAt)
 		if isDuplicate(err) {
-			return company.Errorf(company.Conflict, "The Slack team %s already has a company.", c.SlackTeam)
+			// A concurrent create took the team or the domain.
+			return company.Errorf(company.Conflict, "The Slack team %s or the video domain %s already has a company.", c.SlackTeam, c.Domain)
 		}
 		if err != nil {
 			return err

@@ -10,7 +10,8 @@ CREATE TABLE companies (
     time_zone VARCHAR(64) NOT NULL DEFAULT 'UTC',
     revision BIGINT NOT NULL DEFAULT 0,
     created_at DATETIME NOT NULL,
-    UNIQUE KEY companies_slack_team (slack_team)
+    UNIQUE KEY companies_slack_team (slack_team),
+    UNIQUE KEY companies_domain (domain)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- +goose Down

@@ -12,6 +12,7 @@ CREATE TABLE companies (
     created_at DATETIME NOT NULL
 );
 CREATE UNIQUE INDEX companies_slack_team ON companies (slack_team);
+CREATE UNIQUE INDEX companies_domain ON companies (domain);
 
 CREATE TABLE members (
     id INTEGER PRIMARY KEY,

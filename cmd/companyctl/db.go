@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"companyadmin/internal/config"
+	"companyadmin/internal/store"
+)
+
+// connect reads the configuration and opens the database it names.
+func (c *cli) connect(ctx context.Context) (*store.DB, error) {
+	cfg, err := config.Load(c.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, cfg.DatabaseURL)
+}
+
+// open opens the database for a command that reads or changes data. The
+// embedded SQLite database is migrated on the spot, so a fresh machine needs
+// no separate step; a MySQL database must already be migrated, since
+// migrating a shared production server is a deliberate act (companyctl
+// migrate, the release step).
+func (c *cli) open(ctx context.Context) (*store.DB, error) {
+	db, err := c.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if db.Dialect() == store.SQLite {
+		_, err = db.Migrate(ctx)
+	} else {
+		err = db.CheckSchema(ctx)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// runMigrate applies every pending migration.
+func runMigrate(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := c.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.Migrate(ctx)
+	if n > 0 {
+		fmt.Fprintf(c.stdout, "applied %s\n", plural(n, "migration", "migrations"))
+	}
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintln(c.stdout, "database is up to date")
+	}
+	return nil
+}
+
+// plural returns n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
