@@ -163,8 +163,9 @@ type Activation struct {
 }
 
 // AcceptInvite turns the pending invite with the token hash into a licensed
-// member with a personal room. The token stops working in the same
-// transaction, so a link works once.
+// member with a personal room. The invite stops being pending in the same
+// transaction, so a link works once; its hash stays so that a second visit
+// can say the invitation was already used.
 func (db *DB) AcceptInvite(ctx context.Context, tokenHash string, a Activation) (company.Member, company.Room, error) {
 	var m company.Member
 	var room company.Room
@@ -213,7 +214,7 @@ func (db *DB) AcceptInvite(ctx context.Context, tokenHash string, a Activation) 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE invites SET state = 'accepted', token_hash = NULL, pending_email = NULL, accepted_at = ?, ended_at = ?, member_id = ?, video_address = ?, full_name = ? WHERE id = ?`,
+		if _, err := tx.ExecContext(ctx, `UPDATE invites SET state = 'accepted', pending_email = NULL, accepted_at = ?, ended_at = ?, member_id = ?, video_address = ?, full_name = ? WHERE id = ?`,
 			now, now, m.ID, address, name, inv.ID); err != nil {
 			return err
 		}

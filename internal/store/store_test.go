@@ -227,8 +227,8 @@ func TestAcceptInvite(t *testing.T) {
 		if !m.Admin || m.VideoAddress != "bobby.b@acme.vc.example.com" || room.Address != "bobby.b.vmr@acme.vc.example.com" {
 			t.Fatalf("member %+v, room %+v", m, room)
 		}
-		if _, _, err := db.AcceptInvite(ctx, hash, store.Activation{FullName: "Bob", VideoAddress: "bobby.c"}); company.KindOf(err) != company.NotFound {
-			t.Fatalf("second activation: err = %v, want not found", err)
+		if _, _, err := db.AcceptInvite(ctx, hash, store.Activation{FullName: "Bob", VideoAddress: "bobby.c"}); company.KindOf(err) != company.Conflict {
+			t.Fatalf("second activation: err = %v, want conflict", err)
 		}
 		lic, _ := db.Licences(ctx, c.ID)
 		if lic.Licensed != 1 || lic.Pending != 0 {
