@@ -77,7 +77,7 @@ func (b *Bot) Commands(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	writeJSON(w, msg)
+	writeJSON(w, reply{ResponseType: msg.ResponseType, Text: msg.Text, Blocks: msg.Blocks})
 }
 
 // Interactions serves POST /slack/interactions: buttons, modal submissions
@@ -127,9 +127,19 @@ func (b *Bot) Events(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// reply is the body of an answer to a slash command: only the fields Slack
+// reads, since slack.Msg would also send empty metadata.
+type reply struct {
+	ResponseType string       `json:"response_type,omitempty"`
+	Text         string       `json:"text"`
+	Blocks       slack.Blocks `json:"blocks"`
+}
+
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	if err := json.NewEncoder(w).Encode(v); err != nil {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		http.Error(w, "encode answer", http.StatusInternalServerError)
 	}
 }

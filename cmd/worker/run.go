@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"companyadmin/internal/config"
+	"companyadmin/internal/mail"
+	"companyadmin/internal/store"
+	"companyadmin/worker"
+)
+
+// stopTimeout bounds how long a stopping worker waits for running jobs.
+const stopTimeout = 30 * time.Second
+
+// run wires the worker: configuration, logger, database, mail sender and the
+// job table; then it runs one job (-once) or the scheduler until ctx ends or
+// the process is told to stop.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	once := fs.String("once", "", "run `JOB` now, print its result and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.LogFormat, stderr)
+
+	db, err := openStore(ctx, cfg.DatabaseURL, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var sender worker.MailSender
+	if cfg.SMTPURL != "" {
+		s, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return fmt.Errorf("SMTP_URL: %w", err)
+		}
+		sender = s
+	} else {
+		logger.Warn("SMTP_URL is not set: mail is written to the log, not sent")
+		sender = mail.NewLog(logger, cfg.MailFrom)
+	}
+
+	jobs := worker.Jobs(worker.Deps{Store: db, Mailer: sender, Logger: logger, Clock: time.Now})
+	sched, err := worker.NewScheduler(logger, jobs)
+	if err != nil {
+		return err
+	}
+
+	if *once != "" {
+		res, err := sched.Once(ctx, *once)
+		if errors.Is(err, worker.ErrUnknownJob) {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", *once, res)
+		return err
+	}
+
+	sched.Start()
+	<-ctx.Done()
+	logger.Info("stopping: waiting for running jobs", "timeout", stopTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	return sched.Stop(sctx)
+}
+
+// openStore opens the database. The embedded SQLite database is migrated on
+// the spot; a MySQL database must have been migrated by the release step
+// (companyctl migrate), and the worker refuses to run against an older
+// schema.
+func openStore(ctx context.Context, databaseURL string, logger *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if db.Dialect() == store.SQLite {
+		n, err := db.Migrate(ctx)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if n > 0 {
+			logger.Info("migrated the database", "migrations", n)
+		}
+		return db, nil
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// newLogger returns a logger writing text or JSON, per LOG_FORMAT, to w.
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}

@@ -1,0 +1,242 @@
+package worker
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	randv2 "math/rand/v2"
+	"os"
+	"time"
+
+	"companyadmin/internal/company"
+	"companyadmin/internal/mail"
+	"companyadmin/internal/store"
+)
+
+// MailSender delivers one mail; mail.SMTP and mail.Log are the two in use.
+// Its errors are classified with mail.Permanent and described with
+// mail.Reply.
+type MailSender interface {
+	Send(ctx context.Context, m company.Mail) error
+}
+
+// SendMail is the send-mail job: it delivers the mail outbox, retrying
+// temporary failures with exponential backoff and giving up, with the
+// server's reply recorded, on a permanent failure or after MaxAttempts.
+//
+// Mails are leased to Owner while they are sent, so any number of workers
+// may run the job at once and each mail is delivered by one of them. When
+// the mail server is down, mails stay queued with the error and are tried
+// again later; none is lost.
+type SendMail struct {
+	Store  *store.DB
+	Sender MailSender
+	// Owner names this worker in the leases; empty means a fresh NewOwner()
+	// for each pass.
+	Owner string
+	// Clock decides "now" for leases and retry times; nil means time.Now.
+	Clock  func() time.Time
+	Logger *slog.Logger
+	// Batch is how many mails are claimed at a time; 0 means 20.
+	Batch int
+	// Lease is how long claimed mails are held; 0 means 5 minutes. It must
+	// be longer than Timeout.
+	Lease time.Duration
+	// Timeout bounds the delivery of one mail; 0 means 30 seconds.
+	Timeout time.Duration
+	// MaxAttempts is how many deliveries are tried before a mail fails for
+	// good; 0 means 20, about a day with the default backoff.
+	MaxAttempts int
+	// Rate caps deliveries per second; 0 means no cap.
+	Rate float64
+	// Backoff is the wait after a mail's first failed attempt, doubled after
+	// each further one, up to MaxBackoff; 0 means 30 seconds.
+	Backoff time.Duration
+	// MaxBackoff caps the wait between attempts; 0 means one hour.
+	MaxBackoff time.Duration
+}
+
+// Run is one pass: it claims due mails batch by batch until none are left
+// or ctx ends, and delivers each. A failure to deliver one mail is recorded
+// with that mail and does not stop the others; the pass fails only when the
+// outbox cannot be read or written, or ctx ends. Mails claimed but not
+// attempted are picked up again once their lease runs out.
+func (j *SendMail) Run(ctx context.Context) (Result, error) {
+	c := j.withDefaults()
+	var res Result
+	if c.Store == nil || c.Sender == nil {
+		return res, errors.New("send mail: no store or no mail sender")
+	}
+	if c.Lease <= c.Timeout {
+		return res, fmt.Errorf("send mail: the lease (%v) must be longer than the delivery timeout (%v)", c.Lease, c.Timeout)
+	}
+	lim := newLimiter(c.Rate)
+	for ctx.Err() == nil {
+		claimed := c.Clock()
+		mails, err := c.Store.ClaimMails(ctx, c.Owner, c.Batch, c.Lease)
+		if err != nil {
+			return res, fmt.Errorf("send mail: %w", err)
+		}
+		if len(mails) == 0 {
+			// Nothing is due, or another worker holds what is.
+			return res, nil
+		}
+		for i, m := range mails {
+			if err := lim.wait(ctx); err != nil {
+				res.Skipped += len(mails) - i
+				return res, fmt.Errorf("send mail: %w", err)
+			}
+			// A mail whose lease could run out mid-delivery might be claimed
+			// and sent by another worker too, so it is left for later.
+			if c.Clock().Add(c.Timeout).After(claimed.Add(c.Lease)) {
+				res.Skipped += len(mails) - i
+				res.Note = "lease ran short: raise Lease or Rate, or lower Batch"
+				c.Logger.Warn("mail lease ran short; the rest of the batch waits for its lease to run out",
+					"left", len(mails)-i, "lease", c.Lease, "batch", c.Batch, "rate", c.Rate)
+				return res, nil
+			}
+			if err := c.deliver(ctx, m, &res); err != nil {
+				res.Skipped += len(mails) - i - 1
+				return res, fmt.Errorf("send mail: %w", err)
+			}
+		}
+	}
+	return res, fmt.Errorf("send mail: %w", ctx.Err())
+}
+
+// deliver sends one claimed mail and records the outcome. It returns an error
+// only when the outcome cannot be recorded.
+func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result) error {
+	sctx, cancel := context.WithTimeout(ctx, j.Timeout)
+	sendErr := j.Sender.Send(sctx, m)
+	cancel()
+
+	// The outcome is recorded even when ctx has just ended, so that the
+	// mail does not wait out its lease, nor get sent twice.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer rcancel()
+	log := j.Logger.With("mail", m.ID, "kind", m.Kind, "attempt", m.Attempts+1)
+	if sendErr == nil {
+		if err := j.Store.MailSent(rctx, m.ID, j.Owner); err != nil {
+			log.Error("mail sent but not recorded as sent; it may be sent again", "error", err)
+			return err
+		}
+		res.Done++
+		log.Info("mail sent")
+		return nil
+	}
+
+	reply := mail.Reply(sendErr)
+	if permanent := mail.Permanent(sendErr); permanent || m.Attempts+1 >= j.MaxAttempts {
+		if err := j.Store.MailFailed(rctx, m.ID, j.Owner, reply, nil); err != nil {
+			return err
+		}
+		res.Failed++
+		log.Warn("mail failed for good", "permanent", permanent, "reply", reply)
+		return nil
+	}
+	retryAt := j.Clock().Add(backoff(j.Backoff, j.MaxBackoff, m.Attempts, randv2.Float64()*2-1))
+	if err := j.Store.MailFailed(rctx, m.ID, j.Owner, reply, &retryAt); err != nil {
+		return err
+	}
+	res.Retry++
+	log.Info("mail deferred", "reply", reply, "retry_at", retryAt)
+	return nil
+}
+
+func (j *SendMail) withDefaults() *SendMail {
+	c := *j
+	if c.Owner == "" {
+		c.Owner = NewOwner()
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Batch <= 0 {
+		c.Batch = 20
+	}
+	if c.Lease <= 0 {
+		c.Lease = 5 * time.Minute
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 30 * time.Second
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 20
+	}
+	if c.Backoff <= 0 {
+		c.Backoff = 30 * time.Second
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = time.Hour
+	}
+	return &c
+}
+
+// backoff returns the wait after a delivery failed for the attempts+1-th
+// time: base·2^attempts, capped at limit, spread by ±20% according to jitter
+// in [-1, 1) so that mails failed together are not retried together, and
+// never less than a second.
+func backoff(base, limit time.Duration, attempts int, jitter float64) time.Duration {
+	d := base
+	for i := 0; i < attempts && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	d = time.Duration(float64(d) * (1 + 0.2*jitter))
+	return max(d, time.Second)
+}
+
+// NewOwner returns a name for this process's leases: host name, process ID
+// and a random part, short enough for the database's lease columns.
+func NewOwner() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "worker"
+	}
+	if len(host) > 40 {
+		host = host[:40]
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails.
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
+}
+
+// limiter spaces deliveries at least interval apart. It paces the real mail
+// server, so it reads the real clock rather than the job's.
+type limiter struct {
+	interval time.Duration
+	next     time.Time
+}
+
+func newLimiter(rate float64) *limiter {
+	if rate <= 0 {
+		return &limiter{}
+	}
+	return &limiter{interval: time.Duration(float64(time.Second) / rate)}
+}
+
+// wait blocks until the next delivery may start or ctx ends.
+func (l *limiter) wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil || l.interval == 0 {
+		return err
+	}
+	now := time.Now()
+	if d := l.next.Sub(now); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		now = l.next
+	}
+	l.next = now.Add(l.interval)
+	return nil
+}
