@@ -116,4 +116,3 @@ func (b *Bot) submitInvite(ctx context.Context, c caller, state *slack.ViewState
 	view := blocks.InviteSent(inv, lic)
 	return slack.NewUpdateViewSubmissionResponse(&view)
 }
-
