@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -24,7 +25,12 @@ import (
 type Slack interface {
 	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error)
+	PushViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+	GetFileContext(ctx context.Context, downloadURL string, writer io.Writer) error
 }
 
 // Options is everything the bot depends on.
@@ -48,6 +54,11 @@ type Bot struct {
 	lifecycle     company.Lifecycle
 	signingSecret string
 
+	commands    map[string]commandFunc
+	actions     map[string]actionFunc
+	views       map[string]viewFunc
+	suggestions map[string]suggestFunc
+
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
 	bg       sync.WaitGroup
@@ -56,7 +67,7 @@ type Bot struct {
 // New returns a bot.
 func New(o Options) *Bot {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Bot{
+	b := &Bot{
 		store:         o.Store,
 		slack:         o.Slack,
 		log:           o.Logger,
@@ -66,6 +77,8 @@ func New(o Options) *Bot {
 		bgCtx:         ctx,
 		bgCancel:      cancel,
 	}
+	b.routes()
+	return b
 }
 
 // background runs work that Slack must not wait for. Close waits for it.

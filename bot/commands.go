@@ -18,24 +18,21 @@ func (b *Bot) Command(ctx context.Context, cmd slack.SlashCommand) *slack.Msg {
 		m := b.failure("authorize", err)
 		return &m
 	}
-	verb, rest, _ := strings.Cut(strings.TrimSpace(cmd.Text), " ")
-	rest = strings.TrimSpace(rest)
-	switch strings.ToLower(verb) {
-	case "", "help":
-		return b.menu(ctx, c, "")
-	case "invite":
-		if err := b.openInvite(ctx, c, cmd.TriggerID, rest); err != nil {
-			m := b.failure("open invite modal", err)
-			return &m
-		}
-		return nil
+	verb, args, _ := strings.Cut(strings.TrimSpace(cmd.Text), " ")
+	verb = strings.ToLower(verb)
+	if run, ok := b.commands[verb]; ok {
+		return run(ctx, c, cmd, strings.TrimSpace(args))
 	}
 	for _, item := range blocks.Menu {
-		if strings.HasPrefix(item.Command, strings.ToLower(verb)+" ") || item.Command == strings.ToLower(verb) {
-			return b.menu(ctx, c, "`/company "+blocks.Escape(strings.ToLower(verb))+"` is coming soon. Here is what you can do now:")
+		if name, _, _ := strings.Cut(item.Command, " "); name == verb {
+			return b.menu(ctx, c, "`/company "+blocks.Escape(verb)+"` is coming soon. Here is what you can do now:")
 		}
 	}
 	return b.menu(ctx, c, "I don't know `"+blocks.Escape(blocks.Truncate(verb, 40))+"`. Here is what I can do:")
+}
+
+func (b *Bot) help(ctx context.Context, c caller, _ slack.SlashCommand, _ string) *slack.Msg {
+	return b.menu(ctx, c, "")
 }
 
 func (b *Bot) menu(ctx context.Context, c caller, note string) *slack.Msg {
@@ -46,6 +43,52 @@ func (b *Bot) menu(ctx context.Context, c caller, note string) *slack.Msg {
 	}
 	m := blocks.MenuMessage(c.company.Name, l, note)
 	return &m
+}
+
+// openFromMenu runs the command named by a menu button's value, as if the
+// admin had typed it, and shows the answer in place of the menu.
+func (b *Bot) openFromMenu(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	cmd := slack.SlashCommand{TeamID: ic.Team.ID, UserID: ic.User.ID, ChannelID: ic.Channel.ID, TriggerID: ic.TriggerID, ResponseURL: ic.ResponseURL, Text: a.Value}
+	verb, args, _ := strings.Cut(a.Value, " ")
+	run, ok := b.commands[verb]
+	if !ok {
+		return
+	}
+	if msg := run(ctx, c, cmd, strings.TrimSpace(args)); msg != nil {
+		b.respond(ic.ResponseURL, c.slackID, *msg, false)
+	}
+}
+
+// respond answers an interaction with a message: through the response URL
+// when Slack gave one (replacing the original message when asked), else as
+// a direct message.
+func (b *Bot) respond(responseURL, user string, msg slack.Msg, replace bool) {
+	if responseURL == "" {
+		b.notify(user, msg)
+		return
+	}
+	b.background("respond", func(ctx context.Context) error {
+		return slack.PostWebhookContext(ctx, responseURL, &slack.WebhookMessage{
+			ResponseType:    slack.ResponseTypeEphemeral,
+			ReplaceOriginal: replace,
+			Text:            msg.Text,
+			Blocks:          &msg.Blocks,
+		})
+	})
+}
+
+func (b *Bot) inviteCommand(ctx context.Context, c caller, cmd slack.SlashCommand, args string) *slack.Msg {
+	if err := b.openInvite(ctx, c, cmd.TriggerID, args); err != nil {
+		m := b.failure("open invite modal", err)
+		return &m
+	}
+	return nil
+}
+
+func (b *Bot) inviteButton(ctx context.Context, c caller, ic slack.InteractionCallback, _ *slack.BlockAction) {
+	if err := b.openInvite(ctx, c, ic.TriggerID, ""); err != nil {
+		b.notify(c.slackID, b.failure("open invite modal", err))
+	}
 }
 
 // openInvite opens the invite modal; it must run while Slack's trigger is

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -19,6 +20,9 @@ func (b *Bot) Interaction(ctx context.Context, ic slack.InteractionCallback) any
 	c, err := b.authorize(ctx, ic.Team.ID, ic.User.ID)
 	if err != nil {
 		msg := b.failure("authorize", err)
+		if ic.Type == slack.InteractionTypeBlockSuggestion {
+			return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
+		}
 		if ic.Type == slack.InteractionTypeViewSubmission {
 			// A submission cannot carry a message: replace the modal with it.
 			return slack.NewUpdateViewSubmissionResponse(blocks.NoticeModal("Company Admin", msg.Text))
@@ -29,29 +33,33 @@ func (b *Bot) Interaction(ctx context.Context, ic slack.InteractionCallback) any
 	switch ic.Type {
 	case slack.InteractionTypeBlockActions:
 		for _, a := range ic.ActionCallback.BlockActions {
-			b.action(ctx, c, ic, a)
+			if run, ok := b.actions[actionName(a.ActionID)]; ok {
+				run(ctx, c, ic, a)
+			} else {
+				b.log.Warn("unknown action", "action_id", a.ActionID)
+			}
 		}
 		return nil
 	case slack.InteractionTypeViewSubmission:
-		switch ic.View.CallbackID {
-		case blocks.CallbackInvite:
-			return b.submitInvite(ctx, c, ic.View.State)
+		if run, ok := b.views[ic.View.CallbackID]; ok {
+			return run(ctx, c, ic)
 		}
 		b.log.Warn("unknown view submission", "callback_id", ic.View.CallbackID)
 		return nil
+	case slack.InteractionTypeBlockSuggestion:
+		if run, ok := b.suggestions[ic.ActionID]; ok {
+			return run(ctx, c, ic)
+		}
+		return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
 	}
 	return nil
 }
 
-func (b *Bot) action(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	switch a.ActionID {
-	case blocks.ActionMenuInvite:
-		if err := b.openInvite(ctx, c, ic.TriggerID, ""); err != nil {
-			b.notify(c.slackID, b.failure("open invite modal", err))
-		}
-	default:
-		b.log.Warn("unknown action", "action_id", a.ActionID)
-	}
+// actionName is the routing part of an action ID: actions that repeat in
+// one message carry a suffix after a colon, as in "pending_page:3".
+func actionName(id string) string {
+	name, _, _ := strings.Cut(id, ":")
+	return name
 }
 
 // notify sends a message to a user's direct messages with the app, after
@@ -79,7 +87,8 @@ func value(state *slack.ViewState, block string) string {
 
 // submitInvite creates the invite from the modal. Field errors go back into
 // the modal beside their inputs.
-func (b *Bot) submitInvite(ctx context.Context, c caller, state *slack.ViewState) any {
+func (b *Bot) submitInvite(ctx context.Context, c caller, ic slack.InteractionCallback) any {
+	state := ic.View.State
 	loc, err := time.LoadLocation(c.company.TimeZone)
 	if err != nil {
 		loc = time.UTC

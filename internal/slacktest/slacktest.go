@@ -55,16 +55,19 @@ type API struct {
 	Server *httptest.Server
 	Token  string
 
-	mu    sync.Mutex
-	users map[string]User
-	calls []Call
-	fail  map[string]string
-	seq   int
+	mu          sync.Mutex
+	users       map[string]User
+	calls       []Call
+	fail        map[string]string
+	seq         int
+	files       map[string][]byte
+	uploads     map[string]*Upload
+	uploadOrder []string
 }
 
 // Start serves a fake Web API until the test ends.
 func Start(t testing.TB) *API {
-	a := &API{Token: "xoxb-test-token", users: map[string]User{}, fail: map[string]string{}}
+	a := &API{Token: "xoxb-test-token", users: map[string]User{}, fail: map[string]string{}, files: map[string][]byte{}, uploads: map[string]*Upload{}}
 	a.Server = httptest.NewServer(http.HandlerFunc(a.serve))
 	t.Cleanup(a.Server.Close)
 	return a
@@ -109,6 +112,27 @@ func (a *API) Reset() {
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/files-pri/"):
+		a.serveFile(w, r)
+		return
+	case r.URL.Path == "/signin":
+		a.serveSignIn(w, r)
+		return
+	case strings.HasPrefix(r.URL.Path, "/upload/"):
+		a.serveUpload(w, r)
+		return
+	case strings.HasPrefix(r.URL.Path, "/response/"):
+		// A message posted to an interaction's response_url.
+		body, _ := io.ReadAll(r.Body)
+		c := Call{Method: "response_url", Body: body, Form: url.Values{}}
+		json.Unmarshal(body, &c.JSON)
+		a.mu.Lock()
+		a.calls = append(a.calls, c)
+		a.mu.Unlock()
+		io.WriteString(w, "ok")
+		return
+	}
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	body, _ := io.ReadAll(r.Body)
 	c := Call{Method: method, Body: body, Form: url.Values{}}
@@ -178,11 +202,29 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		answer(map[string]any{"message_ts": ts})
 	case "conversations.open":
 		answer(map[string]any{"channel": map[string]any{"id": "D" + strings.TrimPrefix(c.Arg("users"), "U")}})
+	case "files.getUploadURLExternal":
+		answer(a.uploadURL(c))
+	case "files.completeUploadExternal":
+		v, failure := a.completeUpload(c)
+		if failure != "" {
+			json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": failure})
+			return
+		}
+		answer(v)
 	case "auth.test":
 		answer(map[string]any{"url": "https://acme.slack.com/", "team": "Acme", "user": "companyadmin", "team_id": "T0ACME", "user_id": "UBOT", "bot_id": "BBOT"})
 	default:
 		answer(map[string]any{})
 	}
+}
+
+// ResponseURL returns a response_url that records what is posted to it as
+// calls of the method "response_url"; put it in payloads.
+func (a *API) ResponseURL() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seq++
+	return a.Server.URL + "/response/" + strconv.Itoa(a.seq)
 }
 
 // Sign returns the headers Slack sends with a request body at time t.
