@@ -21,7 +21,7 @@ func (b *Bot) Interaction(ctx context.Context, ic slack.InteractionCallback) any
 	if err != nil {
 		msg := b.failure("authorize", err)
 		if ic.Type == slack.InteractionTypeBlockSuggestion {
-			return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
+			return options{Options: []*slack.OptionBlockObject{}}
 		}
 		if ic.Type == slack.InteractionTypeViewSubmission {
 			// A submission cannot carry a message: replace the modal with it.
@@ -47,12 +47,21 @@ func (b *Bot) Interaction(ctx context.Context, ic slack.InteractionCallback) any
 		b.log.Warn("unknown view submission", "callback_id", ic.View.CallbackID)
 		return nil
 	case slack.InteractionTypeBlockSuggestion:
-		if run, ok := b.suggestions[ic.ActionID]; ok {
-			return run(ctx, c, ic)
+		found := options{Options: []*slack.OptionBlockObject{}}
+		if run, ok := b.suggestions[actionName(ic.ActionID)]; ok {
+			if o := run(ctx, c, ic).Options; o != nil {
+				found.Options = o
+			}
 		}
-		return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
+		return found
 	}
 	return nil
+}
+
+// options answers an options request; Slack wants the list even when it is
+// empty, which slack.OptionsResponse leaves out.
+type options struct {
+	Options []*slack.OptionBlockObject `json:"options"`
 }
 
 // actionName is the routing part of an action ID: actions that repeat in

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 
 	"companyadmin/bot"
 	"companyadmin/internal/config"
@@ -37,19 +38,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer db.Close()
 
-	var api bot.Slack
+	var api *slack.Client
+	var slackAPI bot.Slack
 	secret := ""
 	if cfg.SlackConfigured() {
 		opts := []slack.Option{slack.OptionRetry(2)}
 		if cfg.SlackAPIURL != "" {
 			opts = append(opts, slack.OptionAPIURL(cfg.SlackAPIURL))
 		}
+		if cfg.SlackAppToken != "" {
+			opts = append(opts, slack.OptionAppLevelToken(cfg.SlackAppToken))
+		}
 		api = slack.New(cfg.SlackBotToken, opts...)
+		slackAPI = api
 		secret = cfg.SlackSigningSecret
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: the Slack endpoints answer 503")
 	}
-	b := bot.New(bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, SigningSecret: secret})
+	b := bot.New(bot.Options{Store: db, Slack: slackAPI, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, SigningSecret: secret})
 	defer b.Close(30 * time.Second)
 
 	srv := &http.Server{
@@ -65,8 +71,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("listen: %w", err)
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Dialect())
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.SlackAppToken != "" {
+		logger.Info("using Socket Mode (SLACK_APP_TOKEN is set)")
+		go func() {
+			if err := b.ServeSocketMode(ctx, socketmode.New(api)); err != nil {
+				errc <- err
+			}
+		}()
+	}
 	select {
 	case err := <-errc:
 		return err

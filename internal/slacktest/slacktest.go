@@ -63,6 +63,7 @@ type API struct {
 	files       map[string][]byte
 	uploads     map[string]*Upload
 	uploadOrder []string
+	socket      socket
 }
 
 // Start serves a fake Web API until the test ends.
@@ -122,6 +123,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, "/upload/"):
 		a.serveUpload(w, r)
 		return
+	case r.URL.Path == "/socket":
+		a.serveSocket(w, r)
+		return
 	case strings.HasPrefix(r.URL.Path, "/response/"):
 		// A message posted to an interaction's response_url.
 		body, _ := io.ReadAll(r.Body)
@@ -160,6 +164,10 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	answer := func(v map[string]any) {
 		v["ok"] = true
 		json.NewEncoder(w).Encode(v)
+	}
+	if method == "apps.connections.open" && token == AppToken {
+		answer(a.openConnection())
+		return
 	}
 	if token != a.Token {
 		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_auth"})
