@@ -16,14 +16,19 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"companyadmin/bot"
+	"companyadmin/internal/company"
 	"companyadmin/internal/config"
+	"companyadmin/internal/demo"
+	"companyadmin/internal/mail"
 	"companyadmin/internal/store"
 	"companyadmin/internal/web"
+	"companyadmin/worker"
 )
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	console := fs.Bool("console", false, "run an interactive admin console in this terminal instead of waiting for Slack")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -31,45 +36,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg.LogFormat, stderr)
+	level := slog.LevelInfo
+	if *console {
+		level = slog.LevelWarn // the terminal is the console's
+	}
+	logger := newLogger(cfg.LogFormat, level, stderr)
 	db, err := openStore(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 
-	var api *slack.Client
-	var slackAPI bot.Slack
-	secret := ""
-	if cfg.SlackConfigured() {
-		opts := []slack.Option{slack.OptionRetry(2)}
-		if cfg.SlackAPIURL != "" {
-			opts = append(opts, slack.OptionAPIURL(cfg.SlackAPIURL))
-		}
-		if cfg.SlackAppToken != "" {
-			opts = append(opts, slack.OptionAppLevelToken(cfg.SlackAppToken))
-		}
-		api = slack.New(cfg.SlackBotToken, opts...)
-		slackAPI = api
-		secret = cfg.SlackSigningSecret
-	} else {
-		logger.Warn("SLACK_BOT_TOKEN is not set: the Slack endpoints answer 503")
-	}
-	b := bot.New(bot.Options{Store: db, Slack: slackAPI, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, SigningSecret: secret})
-	defer b.Close(30 * time.Second)
-
-	srv := &http.Server{
-		Handler:           routes(b, web.New(db, logger, time.Now), db),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if getenv("PUBLIC_URL") == "" {
+		// The default follows the port actually taken, so PORT=0 works.
+		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	}
+	opts := bot.Options{Store: db, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle}
+	pages := web.New(db, logger, time.Now)
+	if *console {
+		return runConsole(ctx, cfg, opts, db, ln, pages, stdin, stdout, logger)
+	}
+
+	var api *slack.Client
+	if cfg.SlackConfigured() {
+		api = slackClient(cfg)
+		opts.Slack = api
+		opts.SigningSecret = cfg.SlackSigningSecret
+	} else {
+		logger.Warn("SLACK_BOT_TOKEN is not set: the Slack endpoints answer 503")
+	}
+	b := bot.New(opts)
+	defer b.Close(30 * time.Second)
+
+	srv := newServer(routes(b, pages, db), logger)
 	logger.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Dialect())
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
@@ -83,23 +86,111 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	select {
 	case err := <-errc:
+		shutdown(srv, logger)
 		return err
 	case <-ctx.Done():
 	}
+	return shutdown(srv, logger)
+}
+
+// runConsole serves the web pages and runs the terminal console, signed in
+// as the first admin of the first company, or of the demo company on an
+// empty database. Mail is printed to the terminal unless SMTP_URL is set.
+func runConsole(ctx context.Context, cfg config.Config, opts bot.Options, db *store.DB, ln net.Listener, pages *web.Pages, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
+	admin, co, err := consoleAdmin(ctx, db)
+	if err != nil {
+		return err
+	}
+	var sender worker.MailSender = mail.NewWriter(stdout, cfg.MailFrom)
+	if cfg.SMTPURL != "" {
+		if sender, err = mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			return err
+		}
+	}
+	send := &worker.SendMail{Store: db, Sender: sender, Owner: worker.NewOwner(), Clock: time.Now, Logger: logger}
+	c := bot.NewConsole(opts, bot.ConsoleOptions{
+		Team: co.SlackTeam, User: "UCONSOLE", Email: admin.Email, Name: admin.FullName, Dir: cfg.ReportDir,
+		AfterEach: func(ctx context.Context) {
+			if _, err := send.Run(ctx); err != nil {
+				logger.Warn("mail delivery failed", "err", err)
+			}
+		},
+	}, stdin, stdout)
+	defer c.Bot().Close(30 * time.Second)
+	srv := newServer(routes(c.Bot(), pages, db), logger)
+	go srv.Serve(ln)
+	defer shutdown(srv, logger)
+	fmt.Fprintf(stdout, "%s — %s. Web pages (activation, reset, connect) at %s\n", co.Name, db.Dialect(), cfg.PublicURL)
+	return c.Run(ctx)
+}
+
+// consoleAdmin picks who the console signs in as.
+func consoleAdmin(ctx context.Context, db *store.DB) (company.Member, company.Company, error) {
+	cs, err := db.Companies(ctx)
+	if err != nil {
+		return company.Member{}, company.Company{}, err
+	}
+	var co company.Company
+	if len(cs) == 0 {
+		if co, err = demo.Seed(ctx, db); err != nil {
+			return company.Member{}, co, err
+		}
+	} else {
+		co = cs[0].Company
+	}
+	if co.SlackTeam == demo.Team {
+		if m, err := db.MemberByEmail(ctx, co.ID, demo.AdminEmail); err == nil && m.Admin {
+			return m, co, nil
+		}
+	}
+	admins, err := db.Admins(ctx, co.ID)
+	if err != nil {
+		return company.Member{}, co, err
+	}
+	if len(admins) == 0 {
+		return company.Member{}, co, fmt.Errorf("company %q has no admin: grant one with companyctl admin grant", co.Name)
+	}
+	return admins[0], co, nil
+}
+
+func slackClient(cfg config.Config) *slack.Client {
+	opts := []slack.Option{slack.OptionRetry(2)}
+	if cfg.SlackAPIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(cfg.SlackAPIURL))
+	}
+	if cfg.SlackAppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(cfg.SlackAppToken))
+	}
+	return slack.New(cfg.SlackBotToken, opts...)
+}
+
+func newServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+func shutdown(srv *http.Server, logger *slog.Logger) error {
 	logger.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
 }
 
-func newLogger(format string, w io.Writer) *slog.Logger {
+func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // openStore opens the database. The embedded SQLite database is migrated at

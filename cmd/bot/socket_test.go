@@ -46,7 +46,9 @@ func TestSocketMode(t *testing.T) {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- run(runCtx, nil, func(k string) string { return env[k] }, io.Discard, io.Discard) }()
+	go func() {
+		done <- run(runCtx, nil, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, io.Discard)
+	}()
 	defer func() {
 		cancel()
 		select {

@@ -43,6 +43,7 @@ func commands() []command {
 		{"system remove", "--company C --address ADDRESS", "end a video system subscription", runSystemRemove},
 		{"room add", "--company C --name NAME --address ADDRESS [--manager EMAIL]...", "add a team room, with any number of managing members", runRoomAdd},
 		{"room remove", "--company C --address ADDRESS", "delete a team room", runRoomRemove},
+		{"demo", "", "create a demo company with members, rooms, systems and invites (again: no change)", runDemo},
 	}
 }
 

@@ -26,7 +26,8 @@ type NewInvite struct {
 	TokenHash    string
 	Expiry       time.Duration
 	// Mail renders the invitation mail once the invite is known; it is
-	// queued in the same transaction.
+	// queued in the same transaction. Nil queues no mail, for invites whose
+	// mail went out elsewhere (imports, demo data).
 	Mail func(company.Invite) (company.Mail, error)
 }
 
@@ -95,6 +96,9 @@ func (db *DB) CreateInvite(ctx context.Context, ni NewInvite) (company.Invite, c
 		lic.Pending++
 		if err := audit(ctx, tx, c.ID, ni.Actor, "invite.created", "invite", inv.ID, email, nil, inv, now); err != nil {
 			return err
+		}
+		if ni.Mail == nil {
+			return nil
 		}
 		m, err := ni.Mail(inv)
 		if err != nil {

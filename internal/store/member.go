@@ -115,6 +115,43 @@ func (db *DB) GrantAdmin(ctx context.Context, companyID int64, email, name strin
 	return m, created, nil
 }
 
+// AddMember creates a licensed member with a personal room directly, without
+// an invitation, for operator imports and demo data. It needs a free licence.
+func (db *DB) AddMember(ctx context.Context, companyID int64, nm NewMember, actor company.Actor) (company.Member, error) {
+	email, err := company.NormalizeEmail(nm.Email)
+	if err != nil {
+		return company.Member{}, err
+	}
+	nm.Email = email
+	var m company.Member
+	err = db.tx(ctx, func(tx *sqlx.Tx) error {
+		c, l, err := lockedLicences(ctx, tx, companyID)
+		if err != nil {
+			return err
+		}
+		if err := l.Check(1); err != nil {
+			return err
+		}
+		if nm.VideoAddress == "" {
+			nm.VideoAddress, err = freeAddress(ctx, tx, company.SuggestLocalPart(email), c.Domain)
+		} else {
+			nm.VideoAddress, err = company.NormalizeAddress(nm.VideoAddress, c.Domain)
+		}
+		if err != nil {
+			return err
+		}
+		now := db.now()
+		if m, _, err = createMember(ctx, tx, companyID, nm, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, companyID, actor, "member.added", "member", m.ID, m.Email, nil, m, now)
+	})
+	if err != nil {
+		return m, fmt.Errorf("add member: %w", err)
+	}
+	return m, nil
+}
+
 // freeAddress returns local@domain, or local with a number appended, such
 // that neither it nor its personal room address is taken.
 func freeAddress(ctx context.Context, q sqlx.QueryerContext, local, domain string) (string, error) {

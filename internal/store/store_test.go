@@ -358,3 +358,22 @@ func TestParseURL(t *testing.T) {
 		t.Errorf("mysql DSN = %q", dsn)
 	}
 }
+
+func TestAddMember(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := newCompany(t, db, 2)
+		m, err := db.AddMember(ctx, c.ID, store.NewMember{FullName: "Zoe", Email: "Zoe@Example.com"}, company.Operator)
+		if err != nil || m.Email != "zoe@example.com" || m.VideoAddress != "zoe000@acme.vc.example.com" || !m.Licensed {
+			t.Fatalf("AddMember = %+v, %v", m, err)
+		}
+		if _, err := db.AddMember(ctx, c.ID, store.NewMember{FullName: "Zoe 2", Email: "zoe@example.com"}, company.Operator); company.KindOf(err) != company.Conflict {
+			t.Fatalf("same email twice: err = %v, want conflict", err)
+		}
+		if _, err := db.AddMember(ctx, c.ID, store.NewMember{Email: "yan@example.com", VideoAddress: "yan.yu"}, company.Operator); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AddMember(ctx, c.ID, store.NewMember{Email: "xi@example.com"}, company.Operator); company.KindOf(err) != company.Conflict {
+			t.Fatalf("beyond licences: err = %v, want conflict", err)
+		}
+	})
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"companyadmin/internal/demo"
+	"companyadmin/internal/store"
+)
+
+// syncBuffer collects what the console prints while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor waits until the output contains want and returns the output.
+func (s *syncBuffer) waitFor(t *testing.T, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if out := s.String(); strings.Contains(out, want) {
+			return out
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("console never printed %q; output:\n%s", want, s.String())
+	return ""
+}
+
+// TestConsoleInviteToActivation drives the console through stdin: the menu,
+// the invite form with a field error, the printed mail, and activation on
+// the web page the console serves.
+func TestConsoleInviteToActivation(t *testing.T) {
+	dir := t.TempDir()
+	dbURL := "sqlite:" + filepath.Join(dir, "console.db")
+	env := map[string]string{"DATABASE_URL": dbURL, "PORT": "0", "REPORT_DIR": filepath.Join(dir, "files")}
+	in, typing := io.Pipe()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), []string{"-console"}, func(k string) string { return env[k] }, in, out, io.Discard)
+	}()
+	typeLine := func(lines ...string) {
+		for _, l := range lines {
+			if _, err := io.WriteString(typing, l+"\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	banner := out.waitFor(t, "Web pages")
+	base := regexp.MustCompile(`http://localhost:\d+`).FindString(banner)
+	if !strings.Contains(banner, "Northwind Traders") || base == "" {
+		t.Fatalf("banner: %s", banner)
+	}
+	typeLine("help")
+	out.waitFor(t, "tick 1 3 5")
+	typeLine("/company")
+	out.waitFor(t, "[1] Invite someone")
+
+	// The invite button opens the form; a bad email is shown and asked again.
+	typeLine("1", "Carol Console", "not-an-email", "", "", "y")
+	out.waitFor(t, "Please correct the fields marked !")
+	typeLine("", "carol@example.com", "", "2", "y")
+	text := out.waitFor(t, "Mail to carol@example.com")
+	if !strings.Contains(text, "is not a valid email address") || !strings.Contains(text, "Invitation sent") {
+		t.Fatalf("console output:\n%s", text)
+	}
+	link := regexp.MustCompile(regexp.QuoteMeta(base) + `/invite/[A-Za-z0-9_-]{43}`).FindString(text)
+	if link == "" {
+		t.Fatalf("no activation link printed:\n%s", text)
+	}
+
+	// The link opens in a browser: activation on the console's own server.
+	form := url.Values{"full_name": {"Carol Console"}, "video_address": {"carol.console"}, "password": {"a long enough secret"}, "password_confirm": {"a long enough secret"}}
+	req, _ := http.NewRequest("POST", link, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "carol.console@northwind.vc.example.com") {
+		t.Fatalf("activation: %d\n%s", resp.StatusCode, page)
+	}
+
+	typeLine("quit")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("console did not quit")
+	}
+
+	// The invitee is now an admin member of the demo company (role 2 = Admin).
+	db, err := store.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	co, err := db.CompanyByTeam(context.Background(), demo.Team)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.MemberByEmail(context.Background(), co.ID, "carol@example.com")
+	if err != nil || !m.Admin {
+		t.Fatalf("member after activation: %+v, %v", m, err)
+	}
+}

@@ -1,0 +1,47 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"companyadmin/internal/company"
+	"companyadmin/internal/demo"
+	"companyadmin/internal/store"
+	"companyadmin/internal/store/storetest"
+)
+
+func TestSeedIsIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c, err := demo.Seed(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lic, err := db.Licences(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lic.Licensed != 40 || lic.Pending != 8 {
+			t.Fatalf("licences after seeding = %+v, want 40 members and 8 pending", lic)
+		}
+		admin, err := db.MemberByEmail(ctx, c.ID, demo.AdminEmail)
+		if err != nil || !admin.Admin {
+			t.Fatalf("demo admin = %+v, %v", admin, err)
+		}
+		rooms, _ := db.Rooms(ctx, c.ID, company.RoomTeam)
+		systems, _ := db.Systems(ctx, c.ID)
+		if len(rooms) != 4 || len(systems) != 5 {
+			t.Fatalf("%d team rooms, %d systems", len(rooms), len(systems))
+		}
+		again, err := demo.Seed(ctx, db)
+		if err != nil || again.ID != c.ID {
+			t.Fatalf("second Seed = %+v, %v", again, err)
+		}
+		if lic2, _ := db.Licences(ctx, c.ID); lic2 != lic {
+			t.Fatalf("second Seed changed licences: %+v → %+v", lic, lic2)
+		}
+		if mails, _ := db.Mails(ctx, 10); len(mails) != 0 {
+			t.Fatalf("demo queued %d mails", len(mails))
+		}
+	})
+}
