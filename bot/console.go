@@ -539,6 +539,11 @@ func (s consoleSlack) UpdateViewContext(_ context.Context, view slack.ModalViewR
 	return &slack.ViewResponse{}, nil
 }
 
+func (s consoleSlack) PublishViewContext(_ context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error) {
+	s.c.show(req.View.Blocks)
+	return &slack.ViewResponse{}, nil
+}
+
 func (s consoleSlack) post(options []slack.MsgOption) error {
 	_, values, err := slack.UnsafeApplyMsgOptions("", "", "", options...)
 	if err != nil {

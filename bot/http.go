@@ -121,10 +121,9 @@ func (b *Bot) Events(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, ch.Challenge)
 		return
-	case slackevents.CallbackEvent:
-		b.log.Debug("event", "type", ev.InnerEvent.Type, "team", ev.TeamID)
 	}
 	w.WriteHeader(http.StatusOK)
+	b.Event(ev)
 }
 
 // reply is the body of an answer to a slash command: only the fields Slack

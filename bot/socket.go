@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -62,6 +63,8 @@ func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, evt so
 				}
 			case slack.InteractionCallback:
 				payload = b.Interaction(ctx, data)
+			case slackevents.EventsAPIEvent:
+				defer b.Event(data)
 			}
 			var err error
 			if payload == nil {

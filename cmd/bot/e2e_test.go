@@ -325,3 +325,43 @@ func fmtJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestAppHome shows the menu on an admin's App Home tab, and a refusal on a
+// non-admin's.
+func TestAppHome(t *testing.T) {
+	a := newApp(t, storetest.Open(t, store.SQLite), 5)
+	for _, user := range []string{"U0ANN", "U0EVE"} {
+		body := []byte(`{"token":"x","team_id":"T0ACME","api_app_id":"A0COMPANY","type":"event_callback","event_id":"Ev` + user + `","event_time":1700000000,
+			"event":{"type":"app_home_opened","user":"` + user + `","channel":"D0` + user + `","tab":"home","event_ts":"1700000000.000100"}}`)
+		req, _ := http.NewRequest("POST", a.srv.URL+"/slack/events", strings.NewReader(string(body)))
+		req.Header = slacktest.Sign(secret, body, time.Now())
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("event: %d", resp.StatusCode)
+		}
+	}
+	a.bot.Wait()
+	views := a.slack.Calls("views.publish")
+	if len(views) != 2 {
+		t.Fatalf("views.publish calls: %d", len(views))
+	}
+	for _, v := range views {
+		switch v.Arg("user_id") {
+		case "U0ANN":
+			if !strings.Contains(v.Arg("view"), "Invite someone") || !strings.Contains(v.Arg("view"), `"type":"home"`) {
+				t.Errorf("admin's home: %s", v.Arg("view"))
+			}
+		case "U0EVE":
+			if !strings.Contains(v.Arg("view"), "administrator rights") {
+				t.Errorf("non-admin's home: %s", v.Arg("view"))
+			}
+		default:
+			t.Errorf("home published for %q", v.Arg("user_id"))
+		}
+	}
+}
