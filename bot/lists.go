@@ -132,3 +132,16 @@ func (b *Bot) submitted(what, title string, err error, fields ...string) any {
 	msg := b.failure(what, err)
 	return slack.NewUpdateViewSubmissionResponse(blocks.NoticeModal(title, msg.Text))
 }
+
+// maxQuery bounds a search, which travels in button values (2,000
+// characters at most).
+const maxQuery = 100
+
+// searchQuery is what an admin typed after a list command, as a search.
+func searchQuery(args string) blocks.ListState {
+	r := []rune(strings.TrimSpace(args))
+	if len(r) > maxQuery {
+		r = r[:maxQuery]
+	}
+	return blocks.ListState{Query: string(r)}
+}

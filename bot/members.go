@@ -15,7 +15,7 @@ import (
 
 // membersCommand answers `/company members [search]`.
 func (b *Bot) membersCommand(ctx context.Context, c caller, _ slack.SlashCommand, args string) *slack.Msg {
-	msg := b.membersPage(ctx, c, blocks.ListState{Query: args}, "")
+	msg := b.membersPage(ctx, c, searchQuery(args), "")
 	return &msg
 }
 

@@ -13,7 +13,7 @@ import (
 
 // roomsCommand answers `/company rooms [search]`.
 func (b *Bot) roomsCommand(ctx context.Context, c caller, _ slack.SlashCommand, args string) *slack.Msg {
-	msg := b.roomsPage(ctx, c, blocks.ListState{Query: args}, "")
+	msg := b.roomsPage(ctx, c, searchQuery(args), "")
 	return &msg
 }
 

@@ -22,7 +22,7 @@ func (b *Bot) systemsCommand(ctx context.Context, c caller, _ slack.SlashCommand
 		msg := blocks.PartnerOnly()
 		return &msg
 	}
-	msg := b.systemsPage(ctx, c, blocks.ListState{Query: args}, "")
+	msg := b.systemsPage(ctx, c, searchQuery(args), "")
 	return &msg
 }
 
