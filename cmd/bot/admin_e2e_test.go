@@ -610,3 +610,36 @@ func texts(t *testing.T, body string) string {
 	walk(v)
 	return strings.Join(out, "\n")
 }
+
+// TestMembersPaging pages through more members than one message holds, and
+// shows the last page when deletions empty the one the admin was on.
+func TestMembersPaging(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	a := newApp(t, db, 40)
+	var last company.Member
+	for i := range 32 {
+		last = a.addMember(a.co, fmt.Sprintf("p%02d@example.com", i), fmt.Sprintf("Person %02d", i), fmt.Sprintf("person.%02d", i))
+	}
+	_, body := a.command("U0ANN", "members")
+	if !strings.Contains(body, "Showing 1–30 of 33") || !strings.Contains(body, `"members_page:next"`) || strings.Contains(body, "Person 31") {
+		t.Fatalf("first page:\n%s", body)
+	}
+	a.press("U0ANN", "members_page:next", `{"o":30}`, "members")
+	text, replaced := a.lastResponse()
+	if !replaced || !strings.Contains(text, "Showing 31–33 of 33") || !strings.Contains(text, "Person 31") || !strings.Contains(text, `"members_page:prev"`) {
+		t.Fatalf("second page (replaced %v): %s", replaced, text)
+	}
+	// Deleting from the second page until it is empty shows the first.
+	gone, _, err := db.DeleteMembers(context.Background(), a.co.ID, company.Operator, []int64{last.ID, last.ID - 1})
+	if err != nil || len(gone) != 2 {
+		t.Fatalf("delete: %v", err)
+	}
+	a.press("U0ANN", "members_page:next", `{"o":30}`, "members")
+	if text, _ := a.lastResponse(); !strings.Contains(text, "Showing 31–31 of 31") {
+		t.Fatalf("page after deletions: %s", text)
+	}
+	a.press("U0ANN", "members_page:next", `{"o":60}`, "members")
+	if text, _ := a.lastResponse(); !strings.Contains(text, "Showing 31–31 of 31") {
+		t.Fatalf("a page past the end: %s", text)
+	}
+}

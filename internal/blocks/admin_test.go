@@ -212,3 +212,30 @@ func TestPack(t *testing.T) {
 		t.Errorf("pack = %q, want %q", got, want)
 	}
 }
+
+// TestEditModalFieldsAreInputBlocks guards the contract with Slack: the
+// errors of a submission may only name input blocks of the view.
+func TestEditModalFieldsAreInputBlocks(t *testing.T) {
+	tests := map[string]struct {
+		view   slack.ModalViewRequest
+		fields []string
+	}{
+		"member":   {MemberEditModal(MemberForm{Domain: "acme.vc.example.com"}), []string{BlockFullName, BlockVideoAddress}},
+		"room":     {RoomEditModal(NamedForm{Domain: "acme.vc.example.com"}), []string{BlockName, BlockVideoAddress}},
+		"system":   {SystemEditModal(NamedForm{Domain: "acme.vc.example.com"}), []string{BlockName, BlockVideoAddress}},
+		"managers": {RoomManagersModal(company.Room{}, nil, ""), []string{BlockManagers}},
+	}
+	for name, tt := range tests {
+		inputs := map[string]bool{}
+		for _, b := range tt.view.Blocks.BlockSet {
+			if in, ok := b.(*slack.InputBlock); ok {
+				inputs[in.BlockID] = true
+			}
+		}
+		for _, f := range tt.fields {
+			if !inputs[f] {
+				t.Errorf("%s: %s is not an input block", name, f)
+			}
+		}
+	}
+}
