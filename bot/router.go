@@ -28,16 +28,45 @@ type suggestFunc func(ctx context.Context, c caller, ic slack.InteractionCallbac
 // action, modal and options source.
 func (b *Bot) routes() {
 	b.commands = map[string]commandFunc{
-		"":       b.help,
-		"help":   b.help,
-		"invite": b.inviteCommand,
+		"":        b.help,
+		"help":    b.help,
+		"invite":  b.inviteCommand,
+		"members": b.membersCommand,
+		"rooms":   b.roomsCommand,
+		"systems": b.systemsCommand,
+		"audit":   b.auditCommand,
 	}
 	b.actions = map[string]actionFunc{
 		blocks.ActionMenuInvite: b.inviteButton,
 		blocks.ActionMenuOpen:   b.openFromMenu,
+
+		blocks.PickAction(blocks.KindMembers):               b.itemTicked,
+		blocks.PageAction(blocks.KindMembers):               b.membersPaged,
+		blocks.KindMembers + "_" + blocks.ActionEdit:        b.editMember,
+		blocks.KindMembers + "_" + blocks.ActionReset:       b.resetPasswords,
+		blocks.KindMembers + "_" + blocks.ActionMakeAdmin:   b.makeAdmin,
+		blocks.KindMembers + "_" + blocks.ActionRemoveAdmin: b.removeAdmin,
+		blocks.KindMembers + "_" + blocks.ActionDelete:      b.deleteMembers,
+
+		blocks.PickAction(blocks.KindRooms):            b.itemTicked,
+		blocks.PageAction(blocks.KindRooms):            b.roomsPaged,
+		blocks.KindRooms + "_" + blocks.ActionEdit:     b.editRoom,
+		blocks.KindRooms + "_" + blocks.ActionManagers: b.roomManagers,
+
+		blocks.PickAction(blocks.KindSystems):        b.itemTicked,
+		blocks.PageAction(blocks.KindSystems):        b.systemsPaged,
+		blocks.KindSystems + "_" + blocks.ActionEdit: b.editSystem,
+		blocks.KindSystems + "_" + blocks.ActionQR:   b.systemQRCodes,
 	}
 	b.views = map[string]viewFunc{
-		blocks.CallbackInvite: b.submitInvite,
+		blocks.CallbackInvite:       b.submitInvite,
+		blocks.CallbackMemberEdit:   b.submitEditMember,
+		blocks.CallbackMemberDelete: b.submitDeleteMembers,
+		blocks.CallbackRoomEdit:     b.submitEditRoom,
+		blocks.CallbackRoomManagers: b.submitRoomManagers,
+		blocks.CallbackSystemEdit:   b.submitEditSystem,
 	}
-	b.suggestions = map[string]suggestFunc{}
+	b.suggestions = map[string]suggestFunc{
+		blocks.ActionMemberOptions: b.memberOptions,
+	}
 }

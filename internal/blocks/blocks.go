@@ -71,14 +71,14 @@ type MenuItem struct {
 
 // Menu lists everything /company can do, as in DESIGN §3.
 var Menu = []MenuItem{
-	{"members [search]", "Members: edit, reset password, make or remove admin, delete", false},
-	{"rooms [search]", "Team rooms: edit name and address, set managers", false},
-	{"systems [search]", "Video systems: edit, Meeting Connect QR code", false},
+	{"members [search]", "Members: edit, reset password, make or remove admin, delete", true},
+	{"rooms [search]", "Team rooms: edit name and address, set managers", true},
+	{"systems [search]", "Video systems: edit, Meeting Connect QR code", true},
 	{"invite [email]", "Invite one person", true},
 	{"bulk", "Invite many people from a CSV or Excel file", false},
 	{"pending", "Pending invites: resend or revoke", false},
 	{"usage [last-week|last-month|YYYY-MM|FROM..TO]", "Usage spreadsheet", false},
-	{"audit [N]", "Latest audit events", false},
+	{"audit [N]", "Latest audit events", true},
 }
 
 // MenuMessage is the answer to /company and /company help.
@@ -102,11 +102,21 @@ func MenuMessage(companyName string, l company.Licences, note string) slack.Msg 
 	bs = append(bs, slack.NewSectionBlock(mrkdwn(strings.Join(ready, "\n")), nil, nil))
 	bs = append(bs, slack.NewActionBlock("menu",
 		slack.NewButtonBlockElement(ActionMenuInvite, "invite", plain("Invite someone")).WithStyle(slack.StylePrimary),
+		menuButton("members", "Members"),
+		menuButton("rooms", "Team rooms"),
+		menuButton("systems", "Video systems"),
+		menuButton("audit", "Audit log"),
 	))
 	if len(soon) > 0 {
 		bs = append(bs, slack.NewContextBlock("soon", mrkdwn("*Coming soon:*\n"+strings.Join(soon, "\n"))))
 	}
 	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: "Company Admin for " + companyName, Blocks: slack.Blocks{BlockSet: bs}}
+}
+
+// menuButton runs the command text when pressed. Action IDs must differ
+// within a block, so each carries the command after a colon.
+func menuButton(command, label string) *slack.ButtonBlockElement {
+	return slack.NewButtonBlockElement(ActionMenuOpen+":"+command, command, plain(label))
 }
 
 // TextMessage is a plain ephemeral answer.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -99,4 +100,209 @@ func (db *DB) Rooms(ctx context.Context, companyID int64, kind string) ([]compan
 		return nil, fmt.Errorf("list rooms: %w", err)
 	}
 	return rs, nil
+}
+
+// RoomEntry is a team room with the members who manage it.
+type RoomEntry struct {
+	company.Room
+	Managers []company.Member
+}
+
+// roomFilter is the WHERE clause of a search of a company's team rooms by
+// name or address.
+func roomFilter(companyID int64, query string) (string, []any) {
+	if strings.TrimSpace(query) == "" {
+		return "company_id = ? AND kind = 'team'", []any{companyID}
+	}
+	p := searchPattern(query)
+	return "company_id = ? AND kind = 'team' AND (name LIKE ? ESCAPE '!' OR address LIKE ? ESCAPE '!')", []any{companyID, p, strings.ToLower(p)}
+}
+
+// SearchTeamRooms returns one page of a company's team rooms whose name or
+// address contains query (all when it is empty), by name, with their
+// managers and the total number that match.
+func (db *DB) SearchTeamRooms(ctx context.Context, companyID int64, query string, offset, limit int) ([]RoomEntry, int, error) {
+	where, args := roomFilter(companyID, query)
+	var total int
+	if err := db.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM rooms WHERE `+where, args...); err != nil {
+		return nil, 0, fmt.Errorf("search rooms: %w", err)
+	}
+	var rs []company.Room
+	if err := db.db.SelectContext(ctx, &rs, `SELECT `+roomColumns+` FROM rooms WHERE `+where+` ORDER BY LOWER(name), id LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
+		return nil, 0, fmt.Errorf("search rooms: %w", err)
+	}
+	out, err := withManagers(ctx, db.db, rs)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search rooms: %w", err)
+	}
+	return out, total, nil
+}
+
+// withManagers adds to each room the members who manage it, by name.
+func withManagers(ctx context.Context, q sqlx.QueryerContext, rs []company.Room) ([]RoomEntry, error) {
+	out := make([]RoomEntry, len(rs))
+	if len(rs) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(rs))
+	at := map[int64]int{}
+	for i, r := range rs {
+		out[i].Room = r
+		ids[i] = r.ID
+		at[r.ID] = i
+	}
+	var rows []struct {
+		RoomID int64 `db:"room_id"`
+		company.Member
+	}
+	cols := strings.ReplaceAll("m."+memberColumns, ", ", ", m.")
+	query, args, err := sqlx.In(`SELECT rm.room_id, `+cols+` FROM room_managers rm JOIN members m ON m.id = rm.member_id WHERE rm.room_id IN (?) ORDER BY LOWER(m.full_name), m.email, m.id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("room managers: %w", err)
+	}
+	for _, r := range rows {
+		i := at[r.RoomID]
+		out[i].Managers = append(out[i].Managers, r.Member)
+	}
+	return out, nil
+}
+
+// TeamRoom returns a team room of a company with its managers.
+func (db *DB) TeamRoom(ctx context.Context, companyID, id int64) (RoomEntry, error) {
+	r, err := teamRoom(ctx, db.db, companyID, id)
+	if err != nil {
+		return RoomEntry{}, err
+	}
+	out, err := withManagers(ctx, db.db, []company.Room{r})
+	if err != nil {
+		return RoomEntry{}, err
+	}
+	return out[0], nil
+}
+
+func teamRoom(ctx context.Context, q sqlx.QueryerContext, companyID, id int64) (company.Room, error) {
+	var r company.Room
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+roomColumns+` FROM rooms WHERE company_id = ? AND id = ? AND kind = 'team'`, companyID, id)
+	return r, notFound(err, "That team room is not in your company or no longer exists.")
+}
+
+// EditTeamRoom changes a team room's name and video address (as typed: the
+// part before the @, or a whole address in the company's domain). Mistakes
+// come back as field errors for "name" and "video_address".
+func (db *DB) EditTeamRoom(ctx context.Context, companyID int64, actor company.Actor, id int64, name, address string) (company.Room, error) {
+	var after company.Room
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockCompany(ctx, tx, companyID); err != nil {
+			return err
+		}
+		c, err := getCompany(ctx, tx, companyID)
+		if err != nil {
+			return err
+		}
+		before, err := teamRoom(ctx, tx, companyID, id)
+		if err != nil {
+			return err
+		}
+		ed, err := editNamed(ctx, tx, c, "room name", name, address, before.Name, before.Address, addrRoom, db.now())
+		if err != nil {
+			return err
+		}
+		after = before
+		after.Name, after.Address = ed.Name, ed.Address
+		if after == before {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE rooms SET name = ?, address = ? WHERE id = ?`, after.Name, after.Address, id); err != nil {
+			return fmt.Errorf("update room: %w", err)
+		}
+		return audit(ctx, tx, companyID, actor, "room.edited", "room", id, after.Address,
+			map[string]string{"name": before.Name, "address": before.Address}, map[string]string{"name": after.Name, "address": after.Address}, db.now())
+	})
+	if err != nil {
+		return after, fmt.Errorf("edit room: %w", err)
+	}
+	return after, nil
+}
+
+// editNamed checks the new name and address of a room or video system and,
+// when the address changes, moves it in the registry. Only Name and Address
+// of the result are set.
+func editNamed(ctx context.Context, tx *sqlx.Tx, c company.Company, what, name, address, oldName, oldAddress, kind string, now time.Time) (company.Room, error) {
+	var out company.Room
+	fe := company.FieldErrors{}
+	n, err := checkName(name, what)
+	if err != nil {
+		fe.Add("name", company.Message(err))
+	}
+	addr, err := company.NormalizeAddress(address, c.Domain)
+	if err != nil {
+		fe.Add("video_address", company.Message(err))
+	} else if addr != oldAddress && len(fe) > 0 {
+		if err := takenAddress(ctx, tx, addr); company.KindOf(err) == company.Conflict {
+			fe.Add("video_address", company.Message(err))
+		} else if err != nil {
+			return out, err
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return out, err
+	}
+	if addr != oldAddress {
+		if err := moveAddresses(ctx, tx, []string{oldAddress}, []string{addr}, []string{kind}, c.ID, now); err != nil {
+			return out, company.FieldError(company.Conflict, "video_address", "%s", company.Message(err))
+		}
+	}
+	out.Name, out.Address = n, addr
+	return out, nil
+}
+
+// SetRoomManagers makes the members with the given IDs the managers of a
+// team room, in place of those before; no IDs leaves it without managers.
+// Every ID must be a member of the company.
+func (db *DB) SetRoomManagers(ctx context.Context, companyID int64, actor company.Actor, roomID int64, memberIDs []int64) (RoomEntry, error) {
+	var out RoomEntry
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockCompany(ctx, tx, companyID); err != nil {
+			return err
+		}
+		r, err := teamRoom(ctx, tx, companyID, roomID)
+		if err != nil {
+			return err
+		}
+		before, err := withManagers(ctx, tx, []company.Room{r})
+		if err != nil {
+			return err
+		}
+		var ms []company.Member
+		if len(memberIDs) > 0 {
+			if ms, err = membersIn(ctx, tx, companyID, memberIDs); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM room_managers WHERE room_id = ?`, r.ID); err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO room_managers (room_id, member_id) VALUES (?, ?)`, r.ID, m.ID); err != nil {
+				return err
+			}
+		}
+		out = RoomEntry{Room: r, Managers: ms}
+		emails := func(ms []company.Member) []string {
+			out := []string{}
+			for _, m := range ms {
+				out = append(out, m.Email)
+			}
+			return out
+		}
+		return audit(ctx, tx, companyID, actor, "room.managers_set", "room", r.ID, r.Address,
+			map[string][]string{"managers": emails(before[0].Managers)}, map[string][]string{"managers": emails(ms)}, db.now())
+	})
+	if err != nil {
+		return out, fmt.Errorf("set room managers: %w", err)
+	}
+	return out, nil
 }

@@ -91,3 +91,87 @@ func (db *DB) Systems(ctx context.Context, companyID int64) ([]company.System, e
 	}
 	return ss, nil
 }
+
+// SearchSystems returns one page of a company's shared video systems whose
+// name or address contains query (all when it is empty), by name, with the
+// total number that match. Systems twinned to a member are listed with the
+// member instead.
+func (db *DB) SearchSystems(ctx context.Context, companyID int64, query string, offset, limit int) ([]company.System, int, error) {
+	where, args := "company_id = ? AND twin_member_id IS NULL", []any{companyID}
+	if strings.TrimSpace(query) != "" {
+		p := searchPattern(query)
+		where += " AND (name LIKE ? ESCAPE '!' OR address LIKE ? ESCAPE '!')"
+		args = append(args, p, strings.ToLower(p))
+	}
+	var total int
+	if err := db.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM systems WHERE `+where, args...); err != nil {
+		return nil, 0, fmt.Errorf("search systems: %w", err)
+	}
+	ss := []company.System{}
+	if err := db.db.SelectContext(ctx, &ss, `SELECT `+systemColumns+` FROM systems WHERE `+where+` ORDER BY LOWER(name), id LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
+		return nil, 0, fmt.Errorf("search systems: %w", err)
+	}
+	return ss, total, nil
+}
+
+// System returns a video system of a company.
+func (db *DB) System(ctx context.Context, companyID, id int64) (company.System, error) {
+	return system(ctx, db.db, companyID, id)
+}
+
+func system(ctx context.Context, q sqlx.QueryerContext, companyID, id int64) (company.System, error) {
+	var s company.System
+	err := sqlx.GetContext(ctx, q, &s, `SELECT `+systemColumns+` FROM systems WHERE company_id = ? AND id = ?`, companyID, id)
+	return s, notFound(err, "That video system is not in your company or no longer exists.")
+}
+
+// SystemByConnectCode returns the video system whose Meeting Connect code
+// is code, with its company.
+func (db *DB) SystemByConnectCode(ctx context.Context, code string) (company.System, company.Company, error) {
+	var s company.System
+	err := db.db.GetContext(ctx, &s, `SELECT `+systemColumns+` FROM systems WHERE connect_code = ?`, code)
+	if err = notFound(err, "There is no video system behind this link. Scan the code on the system again, or ask the people who run this room."); err != nil {
+		return s, company.Company{}, err
+	}
+	c, err := db.Company(ctx, s.CompanyID)
+	return s, c, err
+}
+
+// EditSystem changes a video system's name and address (as typed: the part
+// before the @, or a whole address in the company's domain). Mistakes come
+// back as field errors for "name" and "video_address". Its Meeting Connect
+// code stays, so printed QR codes keep working.
+func (db *DB) EditSystem(ctx context.Context, companyID int64, actor company.Actor, id int64, name, address string) (company.System, error) {
+	var after company.System
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockCompany(ctx, tx, companyID); err != nil {
+			return err
+		}
+		c, err := getCompany(ctx, tx, companyID)
+		if err != nil {
+			return err
+		}
+		before, err := system(ctx, tx, companyID, id)
+		if err != nil {
+			return err
+		}
+		after = before
+		ed, err := editNamed(ctx, tx, c, "system name", name, address, before.Name, before.Address, addrSystem, db.now())
+		if err != nil {
+			return err
+		}
+		after.Name, after.Address = ed.Name, ed.Address
+		if after == before {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE systems SET name = ?, address = ? WHERE id = ?`, after.Name, after.Address, id); err != nil {
+			return fmt.Errorf("update system: %w", err)
+		}
+		return audit(ctx, tx, companyID, actor, "system.edited", "system", id, after.Address,
+			map[string]string{"name": before.Name, "address": before.Address}, map[string]string{"name": after.Name, "address": after.Address}, db.now())
+	})
+	if err != nil {
+		return after, fmt.Errorf("edit system: %w", err)
+	}
+	return after, nil
+}

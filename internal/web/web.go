@@ -1,7 +1,8 @@
 // Package web serves the pages people outside Slack use in a browser:
-// invitees activating their account, and later members resetting a password
-// and visitors of a video system's Meeting Connect page. The pages are plain
-// HTML forms with inline CSS, no scripts and no outside assets.
+// invitees activating their account, members resetting a password, and
+// people in a room with a video system, on its Meeting Connect page. The
+// pages are plain HTML forms with inline CSS, no scripts and no outside
+// assets.
 package web
 
 import (
@@ -63,6 +64,9 @@ func New(db *store.DB, logger *slog.Logger, clock func() time.Time) *Pages {
 func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /invite/{token}", p.InviteForm)
 	mux.HandleFunc("POST /invite/{token}", p.Activate)
+	mux.HandleFunc("GET /reset/{token}", p.ResetForm)
+	mux.HandleFunc("POST /reset/{token}", p.Reset)
+	mux.HandleFunc("GET /connect/{code}", p.Connect)
 }
 
 // Handler returns a handler serving only the pages' routes.
@@ -77,6 +81,9 @@ const (
 	pageInvite    = "invite"
 	pageActivated = "activated"
 	pageMessage   = "message"
+	pageReset     = "reset"
+	pageResetDone = "reset_done"
+	pageConnect   = "connect"
 )
 
 // parseTemplates parses each page together with the shared layout. The
@@ -84,7 +91,7 @@ const (
 // any test that calls New.
 func parseTemplates() map[string]*template.Template {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{pageInvite, pageActivated, pageMessage} {
+	for _, name := range []string{pageInvite, pageActivated, pageMessage, pageReset, pageResetDone, pageConnect} {
 		pages[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return pages

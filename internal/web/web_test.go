@@ -485,7 +485,10 @@ func TestRoutes(t *testing.T) {
 		{"PUT", "/invite/abc", ""},
 		{"GET", "/invite/", ""},
 		{"GET", "/invite/abc/more", ""},
-		{"GET", "/reset/abc", ""},
+		{"GET", "/reset/abc", "GET /reset/{token}"},
+		{"POST", "/reset/abc", "POST /reset/{token}"},
+		{"GET", "/connect/abc", "GET /connect/{code}"},
+		{"POST", "/connect/abc", ""},
 		{"GET", "/healthz", ""},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,213 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"companyadmin/internal/blocks"
+	"companyadmin/internal/company"
+	"companyadmin/internal/mail"
+	"companyadmin/internal/store"
+)
+
+// membersCommand answers `/company members [search]`.
+func (b *Bot) membersCommand(ctx context.Context, c caller, _ slack.SlashCommand, args string) *slack.Msg {
+	msg := b.membersPage(ctx, c, searchQuery(args), "")
+	return &msg
+}
+
+// membersPage renders a page of the members list with a note on top. A
+// page left empty by deletions shows the last page instead.
+func (b *Bot) membersPage(ctx context.Context, c caller, st blocks.ListState, note string) slack.Msg {
+	entries, total, err := b.store.SearchMembers(ctx, c.company.ID, st.Query, st.Offset, blocks.MembersPageSize)
+	if err == nil && len(entries) == 0 && st.Offset > 0 {
+		st.Offset = lastPage(total, blocks.MembersPageSize)
+		entries, total, err = b.store.SearchMembers(ctx, c.company.ID, st.Query, st.Offset, blocks.MembersPageSize)
+	}
+	if err != nil {
+		return b.failure("members list", err)
+	}
+	lic, err := b.store.Licences(ctx, c.company.ID)
+	if err != nil {
+		return b.failure("members list", err)
+	}
+	p := blocks.MembersPage{Domain: c.company.Domain, Licences: lic, Page: st, Total: total, Note: note}
+	for _, e := range entries {
+		item := blocks.MemberItem{Member: e.Member, Room: e.Room}
+		for _, s := range e.Systems {
+			item.Systems = append(item.Systems, s.Name)
+		}
+		p.Items = append(p.Items, item)
+	}
+	return blocks.MembersList(p)
+}
+
+// membersAgain shows the members list again in place of the message the
+// admin acted on.
+func (b *Bot) membersAgain(ctx context.Context, c caller, responseURL string, st blocks.ListState, note string) {
+	b.respond(responseURL, c.slackID, b.membersPage(ctx, c, st, note), true)
+}
+
+func (b *Bot) membersPaged(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	b.membersAgain(ctx, c, ic.ResponseURL, blocks.DecodeListState(a.Value), "")
+}
+
+// editMember opens the edit modal of the one ticked member.
+func (b *Bot) editMember(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	ids, ok := b.ticked(c, ic, blocks.KindMembers, 1, 1, "Tick one member to edit, then press *Edit*.")
+	if !ok {
+		return
+	}
+	m, err := b.store.Member(ctx, c.company.ID, ids[0])
+	if err != nil {
+		b.respond(ic.ResponseURL, c.slackID, b.failure("edit member", err), false)
+		return
+	}
+	room, err := b.store.PersonalRoom(ctx, m.ID)
+	if err != nil && company.KindOf(err) != company.NotFound {
+		b.respond(ic.ResponseURL, c.slackID, b.failure("edit member", err), false)
+		return
+	}
+	view := blocks.MemberEditModal(blocks.MemberForm{Member: m, Room: room.Address, Domain: c.company.Domain, Metadata: listMeta(ic, a, m.ID).encode()})
+	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
+		b.respond(ic.ResponseURL, c.slackID, b.failure("open edit modal", fmt.Errorf("views.open: %w", err)), false)
+	}
+}
+
+// submitEditMember saves the edit modal. The store checks again that the
+// member is in the caller's company; mistakes go beside their fields.
+func (b *Bot) submitEditMember(ctx context.Context, c caller, ic slack.InteractionCallback) any {
+	meta := decodeMeta(ic.View.PrivateMetadata)
+	if len(meta.IDs) != 1 {
+		return b.submitted("edit member", "Edit member", company.Errorf(company.Invalid, "This form is out of date. Open the members list again."))
+	}
+	m, err := b.store.EditMember(ctx, c.company.ID, c.actor(), meta.IDs[0], value(ic.View.State, blocks.BlockFullName), value(ic.View.State, blocks.BlockVideoAddress))
+	if err != nil {
+		return b.submitted("edit member", "Edit member", err, blocks.BlockFullName, blocks.BlockVideoAddress)
+	}
+	b.log.Info("member edited", "company", c.company.ID, "member", m.ID, "by", c.slackID)
+	note := fmt.Sprintf(":white_check_mark: Saved %s: video address %s, personal room %s.", names([]company.Member{m}), blocks.Escape(m.VideoAddress), blocks.Escape(company.PersonalRoomAddress(m.VideoAddress)))
+	b.membersAgain(ctx, c, meta.URL, meta.List, note)
+	return nil
+}
+
+// resetPasswords queues a password reset mail to each ticked member.
+func (b *Bot) resetPasswords(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	ids, ok := b.ticked(c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick the members who need a new password, then press *Reset password*.")
+	if !ok {
+		return
+	}
+	st := blocks.DecodeListState(a.Value)
+	ms, err := b.store.RequestPasswordResets(ctx, store.ResetRequest{
+		CompanyID: c.company.ID,
+		MemberIDs: ids,
+		Actor:     c.actor(),
+		Expiry:    company.ResetExpiry,
+		Mail: func(m company.Member, token string, expires time.Time) (company.Mail, error) {
+			return mail.PasswordReset(mail.ResetData{To: m.Email, Name: m.FullName, CompanyName: c.company.Name,
+				Link: b.publicURL + "/reset/" + token, ExpiresAt: expires, Location: timeZone(c.company)})
+		},
+	})
+	if err != nil {
+		b.membersAgain(ctx, c, ic.ResponseURL, st, b.failure("reset passwords", err).Text)
+		return
+	}
+	b.log.Info("password resets requested", "company", c.company.ID, "members", len(ms), "by", c.slackID)
+	note := fmt.Sprintf(":email: Password reset link sent to %s. It works once, for 24 hours; a newer link replaces it.", names(ms))
+	b.membersAgain(ctx, c, ic.ResponseURL, st, note)
+}
+
+func (b *Bot) makeAdmin(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	b.setAdmin(ctx, c, ic, a, true)
+}
+
+func (b *Bot) removeAdmin(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	b.setAdmin(ctx, c, ic, a, false)
+}
+
+// setAdmin gives or takes the admin right of the ticked members. The store
+// refuses to remove the last admin, and the list says so.
+func (b *Bot) setAdmin(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction, admin bool) {
+	verb := "Make admin"
+	if !admin {
+		verb = "Remove admin"
+	}
+	ids, ok := b.ticked(c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick members first, then press *"+verb+"*.")
+	if !ok {
+		return
+	}
+	st := blocks.DecodeListState(a.Value)
+	changed, err := b.store.SetAdmin(ctx, c.company.ID, c.actor(), ids, admin)
+	if err != nil {
+		b.membersAgain(ctx, c, ic.ResponseURL, st, b.failure("set admin", err).Text)
+		return
+	}
+	b.log.Info("admin right changed", "company", c.company.ID, "members", len(changed), "admin", admin, "by", c.slackID)
+	var note string
+	switch {
+	case len(changed) == 0 && admin:
+		note = "Nothing changed: they are admins already."
+	case len(changed) == 0:
+		note = "Nothing changed: they are not admins."
+	case admin:
+		note = fmt.Sprintf(":white_check_mark: %s can now use Company Admin.", names(changed))
+	case len(changed) == 1:
+		note = fmt.Sprintf(":white_check_mark: %s no longer has admin rights.", names(changed))
+	default:
+		note = fmt.Sprintf(":white_check_mark: %s no longer have admin rights.", names(changed))
+	}
+	b.membersAgain(ctx, c, ic.ResponseURL, st, note)
+}
+
+// deleteMembers asks to confirm the deletion of the ticked members in a
+// modal that names them.
+func (b *Bot) deleteMembers(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	ids, ok := b.ticked(c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick the members to delete, then press *Delete*.")
+	if !ok {
+		return
+	}
+	ms, err := b.store.MembersByID(ctx, c.company.ID, ids)
+	if err != nil {
+		b.respond(ic.ResponseURL, c.slackID, b.failure("delete members", err), false)
+		return
+	}
+	view := blocks.DeleteMembersModal(ms, listMeta(ic, a, ids...).encode())
+	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
+		b.respond(ic.ResponseURL, c.slackID, b.failure("open delete modal", fmt.Errorf("views.open: %w", err)), false)
+	}
+}
+
+// submitDeleteMembers deletes the members named in the confirmed modal.
+func (b *Bot) submitDeleteMembers(ctx context.Context, c caller, ic slack.InteractionCallback) any {
+	meta := decodeMeta(ic.View.PrivateMetadata)
+	gone, lic, err := b.store.DeleteMembers(ctx, c.company.ID, c.actor(), meta.IDs)
+	if err != nil {
+		return b.submitted("delete members", "Not deleted", err)
+	}
+	var ms []company.Member
+	for _, d := range gone {
+		ms = append(ms, d.Member)
+	}
+	b.log.Info("members deleted", "company", c.company.ID, "members", len(ms), "by", c.slackID)
+	note := fmt.Sprintf(":wastebasket: Deleted %s with their personal rooms. %s", names(ms), blocks.LicenceLine(lic))
+	b.membersAgain(ctx, c, meta.URL, meta.List, note)
+	return nil
+}
+
+// memberOptions answers the member pickers' block_suggestion requests with
+// the caller's company's members that match what the admin typed.
+func (b *Bot) memberOptions(ctx context.Context, c caller, ic slack.InteractionCallback) slack.OptionsResponse {
+	ms, err := b.store.MemberOptions(ctx, c.company.ID, blocks.Truncate(ic.Value, 100), blocks.MaxSuggestions)
+	if err != nil {
+		b.log.Error("member options failed", "company", c.company.ID, "err", err)
+		return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
+	}
+	opts := make([]*slack.OptionBlockObject, 0, len(ms))
+	for _, m := range ms {
+		opts = append(opts, blocks.MemberOption(m))
+	}
+	return slack.OptionsResponse{Options: opts}
+}

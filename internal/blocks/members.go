@@ -1,0 +1,234 @@
+package blocks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"companyadmin/internal/company"
+)
+
+// Lists, modals and inputs of members, team rooms and video systems.
+const (
+	KindMembers = "members"
+	KindRooms   = "rooms"
+	KindSystems = "systems"
+
+	CallbackMemberEdit   = "member_edit"
+	CallbackMemberDelete = "member_delete"
+	CallbackRoomEdit     = "room_edit"
+	CallbackRoomManagers = "room_managers"
+	CallbackSystemEdit   = "system_edit"
+
+	BlockName     = "name"
+	BlockManagers = "managers"
+	// ActionMemberOptions is the action ID of the member pickers; Slack
+	// asks the interactions URL for their options with block_suggestion.
+	ActionMemberOptions = "member_options"
+
+	// MaxSuggestions is the most options Slack takes in one answer to a
+	// block_suggestion request.
+	MaxSuggestions = 100
+)
+
+// Actions of the lists: the action ID is the kind, "_" and the name.
+const (
+	ActionEdit        = "edit"
+	ActionReset       = "reset"
+	ActionMakeAdmin   = "make_admin"
+	ActionRemoveAdmin = "remove_admin"
+	ActionDelete      = "delete"
+	ActionManagers    = "managers"
+	ActionQR          = "qr"
+)
+
+// Items per page of the members, rooms and systems lists: three checkbox
+// groups, well within a message's 50 blocks.
+const (
+	MembersPageSize = 30
+	RoomsPageSize   = 30
+	SystemsPageSize = 30
+)
+
+// MemberItem is a member as the members list shows them.
+type MemberItem struct {
+	company.Member
+	Room    string   // the personal room's address
+	Systems []string // names of the video systems twinned to them
+}
+
+// MembersPage is one page of the members list.
+type MembersPage struct {
+	Domain   string
+	Licences company.Licences
+	Items    []MemberItem
+	Page     ListState
+	Total    int
+	Note     string // mrkdwn: what the last action did
+}
+
+// MembersList renders the members list: tick members, then Edit, Reset
+// password, Make admin, Remove admin or Delete.
+func MembersList(p MembersPage) slack.Msg {
+	l := List{
+		Kind:    KindMembers,
+		Title:   "Members",
+		Summary: LicenceLine(p.Licences) + "\nVideo addresses end in @" + Escape(p.Domain) + ". Tick members, then choose what to do.",
+		Empty:   emptyText("No members yet: invite someone with `/company invite`.", p.Page.Query),
+		Actions: []ListAction{
+			{Name: ActionEdit, Label: "Edit"},
+			{Name: ActionReset, Label: "Reset password", Confirm: "Send each ticked member a mail with a link to choose a new password? The link works once, for 24 hours."},
+			{Name: ActionMakeAdmin, Label: "Make admin"},
+			{Name: ActionRemoveAdmin, Label: "Remove admin"},
+			{Name: ActionDelete, Label: "Delete", Style: slack.StyleDanger},
+		},
+		Page:  p.Page,
+		Total: p.Total,
+		Size:  MembersPageSize,
+	}
+	for _, m := range p.Items {
+		label := displayName(m.Member)
+		if m.Admin {
+			label += " · admin"
+		}
+		detail := []string{m.Email, company.LocalPart(m.VideoAddress)}
+		if m.Room != "" {
+			detail = append(detail, "room "+company.LocalPart(m.Room))
+		}
+		if len(m.Systems) > 0 {
+			detail = append(detail, "system "+strings.Join(m.Systems, ", "))
+		}
+		l.Items = append(l.Items, Item{ID: fmt.Sprint(m.ID), Label: label, Detail: strings.Join(detail, " · ")})
+	}
+	return withNote(ListMessage(l), p.Note)
+}
+
+func displayName(m company.Member) string {
+	if strings.TrimSpace(m.FullName) != "" {
+		return m.FullName
+	}
+	return m.Email
+}
+
+// emptyText is what a list shows with no items: why, for a search.
+func emptyText(none, query string) string {
+	if query != "" {
+		return "Nothing matches “" + Escape(query) + "”. Search again with a part of a name, email or video address."
+	}
+	return none
+}
+
+// withNote puts a note under the header of a list message: what the last
+// action did, or why it did not.
+func withNote(m slack.Msg, note string) slack.Msg {
+	if note == "" {
+		return m
+	}
+	bs := append([]slack.Block{m.Blocks.BlockSet[0], slack.NewSectionBlock(mrkdwn(note), nil, nil)}, m.Blocks.BlockSet[1:]...)
+	m.Blocks.BlockSet = bs
+	return m
+}
+
+// MemberForm is what the member edit modal shows.
+type MemberForm struct {
+	Member   company.Member
+	Room     string
+	Domain   string
+	Metadata string
+}
+
+// MemberEditModal edits a member's full name and the part of their video
+// address before the @.
+func MemberEditModal(f MemberForm) slack.ModalViewRequest {
+	name := slack.NewPlainTextInputBlockElement(plain("Alex Example"), ActionValue)
+	name.InitialValue = f.Member.FullName
+	address := slack.NewPlainTextInputBlockElement(plain("alex.example"), ActionValue)
+	address.InitialValue = company.LocalPart(f.Member.VideoAddress)
+	about := "*" + Escape(f.Member.Email) + "*"
+	if f.Room != "" {
+		about += "\nPersonal room: " + Escape(f.Room) + " — it follows the video address."
+	}
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      CallbackMemberEdit,
+		Title:           plain("Edit member"),
+		Submit:          plain("Save"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: f.Metadata,
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewSectionBlock(mrkdwn(about), nil, nil),
+			slack.NewInputBlock(BlockFullName, plain("Full name"), nil, name),
+			slack.NewInputBlock(BlockVideoAddress, plain("Video address"), addressHint(f.Domain), address),
+		}},
+	}
+}
+
+func addressHint(domain string) *slack.TextBlockObject {
+	return plain(fmt.Sprintf("The part before @%s (the domain stays): lower case a-z, 0-9, . - _, at least %d characters, starting with a letter.", domain, company.MinLocalLength))
+}
+
+// DeleteMembersModal asks to confirm the deletion of the members named.
+func DeleteMembersModal(ms []company.Member, metadata string) slack.ModalViewRequest {
+	what := fmt.Sprintf("*Delete these %d members?*", len(ms))
+	title := "Delete members"
+	if len(ms) == 1 {
+		what, title = "*Delete this member?*", "Delete member"
+	}
+	bs := []slack.Block{slack.NewSectionBlock(mrkdwn(what), nil, nil)}
+	var lines []string
+	for _, m := range ms {
+		line := "• *" + Escape(displayName(m)) + "*"
+		if displayName(m) != m.Email {
+			line += " (" + Escape(m.Email) + ")"
+		}
+		if m.Admin {
+			line += " · admin"
+		}
+		lines = append(lines, line)
+	}
+	for _, text := range pack(lines, MaxTextLength) {
+		bs = append(bs, slack.NewSectionBlock(mrkdwn(text), nil, nil))
+	}
+	bs = append(bs, slack.NewContextBlock("consequences", mrkdwn("Their personal rooms are deleted, they stop managing team rooms, video systems twinned to them become shared systems, and their licences are freed. This cannot be undone.")))
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      CallbackMemberDelete,
+		Title:           plain(title),
+		Submit:          plain("Delete"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: metadata,
+		Blocks:          slack.Blocks{BlockSet: bs},
+	}
+}
+
+// pack joins lines into as few texts of at most limit characters as it
+// can, cutting a single line that is longer than limit.
+func pack(lines []string, limit int) []string {
+	var out []string
+	var cur []rune
+	for _, l := range lines {
+		r := []rune(Truncate(l, limit))
+		if len(cur) > 0 && len(cur)+1+len(r) > limit {
+			out = append(out, string(cur))
+			cur = nil
+		}
+		if len(cur) > 0 {
+			cur = append(cur, '\n')
+		}
+		cur = append(cur, r...)
+	}
+	if len(cur) > 0 {
+		out = append(out, string(cur))
+	}
+	return out
+}
+
+// MemberOption is a member as an option of a member picker.
+func MemberOption(m company.Member) *slack.OptionBlockObject {
+	text := displayName(m)
+	if text != m.Email {
+		text += " (" + m.Email + ")"
+	}
+	return slack.NewOptionBlockObject(fmt.Sprint(m.ID), plain(Truncate(text, maxOptionText)), nil)
+}

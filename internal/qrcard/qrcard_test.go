@@ -1,0 +1,68 @@
+package qrcard
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// Decode reads the QR code of a card, as a phone would.
+func decode(t *testing.T, b []byte) (string, image.Image) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("the card's QR code does not decode: %v", err)
+	}
+	return res.GetText(), img
+}
+
+func TestPNG(t *testing.T) {
+	const link = "https://admin.example.com/connect/Zm9vYmFyYmF6cXV1eDEyMzQ"
+	tests := []Card{
+		{Link: link, Name: "Board room", Address: "boardroom@acme.vc.example.com"},
+		{Link: link, Name: strings.Repeat("Very long name of a room ", 8), Address: strings.Repeat("a", 64) + "@a-rather-long-subdomain.acme.vc.example.com"},
+		{Link: link, Name: "Salle de réunion — 3e étage", Address: "salle.3@acme.vc.example.com"},
+	}
+	for _, c := range tests {
+		b, err := PNG(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, img := decode(t, b)
+		if got != link {
+			t.Errorf("decoded %q, want %q", got, link)
+		}
+		if img.Bounds().Dx() != Width || img.Bounds().Dy() != Height {
+			t.Errorf("size %v, want %dx%d", img.Bounds(), Width, Height)
+		}
+		// The text lines are drawn within the margins, under the code.
+		for _, y := range []int{1180, 1270} {
+			inked, edges := 0, 0
+			for x := range Width {
+				r, _, _, _ := img.At(x, y-15).RGBA()
+				if r < 0x8000 {
+					inked++
+					if x < margin || x >= Width-margin {
+						edges++
+					}
+				}
+			}
+			if inked == 0 || edges > 0 {
+				t.Errorf("%q: text row %d has %d dark pixels, %d in the margins", c.Name, y, inked, edges)
+			}
+		}
+	}
+}

@@ -1,0 +1,455 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"companyadmin/internal/company"
+)
+
+// MaxNameLength bounds the full name of a member and the name of a room or
+// video system, so that they fit the database columns with room to spare.
+const MaxNameLength = 100
+
+// MemberEntry is a member as the members list shows them: with the address
+// of their personal room and the video systems twinned to them.
+type MemberEntry struct {
+	company.Member
+	Room    string // the personal room's address; empty for an unlicensed member
+	Systems []company.System
+}
+
+// DeletedMember is what went with a deleted member, as the audit event
+// records it.
+type DeletedMember struct {
+	Member       company.Member `json:"member"`
+	Room         string         `json:"personal_room,omitempty"`
+	ManagedRooms []string       `json:"managed_rooms,omitempty"`
+	Systems      []string       `json:"unlinked_systems,omitempty"`
+}
+
+// searchPattern turns what an admin typed into a LIKE pattern that matches
+// it anywhere, with LIKE's own wildcards taken literally. The escape
+// character is '!', since a backslash needs escaping in MySQL's string
+// literals but not in SQLite's.
+func searchPattern(q string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return "%" + r.Replace(strings.TrimSpace(q)) + "%"
+}
+
+// memberFilter is the WHERE clause of a search of a company's members by
+// name, email or video address.
+func memberFilter(companyID int64, query string) (string, []any) {
+	if strings.TrimSpace(query) == "" {
+		return "company_id = ?", []any{companyID}
+	}
+	p := searchPattern(query)
+	lp := strings.ToLower(p)
+	return "company_id = ? AND (full_name LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!' OR video_address LIKE ? ESCAPE '!')", []any{companyID, p, lp, lp}
+}
+
+const memberOrder = ` ORDER BY LOWER(full_name), email, id`
+
+// SearchMembers returns one page of a company's members whose name, email
+// or video address contains query (all members when it is empty), by name,
+// with the total number that match.
+func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, offset, limit int) ([]MemberEntry, int, error) {
+	where, args := memberFilter(companyID, query)
+	var total int
+	if err := db.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM members WHERE `+where, args...); err != nil {
+		return nil, 0, fmt.Errorf("search members: %w", err)
+	}
+	var ms []company.Member
+	if err := db.db.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE `+where+memberOrder+` LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
+		return nil, 0, fmt.Errorf("search members: %w", err)
+	}
+	out := make([]MemberEntry, len(ms))
+	if len(ms) == 0 {
+		return out, total, nil
+	}
+	ids := make([]int64, len(ms))
+	at := map[int64]int{}
+	for i, m := range ms {
+		out[i].Member = m
+		ids[i] = m.ID
+		at[m.ID] = i
+	}
+	var rooms []company.Room
+	q, qargs, err := sqlx.In(`SELECT `+roomColumns+` FROM rooms WHERE kind = 'personal' AND owner_member_id IN (?)`, ids)
+	if err == nil {
+		err = db.db.SelectContext(ctx, &rooms, q, qargs...)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("search members: personal rooms: %w", err)
+	}
+	for _, r := range rooms {
+		out[at[*r.OwnerID]].Room = r.Address
+	}
+	var systems []company.System
+	q, qargs, err = sqlx.In(`SELECT `+systemColumns+` FROM systems WHERE company_id = ? AND twin_member_id IN (?) ORDER BY name, id`, companyID, ids)
+	if err == nil {
+		err = db.db.SelectContext(ctx, &systems, q, qargs...)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("search members: twinned systems: %w", err)
+	}
+	for _, s := range systems {
+		i := at[*s.TwinID]
+		out[i].Systems = append(out[i].Systems, s)
+	}
+	return out, total, nil
+}
+
+// MemberOptions returns up to limit members of a company whose name, email
+// or video address contains query, by name: the options of a member picker.
+func (db *DB) MemberOptions(ctx context.Context, companyID int64, query string, limit int) ([]company.Member, error) {
+	where, args := memberFilter(companyID, query)
+	var ms []company.Member
+	if err := db.db.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE `+where+memberOrder+` LIMIT ?`, append(args, limit)...); err != nil {
+		return nil, fmt.Errorf("member options: %w", err)
+	}
+	return ms, nil
+}
+
+// MembersByID returns the members of a company with the given IDs, by
+// name. It fails with NotFound, naming nobody, when any ID is not a member
+// of the company.
+func (db *DB) MembersByID(ctx context.Context, companyID int64, ids []int64) ([]company.Member, error) {
+	return membersIn(ctx, db.db, companyID, ids)
+}
+
+// membersIn loads the members of a company with the given IDs. Every ID
+// must belong to the company, so a payload naming someone elsewhere
+// changes nothing.
+func membersIn(ctx context.Context, q sqlx.QueryerContext, companyID int64, ids []int64) ([]company.Member, error) {
+	ids = unique(ids)
+	if len(ids) == 0 {
+		return nil, company.Errorf(company.Invalid, "Tick at least one member first.")
+	}
+	query, args, err := sqlx.In(`SELECT `+memberColumns+` FROM members WHERE company_id = ? AND id IN (?)`+memberOrder, companyID, ids)
+	if err != nil {
+		return nil, err
+	}
+	var ms []company.Member
+	if err := sqlx.SelectContext(ctx, q, &ms, query, args...); err != nil {
+		return nil, err
+	}
+	if len(ms) != len(ids) {
+		return nil, company.Errorf(company.NotFound, "Some of those members are not in your company or no longer exist, so nothing was changed. Open the list again to see who is there now.")
+	}
+	return ms, nil
+}
+
+func unique(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// checkName trims a name an admin typed and applies the rules of names.
+func checkName(name, what string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return name, company.Errorf(company.Invalid, "Enter the %s.", what)
+	case !utf8.ValidString(name):
+		return name, company.Errorf(company.Invalid, "The %s contains characters that cannot be read. Type it again.", what)
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return name, company.Errorf(company.Invalid, "The %s can have at most %d characters.", what, MaxNameLength)
+	}
+	return name, nil
+}
+
+// takenAddress says why address cannot be claimed, if it is already in the
+// registry. Reserving it later is what makes sure; this only lets a form
+// show every mistake at once.
+func takenAddress(ctx context.Context, q sqlx.QueryerContext, address string) error {
+	var n int
+	if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM video_addresses WHERE address = ?`, address); err != nil {
+		return err
+	}
+	if n > 0 {
+		return company.Errorf(company.Conflict, "The video address %s is already taken.", address)
+	}
+	return nil
+}
+
+// moveAddresses gives up the addresses from and claims the addresses to
+// (of the same kinds) in the service-wide registry. The old ones go first,
+// so that a member may take the address their own personal room had; the
+// transaction undoes everything when a new one is taken.
+func moveAddresses(ctx context.Context, tx *sqlx.Tx, from, to, kinds []string, companyID int64, now time.Time) error {
+	for _, a := range from {
+		if err := releaseAddress(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	for i, a := range to {
+		if err := reserveAddress(ctx, tx, a, companyID, kinds[i], now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EditMember changes a member's full name and video address (as typed: the
+// part before the @, or a whole address in the company's domain). Their
+// personal room's address follows the new address. Mistakes come back as
+// field errors for "full_name" and "video_address".
+func (db *DB) EditMember(ctx context.Context, companyID int64, actor company.Actor, id int64, fullName, address string) (company.Member, error) {
+	var after company.Member
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockCompany(ctx, tx, companyID); err != nil {
+			return err
+		}
+		c, err := getCompany(ctx, tx, companyID)
+		if err != nil {
+			return err
+		}
+		var before company.Member
+		err = tx.GetContext(ctx, &before, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND id = ?`, companyID, id)
+		if err = notFound(err, "That member is not in your company or no longer exists."); err != nil {
+			return err
+		}
+		fe := company.FieldErrors{}
+		name, err := checkName(fullName, "full name")
+		if err != nil {
+			fe.Add("full_name", company.Message(err))
+		}
+		addr, err := company.NormalizeAddress(address, c.Domain)
+		if err != nil {
+			fe.Add("video_address", company.Message(err))
+		} else if addr != before.VideoAddress && len(fe) > 0 {
+			if err := takenAddress(ctx, tx, addr); company.KindOf(err) == company.Conflict {
+				fe.Add("video_address", company.Message(err))
+			} else if err != nil {
+				return err
+			}
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		after = before
+		after.FullName, after.VideoAddress = name, addr
+		if after == before {
+			return nil
+		}
+		var room company.Room
+		err = tx.GetContext(ctx, &room, `SELECT `+roomColumns+` FROM rooms WHERE owner_member_id = ? AND kind = 'personal'`, id)
+		hasRoom := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		now := db.now()
+		newRoom := room
+		if hasRoom {
+			newRoom.Address = company.PersonalRoomAddress(addr)
+			if room.Name == personalRoomName(before) {
+				newRoom.Name = personalRoomName(after)
+			}
+		}
+		if addr != before.VideoAddress {
+			from, to, kinds := []string{before.VideoAddress}, []string{addr}, []string{addrMember}
+			if hasRoom {
+				from, to, kinds = append(from, room.Address), append(to, newRoom.Address), append(kinds, addrRoom)
+			}
+			if err := moveAddresses(ctx, tx, from, to, kinds, companyID, now); err != nil {
+				if company.KindOf(err) == company.Conflict && hasRoom && strings.Contains(err.Error(), newRoom.Address) {
+					return company.FieldError(company.Conflict, "video_address", "The personal room address %s is already taken; choose another video address.", newRoom.Address)
+				}
+				return company.FieldError(company.Conflict, "video_address", "%s", company.Message(err))
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET full_name = ?, video_address = ?, updated_at = ? WHERE id = ?`, name, addr, now, id); err != nil {
+			return fmt.Errorf("update member: %w", err)
+		}
+		if hasRoom && newRoom != room {
+			if _, err := tx.ExecContext(ctx, `UPDATE rooms SET name = ?, address = ? WHERE id = ?`, newRoom.Name, newRoom.Address, room.ID); err != nil {
+				return fmt.Errorf("update personal room: %w", err)
+			}
+		}
+		type state struct {
+			FullName     string `json:"full_name"`
+			VideoAddress string `json:"video_address"`
+			Room         string `json:"personal_room,omitempty"`
+		}
+		return audit(ctx, tx, companyID, actor, "member.edited", "member", id, before.Email,
+			state{before.FullName, before.VideoAddress, room.Address}, state{after.FullName, after.VideoAddress, newRoom.Address}, now)
+	})
+	if err != nil {
+		return after, fmt.Errorf("edit member: %w", err)
+	}
+	return after, nil
+}
+
+// lastAdmin refuses a change that would leave a company without admins:
+// removing would take away the admin right of the given members.
+func lastAdmin(ctx context.Context, tx *sqlx.Tx, c company.Company, removing []company.Member) error {
+	var admins []company.Member
+	for _, m := range removing {
+		if m.Admin {
+			admins = append(admins, m)
+		}
+	}
+	if len(admins) == 0 {
+		return nil
+	}
+	var n int
+	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM members WHERE company_id = ? AND is_admin = TRUE`, c.ID); err != nil {
+		return err
+	}
+	if n > len(admins) {
+		return nil
+	}
+	if len(admins) == 1 {
+		return company.Errorf(company.Conflict, "%s is the last admin of %s, and a company always keeps at least one admin. Make someone else an admin first.", displayName(admins[0]), c.Name)
+	}
+	return company.Errorf(company.Conflict, "Those are all the admins of %s, and a company always keeps at least one admin. Make someone else an admin first.", c.Name)
+}
+
+func displayName(m company.Member) string {
+	if m.FullName != "" {
+		return m.FullName
+	}
+	return m.Email
+}
+
+// SetAdmin gives the members with the given IDs the admin right, or takes
+// it away. Under the company lock it refuses to remove the last admin, even
+// when two admins try at the same moment. It returns the members whose
+// right changed.
+func (db *DB) SetAdmin(ctx context.Context, companyID int64, actor company.Actor, ids []int64, admin bool) ([]company.Member, error) {
+	var changed []company.Member
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockCompany(ctx, tx, companyID); err != nil {
+			return err
+		}
+		c, err := getCompany(ctx, tx, companyID)
+		if err != nil {
+			return err
+		}
+		ms, err := membersIn(ctx, tx, companyID, ids)
+		if err != nil {
+			return err
+		}
+		if !admin {
+			if err := lastAdmin(ctx, tx, c, ms); err != nil {
+				return err
+			}
+		}
+		now := db.now()
+		action := "member.admin_granted"
+		if !admin {
+			action = "member.admin_removed"
+		}
+		for _, m := range ms {
+			if m.Admin == admin {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE members SET is_admin = ?, updated_at = ? WHERE id = ?`, admin, now, m.ID); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, companyID, actor, action, "member", m.ID, m.Email, map[string]bool{"admin": m.Admin}, map[string]bool{"admin": admin}, now); err != nil {
+				return err
+			}
+			m.Admin = admin
+			changed = append(changed, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set admin: %w", err)
+	}
+	return changed, nil
+}
+
+// DeleteMembers deletes the members with the given IDs in one transaction:
+// their personal rooms go, they stop managing team rooms, video systems
+// twinned to them become shared, their addresses and licences are freed.
+// Each deletion writes an audit event with what was removed. It refuses to
+// delete the last admin. It returns what was deleted and the licence use
+// after.
+func (db *DB) DeleteMembers(ctx context.Context, companyID int64, actor company.Actor, ids []int64) ([]DeletedMember, company.Licences, error) {
+	var out []DeletedMember
+	var lic company.Licences
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		out = nil
+		c, l, err := lockedLicences(ctx, tx, companyID)
+		if err != nil {
+			return err
+		}
+		ms, err := membersIn(ctx, tx, companyID, ids)
+		if err != nil {
+			return err
+		}
+		if err := lastAdmin(ctx, tx, c, ms); err != nil {
+			return err
+		}
+		now := db.now()
+		for _, m := range ms {
+			d, err := deleteMember(ctx, tx, m)
+			if err != nil {
+				return fmt.Errorf("delete member %d: %w", m.ID, err)
+			}
+			if err := audit(ctx, tx, companyID, actor, "member.deleted", "member", m.ID, m.Email, d, nil, now); err != nil {
+				return err
+			}
+			if m.Licensed {
+				l.Licensed--
+			}
+			out = append(out, d)
+		}
+		lic = l
+		return nil
+	})
+	if err != nil {
+		return nil, lic, fmt.Errorf("delete members: %w", err)
+	}
+	return out, lic, nil
+}
+
+// deleteMember removes one member and what belongs to them, and releases
+// their addresses. The caller holds the company lock.
+func deleteMember(ctx context.Context, tx *sqlx.Tx, m company.Member) (DeletedMember, error) {
+	d := DeletedMember{Member: m}
+	var rooms []company.Room
+	if err := tx.SelectContext(ctx, &rooms, `SELECT `+roomColumns+` FROM rooms WHERE owner_member_id = ?`, m.ID); err != nil {
+		return d, err
+	}
+	for _, r := range rooms {
+		d.Room = r.Address
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rooms WHERE id = ?`, r.ID); err != nil {
+			return d, err
+		}
+		if err := releaseAddress(ctx, tx, r.Address); err != nil {
+			return d, err
+		}
+	}
+	if err := tx.SelectContext(ctx, &d.ManagedRooms, `SELECT r.address FROM room_managers rm JOIN rooms r ON r.id = rm.room_id WHERE rm.member_id = ? ORDER BY r.address`, m.ID); err != nil {
+		return d, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM room_managers WHERE member_id = ?`, m.ID); err != nil {
+		return d, err
+	}
+	if err := tx.SelectContext(ctx, &d.Systems, `SELECT address FROM systems WHERE twin_member_id = ? ORDER BY address`, m.ID); err != nil {
+		return d, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE systems SET twin_member_id = NULL WHERE twin_member_id = ?`, m.ID); err != nil {
+		return d, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE member_id = ?`, m.ID); err != nil {
+		return d, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = ?`, m.ID); err != nil {
+		return d, err
+	}
+	return d, releaseAddress(ctx, tx, m.VideoAddress)
+}

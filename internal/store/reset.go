@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"companyadmin/internal/company"
+)
+
+// resetColumns reads a password reset with whether a newer reset of the
+// same member supersedes it.
+const resetColumns = `r.id, r.member_id, r.expires_at, r.used_at, r.created_at,
+	EXISTS (SELECT 1 FROM password_resets n WHERE n.member_id = r.member_id AND n.id > r.id) AS superseded`
+
+// ResetRequest asks for password-reset mails to members of a company.
+type ResetRequest struct {
+	CompanyID int64
+	MemberIDs []int64
+	Actor     company.Actor
+	Expiry    time.Duration
+	// Mail renders the reset mail of one member with the link's token; it
+	// is queued in the same transaction.
+	Mail func(m company.Member, token string, expiresAt time.Time) (company.Mail, error)
+}
+
+// RequestPasswordResets creates a fresh single-use link for each member
+// named and queues the mail that carries it. A new link supersedes the
+// member's older ones. Every ID must be a member of the company.
+func (db *DB) RequestPasswordResets(ctx context.Context, r ResetRequest) ([]company.Member, error) {
+	var ms []company.Member
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockCompany(ctx, tx, r.CompanyID); err != nil {
+			return err
+		}
+		var err error
+		if ms, err = membersIn(ctx, tx, r.CompanyID, r.MemberIDs); err != nil {
+			return err
+		}
+		now := db.now()
+		expires := ts(now.Add(r.Expiry))
+		for _, m := range ms {
+			token, hash := company.NewToken()
+			res, err := tx.ExecContext(ctx, `INSERT INTO password_resets (member_id, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?)`, m.ID, hash, expires, now)
+			if err != nil {
+				return fmt.Errorf("insert password reset: %w", err)
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			mail, err := r.Mail(m, token, expires)
+			if err != nil {
+				return fmt.Errorf("render reset mail: %w", err)
+			}
+			mail.CompanyID = &r.CompanyID
+			if err := insertMail(ctx, tx, mail, now); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, r.CompanyID, r.Actor, "member.password_reset_requested", "member", m.ID, m.Email, nil, map[string]any{"reset": id, "expires_at": expires}, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("request password reset: %w", err)
+	}
+	return ms, nil
+}
+
+// PasswordResetByToken returns the password reset whose link token has the
+// given hash, with its member and company.
+func (db *DB) PasswordResetByToken(ctx context.Context, tokenHash string) (company.PasswordReset, company.Member, company.Company, error) {
+	r, m, err := resetByToken(ctx, db.db, tokenHash)
+	if err != nil {
+		return r, m, company.Company{}, err
+	}
+	c, err := db.Company(ctx, m.CompanyID)
+	return r, m, c, err
+}
+
+func resetByToken(ctx context.Context, q sqlx.QueryerContext, tokenHash string) (company.PasswordReset, company.Member, error) {
+	var r company.PasswordReset
+	var m company.Member
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+resetColumns+` FROM password_resets r WHERE r.token_hash = ?`, tokenHash)
+	if err = notFound(err, "This password reset link is not valid. Check that you opened the whole link from the mail, or ask your company administrator for a new one."); err != nil {
+		return r, m, err
+	}
+	err = sqlx.GetContext(ctx, q, &m, `SELECT `+memberColumns+` FROM members WHERE id = ?`, r.MemberID)
+	return r, m, notFound(err, "This password reset link is not valid any more.")
+}
+
+// ResetPassword sets a new password hash for the member whose reset link
+// token has the given hash, and uses the link up: it works once, before it
+// expires, and only while no newer link has been sent.
+func (db *DB) ResetPassword(ctx context.Context, tokenHash, passwordHash string) (company.Member, error) {
+	var m company.Member
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		_, found, err := resetByToken(ctx, tx, tokenHash)
+		if err != nil {
+			return err
+		}
+		// The company lock orders this against a new reset of the same
+		// member; the reset is read again under it.
+		if err := lockCompany(ctx, tx, found.CompanyID); err != nil {
+			return err
+		}
+		r, member, err := resetByToken(ctx, tx, tokenHash)
+		if err != nil {
+			return err
+		}
+		m = member
+		now := db.now()
+		if err := r.Usable(now); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = ? WHERE id = ? AND used_at IS NULL`, now, r.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return company.PasswordReset{UsedAt: &now}.Usable(now)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET password_hash = ?, updated_at = ? WHERE id = ?`, passwordHash, now, m.ID); err != nil {
+			return err
+		}
+		actor := company.Actor{MemberID: m.ID, Name: displayName(m)}
+		return audit(ctx, tx, m.CompanyID, actor, "member.password_reset", "member", m.ID, m.Email, nil, nil, now)
+	})
+	if err != nil {
+		return m, fmt.Errorf("reset password: %w", err)
+	}
+	return m, nil
+}
