@@ -32,6 +32,7 @@ var people = []string{
 	"Karen Jones", "Lynn Conway", "Mary Keller",
 }
 
+// invitees are pending invites sent that many days ago, newest first.
 var invitees = []struct {
 	name string
 	days int
@@ -108,7 +109,9 @@ func seedInvites(ctx context.Context, db *store.DB, c company.Company) error {
 		return err
 	}
 	now := clock()
-	for _, inv := range invitees {
+	// Oldest first, so the audit log reads in order.
+	for i := len(invitees) - 1; i >= 0; i-- {
+		inv := invitees[i]
 		sent := now.Add(-time.Duration(inv.days) * 24 * time.Hour)
 		db.Clock = func() time.Time { return sent }
 		_, hash := company.NewToken()
