@@ -75,8 +75,8 @@ var Menu = []MenuItem{
 	{"rooms [search]", "Team rooms: edit name and address, set managers", false},
 	{"systems [search]", "Video systems: edit, Meeting Connect QR code", false},
 	{"invite [email]", "Invite one person", true},
-	{"bulk", "Invite many people from a CSV or Excel file", false},
-	{"pending", "Pending invites: resend or revoke", false},
+	{"bulk", "Invite many people from a CSV or Excel file", true},
+	{"pending", "Pending invites: resend or revoke", true},
 	{"usage [last-week|last-month|YYYY-MM|FROM..TO]", "Usage spreadsheet", false},
 	{"audit [N]", "Latest audit events", false},
 }
@@ -102,6 +102,8 @@ func MenuMessage(companyName string, l company.Licences, note string) slack.Msg 
 	bs = append(bs, slack.NewSectionBlock(mrkdwn(strings.Join(ready, "\n")), nil, nil))
 	bs = append(bs, slack.NewActionBlock("menu",
 		slack.NewButtonBlockElement(ActionMenuInvite, "invite", plain("Invite someone")).WithStyle(slack.StylePrimary),
+		slack.NewButtonBlockElement(ActionMenuOpen+":bulk", "bulk", plain("Invite many")),
+		slack.NewButtonBlockElement(ActionMenuOpen+":pending", "pending", plain("Pending invites")),
 	))
 	if len(soon) > 0 {
 		bs = append(bs, slack.NewContextBlock("soon", mrkdwn("*Coming soon:*\n"+strings.Join(soon, "\n"))))
