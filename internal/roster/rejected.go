@@ -2,7 +2,7 @@ package roster
 
 import (
 	"bytes"
-	"encoding/csv"
+	"strings"
 )
 
 // ProblemColumn is the column of the rejected-rows file that says why a row
@@ -17,8 +17,7 @@ func (r *Roster) RejectedFile(problems []Problem) []byte {
 	var buf bytes.Buffer
 	// A byte order mark makes spreadsheet programs read the file as UTF-8.
 	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
+	w := &csvWriter{b: &buf}
 	switch {
 	case r.Header != nil:
 		width := len(r.Header)
@@ -40,8 +39,28 @@ func (r *Roster) RejectedFile(problems []Problem) []byte {
 			w.Write([]string{p.Email, p.Reason})
 		}
 	}
-	w.Flush()
 	return buf.Bytes()
+}
+
+// csvWriter writes comma-separated lines and quotes every field holding a
+// comma or a semicolon, so that whichever separator a reader guesses from
+// the first line, the fields come out the same.
+type csvWriter struct{ b *bytes.Buffer }
+
+func (w *csvWriter) Write(fields []string) {
+	for i, f := range fields {
+		if i > 0 {
+			w.b.WriteByte(',')
+		}
+		if strings.ContainsAny(f, ",;\"\r\n") || strings.TrimSpace(f) != f {
+			w.b.WriteByte('"')
+			w.b.WriteString(strings.ReplaceAll(f, `"`, `""`))
+			w.b.WriteByte('"')
+			continue
+		}
+		w.b.WriteString(f)
+	}
+	w.b.WriteString("\r\n")
 }
 
 func pad(cells []string, width int) []string {
