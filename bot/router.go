@@ -28,16 +28,26 @@ type suggestFunc func(ctx context.Context, c caller, ic slack.InteractionCallbac
 // action, modal and options source.
 func (b *Bot) routes() {
 	b.commands = map[string]commandFunc{
-		"":       b.help,
-		"help":   b.help,
-		"invite": b.inviteCommand,
+		"":        b.help,
+		"help":    b.help,
+		"invite":  b.inviteCommand,
+		"bulk":    b.bulkCommand,
+		"pending": b.pendingCommand,
 	}
 	b.actions = map[string]actionFunc{
 		blocks.ActionMenuInvite: b.inviteButton,
 		blocks.ActionMenuOpen:   b.openFromMenu,
+
+		blocks.PickAction(blocks.KindPending): b.ticked,
+		blocks.PageAction(blocks.KindPending): b.pendingPageAction,
+		blocks.ActionPendingResend:            b.pendingResend,
+		blocks.ActionPendingRevoke:            b.pendingRevoke,
+		blocks.ActionPendingResendOld:         b.resendOldButton,
 	}
 	b.views = map[string]viewFunc{
-		blocks.CallbackInvite: b.submitInvite,
+		blocks.CallbackInvite:    b.submitInvite,
+		blocks.CallbackBulk:      b.submitBulk,
+		blocks.CallbackResendOld: b.submitResendOld,
 	}
 	b.suggestions = map[string]suggestFunc{}
 }

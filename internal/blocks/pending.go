@@ -18,6 +18,10 @@ const (
 	ListRevoke    = "revoke"
 	ListResendOld = "resend_old"
 
+	ActionPendingResend    = KindPending + "_" + ListResend
+	ActionPendingRevoke    = KindPending + "_" + ListRevoke
+	ActionPendingResendOld = KindPending + "_" + ListResendOld
+
 	CallbackResendOld = "pending_resend_old"
 	BlockDays         = "days"
 )
