@@ -47,7 +47,8 @@ type BulkInvite struct {
 	Actor  company.Actor
 	Expiry time.Duration
 	// Mail renders the invitation of one new invite, whose link carries
-	// token; it is queued in the same transaction.
+	// token; it is queued in the same transaction. It is called on another
+	// goroutine than InviteMany's, one call at a time.
 	Mail func(inv company.Invite, token string) (company.Mail, error)
 }
 
@@ -120,10 +121,17 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 			return errShortfall
 		}
 		now := db.now()
+		invs := make([]company.Invite, 0, len(cands))
+		tokens := make([]string, 0, len(cands))
 		for start := 0; start < len(cands); start += chunkRows {
-			if err := db.insertInvites(ctx, tx, c, b, cands[start:min(start+chunkRows, len(cands))], now); err != nil {
+			part, toks, err := insertInvites(ctx, tx, c, b, cands[start:min(start+chunkRows, len(cands))], now)
+			if err != nil {
 				return err
 			}
+			invs, tokens = append(invs, part...), append(tokens, toks...)
+		}
+		if err := queueInvitations(ctx, tx, c.ID, b.Actor, invs, tokens, b.Mail, now); err != nil {
+			return err
 		}
 		res.Invited = len(cands)
 		res.Licences.Pending += len(cands)
@@ -256,8 +264,8 @@ func sortResults(res *BulkResult) {
 }
 
 // insertInvites inserts one chunk of invites with their video addresses,
-// audit events and queued invitation mails.
-func (db *DB) insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, b BulkInvite, cands []candidate, now time.Time) error {
+// and returns them with their link tokens.
+func insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, b BulkInvite, cands []candidate, now time.Time) ([]company.Invite, []string, error) {
 	var addrArgs []any
 	for _, cd := range cands {
 		if cd.address != "" {
@@ -267,10 +275,10 @@ func (db *DB) insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company,
 	if len(addrArgs) > 0 {
 		_, err := tx.ExecContext(ctx, `INSERT INTO video_addresses (address, company_id, kind, created_at) VALUES `+tuples("(?, ?, ?, ?)", len(addrArgs)/4), addrArgs...)
 		if isDuplicate(err) {
-			return company.Errorf(company.Conflict, "A video address in the file was taken while the invites were being created. Nothing was invited; upload the file again.")
+			return nil, nil, company.Errorf(company.Conflict, "A video address in the file was taken while the invites were being created. Nothing was invited; upload the file again.")
 		}
 		if err != nil {
-			return fmt.Errorf("reserve addresses: %w", err)
+			return nil, nil, fmt.Errorf("reserve addresses: %w", err)
 		}
 	}
 	var invitedBy *int64
@@ -290,10 +298,10 @@ func (db *DB) insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company,
 	_, err := tx.ExecContext(ctx, `INSERT INTO invites (company_id, email, pending_email, full_name, video_address, role, invited_by_member_id, invited_by_slack, invited_by_name, state, token_hash, sent_at, expires_at, created_at) VALUES `+
 		tuples("(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)", len(cands)), args...)
 	if isDuplicate(err) {
-		return company.Errorf(company.Conflict, "Some addresses in the file were invited by someone else meanwhile, or differ only in accents. Nothing was invited; upload the file again.")
+		return nil, nil, company.Errorf(company.Conflict, "Some addresses in the file were invited by someone else meanwhile, or differ only in accents. Nothing was invited; upload the file again.")
 	}
 	if err != nil {
-		return fmt.Errorf("insert invites: %w", err)
+		return nil, nil, fmt.Errorf("insert invites: %w", err)
 	}
 	// Multi-row inserts do not promise consecutive IDs on every server, so
 	// the IDs are read back by the unique pending email.
@@ -302,7 +310,7 @@ func (db *DB) insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company,
 		Email string `db:"pending_email"`
 	}
 	if err := tx.SelectContext(ctx, &ids, `SELECT id, pending_email FROM invites WHERE company_id = ? AND pending_email IN (`+params(len(emails))+`)`, append([]any{c.ID}, emails...)...); err != nil {
-		return fmt.Errorf("read invite IDs: %w", err)
+		return nil, nil, fmt.Errorf("read invite IDs: %w", err)
 	}
 	idOf := make(map[string]int64, len(ids))
 	for _, r := range ids {
@@ -313,28 +321,68 @@ func (db *DB) insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company,
 		invs[i] = company.Invite{ID: idOf[cd.email], CompanyID: c.ID, Email: cd.email, FullName: cd.name, VideoAddress: cd.address, Role: cd.role,
 			InvitedBy: invitedBy, InvitedByName: b.Actor.Name, State: company.InvitePending, SentAt: now, ExpiresAt: expires, CreatedAt: now}
 		if invs[i].ID == 0 {
-			return fmt.Errorf("invite of %s not found after insert", cd.email)
+			return nil, nil, fmt.Errorf("invite of %s not found after insert", cd.email)
 		}
 	}
+	return invs, tokens, nil
+}
+
+// queueInvitations records the creation of new invites and queues their
+// invitations. Rendering a mail is work for this process and inserting it
+// mostly waiting for the database, so the mails are rendered on another
+// goroutine, a few chunks ahead of the inserts.
+func queueInvitations(ctx context.Context, tx *sqlx.Tx, companyID int64, actor company.Actor, invs []company.Invite, tokens []string,
+	render func(company.Invite, string) (company.Mail, error), now time.Time) error {
+	type chunk struct {
+		mails []company.Mail
+		err   error
+	}
+	chunks := make(chan chunk, 4)
+	stop, done := make(chan struct{}), make(chan struct{})
+	// The renderer is done before this returns, so render is never called
+	// after InviteMany has returned.
+	defer func() { close(stop); <-done }()
+	go func() {
+		defer close(done)
+		defer close(chunks)
+		for start := 0; start < len(invs); start += chunkMails {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			end := min(start+chunkMails, len(invs))
+			c := chunk{mails: make([]company.Mail, 0, end-start)}
+			for i := start; i < end && c.err == nil; i++ {
+				m, err := render(invs[i], tokens[i])
+				if err != nil {
+					c.err = fmt.Errorf("render invitation: %w", err)
+				}
+				m.CompanyID, m.InviteID = &companyID, &invs[i].ID
+				c.mails = append(c.mails, m)
+			}
+			select {
+			case chunks <- c:
+			case <-stop:
+				return
+			}
+			if c.err != nil {
+				return
+			}
+		}
+	}()
 	events := make([]event, len(invs))
 	for i, inv := range invs {
 		events[i] = event{action: "invite.created", objectType: "invite", objectID: inv.ID, label: inv.Email, after: inv}
 	}
-	if err := auditMany(ctx, tx, c.ID, b.Actor, events, now); err != nil {
+	if err := auditMany(ctx, tx, companyID, actor, events, now); err != nil {
 		return err
 	}
-	for start := 0; start < len(invs); start += chunkMails {
-		end := min(start+chunkMails, len(invs))
-		mails := make([]company.Mail, 0, end-start)
-		for i := start; i < end; i++ {
-			m, err := b.Mail(invs[i], tokens[i])
-			if err != nil {
-				return fmt.Errorf("render invitation: %w", err)
-			}
-			m.CompanyID, m.InviteID = &c.ID, &invs[i].ID
-			mails = append(mails, m)
+	for c := range chunks {
+		if c.err != nil {
+			return c.err
 		}
-		if err := insertMails(ctx, tx, mails, now); err != nil {
+		if err := insertMails(ctx, tx, c.mails, now); err != nil {
 			return err
 		}
 	}
