@@ -75,16 +75,6 @@ func (r *Roster) Unit() string {
 	return "row"
 }
 
-// Row returns the row read at line, if any.
-func (r *Roster) Row(line int) (Row, bool) {
-	for _, row := range r.Rows {
-		if row.Line == line {
-			return row, true
-		}
-	}
-	return Row{}, false
-}
-
 func invalid(format string, args ...any) error {
 	return company.Errorf(company.Invalid, format, args...)
 }
