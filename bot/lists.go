@@ -40,25 +40,25 @@ func listMeta(ic slack.InteractionCallback, a *slack.BlockAction, ids ...int64) 
 	return viewMeta{IDs: ids, URL: ic.ResponseURL, List: blocks.DecodeListState(a.Value)}
 }
 
-// tickedIDs returns the IDs ticked in a list message. A value that is not
-// an ID cannot have come from our list, so it makes the whole set unusable.
-func tickedIDs(ic slack.InteractionCallback, kind string) ([]int64, bool) {
-	var ids []int64
+// tickedIDs returns the IDs ticked in a list message, and how many ticked
+// values were not IDs: those cannot have come from our list.
+func tickedIDs(ic slack.InteractionCallback, kind string) (ids []int64, bad int) {
 	for _, v := range blocks.Ticked(ic.BlockActionState, kind) {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return nil, false
+			bad++
+			continue
 		}
 		ids = append(ids, id)
 	}
-	return ids, true
+	return ids, bad
 }
 
 // ticked returns the ticked IDs of a list when there are between min and
 // max of them; otherwise it tells the admin what to tick and returns false.
 func (b *Bot) ticked(c caller, ic slack.InteractionCallback, kind string, min, max int, ask string) ([]int64, bool) {
-	ids, ok := tickedIDs(ic, kind)
-	if !ok {
+	ids, bad := tickedIDs(ic, kind)
+	if bad > 0 {
 		b.respond(ic.ResponseURL, c.slackID, blocks.TextMessage(":warning: That list is out of date. Open it again."), false)
 		return nil, false
 	}

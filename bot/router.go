@@ -35,6 +35,8 @@ func (b *Bot) routes() {
 		"rooms":   b.roomsCommand,
 		"systems": b.systemsCommand,
 		"audit":   b.auditCommand,
+		"bulk":    b.bulkCommand,
+		"pending": b.pendingCommand,
 	}
 	b.actions = map[string]actionFunc{
 		blocks.ActionMenuInvite: b.inviteButton,
@@ -57,6 +59,12 @@ func (b *Bot) routes() {
 		blocks.PageAction(blocks.KindSystems):        b.systemsPaged,
 		blocks.KindSystems + "_" + blocks.ActionEdit: b.editSystem,
 		blocks.KindSystems + "_" + blocks.ActionQR:   b.systemQRCodes,
+
+		blocks.PickAction(blocks.KindPending): b.itemTicked,
+		blocks.PageAction(blocks.KindPending): b.pendingPageAction,
+		blocks.ActionPendingResend:            b.pendingResend,
+		blocks.ActionPendingRevoke:            b.pendingRevoke,
+		blocks.ActionPendingResendOld:         b.resendOldButton,
 	}
 	b.views = map[string]viewFunc{
 		blocks.CallbackInvite:       b.submitInvite,
@@ -65,6 +73,8 @@ func (b *Bot) routes() {
 		blocks.CallbackRoomEdit:     b.submitEditRoom,
 		blocks.CallbackRoomManagers: b.submitRoomManagers,
 		blocks.CallbackSystemEdit:   b.submitEditSystem,
+		blocks.CallbackBulk:         b.submitBulk,
+		blocks.CallbackResendOld:    b.submitResendOld,
 	}
 	b.suggestions = map[string]suggestFunc{
 		blocks.ActionMemberOptions: b.memberOptions,

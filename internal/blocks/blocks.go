@@ -75,8 +75,8 @@ var Menu = []MenuItem{
 	{"rooms [search]", "Team rooms: edit name and address, set managers", true},
 	{"systems [search]", "Video systems: edit, Meeting Connect QR code", true},
 	{"invite [email]", "Invite one person", true},
-	{"bulk", "Invite many people from a CSV or Excel file", false},
-	{"pending", "Pending invites: resend or revoke", false},
+	{"bulk", "Invite many people from a CSV or Excel file", true},
+	{"pending", "Pending invites: resend or revoke", true},
 	{"usage [last-week|last-month|YYYY-MM|FROM..TO]", "Usage spreadsheet", false},
 	{"audit [N]", "Latest audit events", true},
 }
@@ -105,6 +105,8 @@ func MenuMessage(companyName string, l company.Licences, note string) slack.Msg 
 		menuButton("members", "Members"),
 		menuButton("rooms", "Team rooms"),
 		menuButton("systems", "Video systems"),
+		menuButton("bulk", "Invite many"),
+		menuButton("pending", "Pending invites"),
 		menuButton("audit", "Audit log"),
 	))
 	if len(soon) > 0 {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -172,27 +173,19 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// render executes the text and HTML templates of one mail. Templates are
-// parsed on each call: mails are few, and this keeps the package free of
-// shared state.
+// render executes the text and HTML templates of one mail.
 func render(kind, name, to string, v view) (company.Mail, error) {
 	v.Subject = oneLine(v.Subject)
-
-	tt, err := texttemplate.ParseFS(templateFS, "templates/"+name+".txt.tmpl")
+	t, err := templatesOf(name)
 	if err != nil {
-		return company.Mail{}, fmt.Errorf("parse text template: %w", err)
+		return company.Mail{}, err
 	}
 	var text bytes.Buffer
-	if err := tt.Execute(&text, v); err != nil {
+	if err := t.text.Execute(&text, v); err != nil {
 		return company.Mail{}, fmt.Errorf("render text: %w", err)
 	}
-
-	ht, err := htmltemplate.ParseFS(templateFS, "templates/layout.html.tmpl", "templates/"+name+".html.tmpl")
-	if err != nil {
-		return company.Mail{}, fmt.Errorf("parse HTML template: %w", err)
-	}
 	var html bytes.Buffer
-	if err := ht.ExecuteTemplate(&html, "layout", v); err != nil {
+	if err := t.html.ExecuteTemplate(&html, "layout", v); err != nil {
 		return company.Mail{}, fmt.Errorf("render HTML: %w", err)
 	}
 
@@ -203,4 +196,33 @@ func render(kind, name, to string, v view) (company.Mail, error) {
 		Text:    text.String(),
 		HTML:    html.String(),
 	}, nil
+}
+
+// parsed holds each mail's templates, parsed on first use: a bulk invite
+// renders thousands of invitations, and parsing them anew each time was most
+// of its work. Parsed templates never change and may be executed
+// concurrently, so sharing them is safe.
+var parsed sync.Map // name → *mailTemplates
+
+// mailTemplates are the parsed text and HTML templates of one mail.
+type mailTemplates struct {
+	once sync.Once
+	text *texttemplate.Template
+	html *htmltemplate.Template
+	err  error
+}
+
+func templatesOf(name string) (*mailTemplates, error) {
+	v, _ := parsed.LoadOrStore(name, &mailTemplates{})
+	t := v.(*mailTemplates)
+	t.once.Do(func() {
+		if t.text, t.err = texttemplate.ParseFS(templateFS, "templates/"+name+".txt.tmpl"); t.err != nil {
+			t.err = fmt.Errorf("parse text template: %w", t.err)
+			return
+		}
+		if t.html, t.err = htmltemplate.ParseFS(templateFS, "templates/layout.html.tmpl", "templates/"+name+".html.tmpl"); t.err != nil {
+			t.err = fmt.Errorf("parse HTML template: %w", t.err)
+		}
+	})
+	return t, t.err
 }

@@ -1,0 +1,204 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"companyadmin/internal/blocks"
+	"companyadmin/internal/company"
+	"companyadmin/internal/store"
+)
+
+// pendingPageSize is how many invites one page of the list shows.
+const pendingPageSize = 30
+
+// maxResendDays bounds the "resend older than" tool; invites expire long
+// before.
+const maxResendDays = 365
+
+func (b *Bot) pendingCommand(ctx context.Context, c caller, _ slack.SlashCommand, args string) *slack.Msg {
+	m := b.pendingPage(ctx, c, blocks.ListState{Query: blocks.Truncate(args, 200)}, "")
+	return &m
+}
+
+// pendingPage renders one page of the pending invites, with a note of what
+// the last action did.
+func (b *Bot) pendingPage(ctx context.Context, c caller, st blocks.ListState, note string) slack.Msg {
+	invs, total, err := b.store.PendingInvites(ctx, c.company.ID, store.PendingQuery{Search: st.Query, Offset: st.Offset, Limit: pendingPageSize})
+	if err == nil && len(invs) == 0 && st.Offset > 0 && total > 0 {
+		// The page emptied (invites revoked or accepted): show the last one.
+		st.Offset = (total - 1) / pendingPageSize * pendingPageSize
+		invs, total, err = b.store.PendingInvites(ctx, c.company.ID, store.PendingQuery{Search: st.Query, Offset: st.Offset, Limit: pendingPageSize})
+	}
+	if err != nil {
+		return b.failure("pending list", err)
+	}
+	lic, err := b.store.Licences(ctx, c.company.ID)
+	if err != nil {
+		return b.failure("pending list", err)
+	}
+	loc, err := time.LoadLocation(c.company.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	page := blocks.PendingPage{Total: total, Page: st, Size: pendingPageSize, Licences: lic, Note: note, Location: loc}
+	for _, inv := range invs {
+		it := blocks.PendingItem{Invite: inv.Invite, ResentAt: inv.ResentAt}
+		if inv.MailState == company.MailFailed {
+			it.MailError = inv.MailError
+		}
+		page.Items = append(page.Items, it)
+	}
+	return blocks.PendingList(page)
+}
+
+func (b *Bot) pendingPageAction(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	b.respond(ic.ResponseURL, c.slackID, b.pendingPage(ctx, c, blocks.DecodeListState(a.Value), ""), true)
+}
+
+func (b *Bot) pendingResend(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	b.actOnTicked(ctx, c, ic, a, "resend", func(ids []int64) (string, error) {
+		acts, err := b.store.ResendInvites(ctx, c.company.ID, ids, c.actor(), b.invitation(c))
+		if err != nil {
+			return "", err
+		}
+		b.noteUnknown(c, acts.Unknown)
+		done := ""
+		if len(acts.Done) > 0 {
+			done = fmt.Sprintf("Resent %s with a new link; the old links no longer work.", count(len(acts.Done), "invite"))
+		}
+		return actionNote(done, acts.Gone, acts.Unknown), nil
+	})
+}
+
+func (b *Bot) pendingRevoke(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	b.actOnTicked(ctx, c, ic, a, "revoke", func(ids []int64) (string, error) {
+		acts, _, err := b.store.RevokeInvites(ctx, c.company.ID, ids, c.actor())
+		if err != nil {
+			return "", err
+		}
+		b.noteUnknown(c, acts.Unknown)
+		done := ""
+		if len(acts.Done) > 0 {
+			done = fmt.Sprintf("Revoked %s; the links now say the invitation was withdrawn, and the licences are free again.", count(len(acts.Done), "invite"))
+		}
+		return actionNote(done, acts.Gone, acts.Unknown), nil
+	})
+}
+
+// actOnTicked runs act on the ticked invites and shows the list again in
+// place, with a note of what happened.
+func (b *Bot) actOnTicked(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction, verb string, act func(ids []int64) (string, error)) {
+	st := blocks.DecodeListState(a.Value)
+	ids, bad := tickedIDs(ic, blocks.KindPending)
+	var note string
+	switch {
+	case len(ids) == 0 && bad == 0:
+		note = fmt.Sprintf(":point_up: Tick the invites to %s first.", verb)
+	case len(ids) == 0:
+		b.noteUnknown(c, bad)
+		note = actionNote("", nil, bad)
+	default:
+		n, err := act(ids)
+		if err != nil {
+			note = b.failure(verb+" invites", err).Text
+		} else {
+			note = n
+			if bad > 0 {
+				b.noteUnknown(c, bad)
+				note = actionNote(note, nil, bad)
+			}
+		}
+	}
+	b.respond(ic.ResponseURL, c.slackID, b.pendingPage(ctx, c, st, note), true)
+}
+
+// noteUnknown logs payloads that named invites outside the caller's company:
+// Slack never sends those, so something is probing.
+func (b *Bot) noteUnknown(c caller, n int) {
+	if n > 0 {
+		b.log.Warn("payload named invites outside the caller's company", "company", c.company.ID, "user", c.slackID, "count", n)
+	}
+}
+
+// actionNote says what acting on ticked invites did, and why some were
+// left alone.
+func actionNote(done string, gone []company.Invite, unknown int) string {
+	parts := []string{}
+	if done != "" {
+		parts = append(parts, ":white_check_mark: "+done)
+	}
+	if len(gone) > 0 && len(gone) <= 3 {
+		for _, inv := range gone {
+			parts = append(parts, fmt.Sprintf("%s was %s meanwhile.", blocks.Escape(inv.Email), stateWord(inv.State)))
+		}
+	} else if len(gone) > 3 {
+		parts = append(parts, fmt.Sprintf("%s were no longer pending (accepted, revoked or expired meanwhile) and were left alone.", count(len(gone), "invite")))
+	}
+	if unknown > 0 {
+		verb := "were"
+		if unknown == 1 {
+			verb = "was"
+		}
+		parts = append(parts, fmt.Sprintf("%s could not be found in your company and %s left alone.", count(unknown, "ticked invite"), verb))
+	}
+	if len(parts) == 0 {
+		return "Nothing changed."
+	}
+	return strings.Join(parts, " ")
+}
+
+func stateWord(state string) string {
+	switch state {
+	case company.InviteAccepted:
+		return "already accepted"
+	case company.InviteRevoked:
+		return "already revoked"
+	case company.InviteExpired:
+		return "expired"
+	}
+	return "no longer pending"
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// resendOldButton opens the modal asking how old invites must be to be
+// resent, while the trigger is fresh.
+func (b *Bot) resendOldButton(ctx context.Context, c caller, ic slack.InteractionCallback, _ *slack.BlockAction) {
+	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, blocks.ResendOldModal("14")); err != nil {
+		b.notify(c.slackID, b.failure("open resend modal", company.Errorf(company.Internal, "Slack would not open the form: %v", err)))
+	}
+}
+
+// submitResendOld checks the number of days and resends in the background,
+// since it may be many invites.
+func (b *Bot) submitResendOld(ctx context.Context, c caller, ic slack.InteractionCallback) any {
+	raw := strings.TrimSpace(value(ic.View.State, blocks.BlockDays))
+	days, err := strconv.Atoi(raw)
+	if err != nil || days < 1 || days > maxResendDays {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockDays: fmt.Sprintf("Enter a whole number of days from 1 to %d.", maxResendDays)})
+	}
+	b.background("resend old invites", func(ctx context.Context) error {
+		done, err := b.store.ResendOlderThan(ctx, c.company.ID, time.Duration(days)*24*time.Hour, c.actor(), b.invitation(c))
+		msg := blocks.TextMessage(fmt.Sprintf(":white_check_mark: Resent %s sent more than %s ago, each with a new link.", count(len(done), "invite"), count(days, "day")))
+		switch {
+		case err != nil:
+			msg = b.failure("resend old invites", err)
+		case len(done) == 0:
+			msg = blocks.TextMessage(fmt.Sprintf("No pending invites were sent more than %s ago without being resent since, so nothing was resent.", count(days, "day")))
+		}
+		return b.post(ctx, c.slackID, msg)
+	})
+	return slack.NewUpdateViewSubmissionResponse(blocks.NoticeModal("Resend old invites",
+		fmt.Sprintf(":hourglass_flowing_sand: Resending invites sent more than %s ago… I'll tell you in a direct message when they are on their way.", count(days, "day"))))
+}

@@ -1,0 +1,283 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"companyadmin/internal/company"
+)
+
+// PendingInvite is a pending invite as the pending list shows it.
+type PendingInvite struct {
+	company.Invite
+	// ResentAt is when an admin last resent the invite, if ever.
+	ResentAt *time.Time `db:"resent_at"`
+	// MailState and MailError are the state and last error of the newest
+	// mail sent for the invite; both are empty when it has none.
+	MailState string `db:"mail_state"`
+	MailError string `db:"mail_error"`
+}
+
+// PendingQuery selects one page of pending invites.
+type PendingQuery struct {
+	// Search matches part of the email or name; empty matches all.
+	Search string
+	Offset int
+	Limit  int
+}
+
+// PendingInvites returns one page of a company's pending invites, newest
+// first, with the name of the admin who invited (as they are called now)
+// and the newest mail's state, and how many pending invites match in all.
+func (db *DB) PendingInvites(ctx context.Context, companyID int64, q PendingQuery) ([]PendingInvite, int, error) {
+	where := `i.company_id = ? AND i.state = 'pending'`
+	args := []any{companyID}
+	if s := strings.TrimSpace(q.Search); s != "" {
+		where += ` AND (i.email LIKE ? ESCAPE '!' OR i.full_name LIKE ? ESCAPE '!')`
+		like := "%" + escapeLike(s) + "%"
+		args = append(args, like, like)
+	}
+	var total int
+	if err := db.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM invites i WHERE `+where, args...); err != nil {
+		return nil, 0, fmt.Errorf("count pending invites: %w", err)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 30
+	}
+	var out []PendingInvite
+	err := db.db.SelectContext(ctx, &out, `SELECT i.id, i.company_id, COALESCE(i.email, '') AS email, i.full_name, COALESCE(i.video_address, '') AS video_address, i.role,
+			i.invited_by_member_id, COALESCE(NULLIF(m.full_name, ''), i.invited_by_name) AS invited_by_name, i.state, i.sent_at, i.reminder_count,
+			i.last_reminded_at, i.expires_at, i.accepted_at, i.member_id, i.created_at, i.resent_at,
+			COALESCE(ml.state, '') AS mail_state, COALESCE(ml.last_error, '') AS mail_error
+		FROM invites i
+		LEFT JOIN members m ON m.id = i.invited_by_member_id
+		LEFT JOIN mails ml ON ml.id = (SELECT MAX(id) FROM mails WHERE invite_id = i.id)
+		WHERE `+where+` ORDER BY i.sent_at DESC, i.id DESC LIMIT ? OFFSET ?`, append(args, limit, max(q.Offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list pending invites: %w", err)
+	}
+	return out, total, nil
+}
+
+// escapeLike makes s match literally in a LIKE pattern with '!' as escape.
+func escapeLike(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+// InviteActions is what acting on invites picked by ID did.
+type InviteActions struct {
+	// Done are the invites acted on.
+	Done []company.Invite
+	// Gone are invites of the company that were no longer pending (accepted,
+	// revoked or expired meanwhile); State says which.
+	Gone []company.Invite
+	// Unknown counts IDs that name no invite of the company.
+	Unknown int
+}
+
+// ResendInvites gives each pending invite among ids a new link and queues a
+// fresh invitation with it; the old link stops working. Sent date, reminders
+// and expiry stay as they were. IDs of other companies' invites are counted
+// as unknown and left alone.
+func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, actor company.Actor, render func(inv company.Invite, token string) (company.Mail, error)) (InviteActions, error) {
+	var acts InviteActions
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		acts = InviteActions{}
+		if err := lockCompany(ctx, tx, companyID); err != nil {
+			return err
+		}
+		invs, unknown, err := invitesByID(ctx, tx, companyID, ids)
+		if err != nil {
+			return err
+		}
+		acts.Unknown = unknown
+		now := db.now()
+		var due []company.Invite
+		for _, inv := range invs {
+			if inv.Usable(now) == nil {
+				due = append(due, inv)
+				continue
+			}
+			if inv.State == company.InvitePending {
+				inv.State = company.InviteExpired
+			}
+			acts.Gone = append(acts.Gone, inv)
+		}
+		if err := resend(ctx, tx, companyID, due, actor, render, now); err != nil {
+			return err
+		}
+		acts.Done = due
+		return nil
+	})
+	if err != nil {
+		return acts, fmt.Errorf("resend invites: %w", err)
+	}
+	return acts, nil
+}
+
+// ResendOlderThan resends every pending invite of a company that was sent,
+// and not resent, within the last age.
+func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Duration, actor company.Actor, render func(inv company.Invite, token string) (company.Mail, error)) ([]company.Invite, error) {
+	var due []company.Invite
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockCompany(ctx, tx, companyID); err != nil {
+			return err
+		}
+		now := db.now()
+		cutoff := ts(now.Add(-age))
+		due = nil
+		if err := tx.SelectContext(ctx, &due, `SELECT `+inviteColumns+` FROM invites WHERE company_id = ? AND state = 'pending'
+			AND sent_at <= ? AND (resent_at IS NULL OR resent_at <= ?) AND expires_at > ? ORDER BY sent_at, id`, companyID, cutoff, cutoff, now); err != nil {
+			return err
+		}
+		return resend(ctx, tx, companyID, due, actor, render, now)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("resend old invites: %w", err)
+	}
+	return due, nil
+}
+
+// resend rotates the token of each invite, drops its queued mails that
+// carry the old link, and queues a new invitation.
+func resend(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.Invite, actor company.Actor, render func(company.Invite, string) (company.Mail, error), now time.Time) error {
+	if len(invs) == 0 {
+		return nil
+	}
+	stmt, err := tx.PreparexContext(ctx, `UPDATE invites SET token_hash = ?, resent_at = ? WHERE id = ? AND company_id = ? AND state = 'pending'`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	tokens := make([]string, len(invs))
+	for i, inv := range invs {
+		token, hash := company.NewToken()
+		tokens[i] = token
+		if _, err := stmt.ExecContext(ctx, hash, now, inv.ID, companyID); err != nil {
+			return fmt.Errorf("rotate token of invite %d: %w", inv.ID, err)
+		}
+	}
+	if err := dropQueuedMails(ctx, tx, invs, now); err != nil {
+		return err
+	}
+	events := make([]event, len(invs))
+	for i, inv := range invs {
+		events[i] = event{action: "invite.resent", objectType: "invite", objectID: inv.ID, label: inv.Email, after: map[string]any{"resent_at": now}}
+	}
+	if err := auditMany(ctx, tx, companyID, actor, events, now); err != nil {
+		return err
+	}
+	for start := 0; start < len(invs); start += chunkMails {
+		end := min(start+chunkMails, len(invs))
+		mails := make([]company.Mail, 0, end-start)
+		for i := start; i < end; i++ {
+			m, err := render(invs[i], tokens[i])
+			if err != nil {
+				return fmt.Errorf("render invitation: %w", err)
+			}
+			m.CompanyID, m.InviteID = &companyID, &invs[i].ID
+			mails = append(mails, m)
+		}
+		if err := insertMails(ctx, tx, mails, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RevokeInvites withdraws each pending invite among ids: its licence and
+// video address are freed, its queued mails dropped, and its link shows that
+// the invitation was withdrawn. IDs of other companies' invites are counted
+// as unknown and left alone. It returns the licence use after.
+func (db *DB) RevokeInvites(ctx context.Context, companyID int64, ids []int64, actor company.Actor) (InviteActions, company.Licences, error) {
+	var acts InviteActions
+	var lic company.Licences
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		acts = InviteActions{}
+		_, l, err := lockedLicences(ctx, tx, companyID)
+		if err != nil {
+			return err
+		}
+		invs, unknown, err := invitesByID(ctx, tx, companyID, ids)
+		if err != nil {
+			return err
+		}
+		acts.Unknown = unknown
+		now := db.now()
+		var events []event
+		for _, inv := range invs {
+			if inv.State != company.InvitePending {
+				acts.Gone = append(acts.Gone, inv)
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE invites SET state = 'revoked', pending_email = NULL, ended_at = ? WHERE id = ? AND company_id = ? AND state = 'pending'`, now, inv.ID, companyID); err != nil {
+				return err
+			}
+			if inv.VideoAddress != "" {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM video_addresses WHERE address = ? AND company_id = ? AND kind = ?`, inv.VideoAddress, companyID, addrInvite); err != nil {
+					return err
+				}
+			}
+			before := inv
+			inv.State = company.InviteRevoked
+			acts.Done = append(acts.Done, inv)
+			events = append(events, event{action: "invite.revoked", objectType: "invite", objectID: inv.ID, label: inv.Email, before: before, after: map[string]any{"state": company.InviteRevoked}})
+		}
+		if err := dropQueuedMails(ctx, tx, acts.Done, now); err != nil {
+			return err
+		}
+		if err := auditMany(ctx, tx, companyID, actor, events, now); err != nil {
+			return err
+		}
+		lic = l
+		lic.Pending -= len(acts.Done)
+		return nil
+	})
+	if err != nil {
+		return acts, lic, fmt.Errorf("revoke invites: %w", err)
+	}
+	return acts, lic, nil
+}
+
+// invitesByID returns the invites of a company among ids, by ID, and how
+// many IDs named none.
+func invitesByID(ctx context.Context, tx *sqlx.Tx, companyID int64, ids []int64) ([]company.Invite, int, error) {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	var out []company.Invite
+	for start := 0; start < len(ids); start += chunkRows {
+		part := ids[start:min(start+chunkRows, len(ids))]
+		args := []any{companyID}
+		for _, id := range part {
+			args = append(args, id)
+		}
+		var invs []company.Invite
+		if err := tx.SelectContext(ctx, &invs, `SELECT `+inviteColumns+` FROM invites WHERE company_id = ? AND id IN (`+params(len(part))+`) ORDER BY id`, args...); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, invs...)
+	}
+	return out, len(ids) - len(out), nil
+}
+
+// dropQueuedMails deletes the mails of invites that wait in the outbox and
+// no worker is sending: they carry a link that no longer works.
+func dropQueuedMails(ctx context.Context, tx *sqlx.Tx, invs []company.Invite, now time.Time) error {
+	for start := 0; start < len(invs); start += chunkRows {
+		part := invs[start:min(start+chunkRows, len(invs))]
+		args := make([]any, 0, len(part)+1)
+		for _, inv := range part {
+			args = append(args, inv.ID)
+		}
+		args = append(args, now)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mails WHERE invite_id IN (`+params(len(part))+`) AND state = 'queued' AND (lease_until IS NULL OR lease_until < ?)`, args...); err != nil {
+			return fmt.Errorf("drop queued mails: %w", err)
+		}
+	}
+	return nil
+}
