@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -124,7 +126,7 @@ func (c *Console) ask(prompt string) (string, bool) {
 func (c *Console) command(ctx context.Context, text string) {
 	msg := c.bot.Command(ctx, slack.SlashCommand{TeamID: c.team, UserID: c.user, ChannelID: "D" + c.user, Command: "/company", Text: text, TriggerID: c.trigger()})
 	if msg != nil {
-		c.show(msg.Blocks)
+		c.show(mustJSON(msg.Blocks))
 	}
 	c.settle(ctx)
 }
@@ -156,10 +158,9 @@ func (c *Console) settle(ctx context.Context) {
 	}
 }
 
-// show prints a message and makes its buttons and checkboxes the current
-// choices.
-func (c *Console) show(bs slack.Blocks) {
-	raw, _ := json.Marshal(bs)
+// show prints a message's blocks and makes its buttons and checkboxes the
+// current choices.
+func (c *Console) show(raw json.RawMessage) {
 	text, choices := renderBlocks(raw, 1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -540,32 +541,43 @@ func (s consoleSlack) UpdateViewContext(_ context.Context, view slack.ModalViewR
 }
 
 func (s consoleSlack) PublishViewContext(_ context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error) {
-	s.c.show(req.View.Blocks)
+	s.c.show(mustJSON(req.View.Blocks))
 	return &slack.ViewResponse{}, nil
 }
 
-func (s consoleSlack) post(options []slack.MsgOption) error {
-	_, values, err := slack.UnsafeApplyMsgOptions("", "", "", options...)
+// post prints a message. slack-go builds the request body only when it
+// sends, so the message goes through a client whose transport is the
+// console itself.
+func (s consoleSlack) post(ctx context.Context, channel string, options []slack.MsgOption) error {
+	client := slack.New("xoxb-console", slack.OptionHTTPClient(&http.Client{Transport: printer{s.c}}))
+	_, _, err := client.PostMessageContext(ctx, channel, options...)
+	return err
+}
+
+// printer answers chat.postMessage by printing the message.
+type printer struct{ c *Console }
+
+func (p printer) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var bs slack.Blocks
-	if raw := values.Get("blocks"); raw != "" {
-		if err := json.Unmarshal([]byte(raw), &bs); err == nil && len(bs.BlockSet) > 0 {
-			s.c.show(bs)
-			return nil
-		}
+	values, _ := url.ParseQuery(string(body))
+	if raw := values.Get("blocks"); raw != "" && raw != "[]" && raw != "null" {
+		p.c.show(json.RawMessage(raw))
+	} else {
+		p.c.printf("%s\n", values.Get("text"))
 	}
-	s.c.printf("%s\n", values.Get("text"))
-	return nil
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(`{"ok":true,"channel":"D0CONSOLE","ts":"1.000001"}`)), Request: r}, nil
 }
 
-func (s consoleSlack) PostMessageContext(_ context.Context, channel string, options ...slack.MsgOption) (string, string, error) {
-	return channel, "1", s.post(options)
+func (s consoleSlack) PostMessageContext(ctx context.Context, channel string, options ...slack.MsgOption) (string, string, error) {
+	return channel, "1", s.post(ctx, channel, options)
 }
 
-func (s consoleSlack) PostEphemeralContext(_ context.Context, _, _ string, options ...slack.MsgOption) (string, error) {
-	return "1", s.post(options)
+func (s consoleSlack) PostEphemeralContext(ctx context.Context, channel, _ string, options ...slack.MsgOption) (string, error) {
+	return "1", s.post(ctx, channel, options)
 }
 
 func (s consoleSlack) OpenConversationContext(_ context.Context, p *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error) {
