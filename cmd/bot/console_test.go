@@ -107,6 +107,16 @@ func TestConsoleInviteToActivation(t *testing.T) {
 		t.Fatalf("activation: %d\n%s", resp.StatusCode, page)
 	}
 
+	// A list: tick an invite, press Resend, and the list comes back redrawn.
+	typeLine("/company pending")
+	list := out.waitFor(t, "] Resend\n")
+	resend := regexp.MustCompile(`\[(\d+)\] Resend\n`).FindAllStringSubmatch(list, -1)
+	typeLine("1", resend[len(resend)-1][1])
+	after := out.waitFor(t, "Resent 1 invite")
+	if !strings.Contains(after[strings.Index(after, "Resent 1 invite"):], "[ ] 1.") {
+		t.Fatalf("the list was not redrawn after resending:\n%s", after)
+	}
+
 	typeLine("quit")
 	select {
 	case err := <-done:
