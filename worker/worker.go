@@ -39,6 +39,14 @@ type Result struct {
 	Note string
 }
 
+// addNote appends a remark to the note.
+func (r *Result) addNote(s string) {
+	if r.Note != "" {
+		r.Note += "; "
+	}
+	r.Note += s
+}
+
 // String formats the counts on one line, as `worker -once` prints them.
 func (r Result) String() string {
 	s := fmt.Sprintf("done=%d retry=%d failed=%d skipped=%d", r.Done, r.Retry, r.Failed, r.Skipped)
