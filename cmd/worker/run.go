@@ -65,8 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		sender = mail.NewLog(logger, cfg.MailFrom)
 	}
 
-	jobs := worker.Jobs(worker.Deps{Store: db, Mailer: sender, Logger: logger, Clock: time.Now})
-	sched, err := worker.NewScheduler(logger, jobs)
+	deps := worker.Deps{Store: db, Mailer: sender, Logger: logger, Clock: time.Now, Owner: worker.NewOwner()}
+	sched, err := worker.NewScheduler(deps, worker.Jobs(deps))
 	if err != nil {
 		return err
 	}
