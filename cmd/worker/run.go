@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		sender = mail.NewLog(logger, cfg.MailFrom)
 	}
 
-	deps := worker.Deps{Store: db, Mailer: sender, Logger: logger, Clock: time.Now, Owner: worker.NewOwner()}
+	deps := worker.Deps{Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: time.Now, Owner: worker.NewOwner()}
 	sched, err := worker.NewScheduler(deps, worker.Jobs(deps))
 	if err != nil {
 		return err
