@@ -200,7 +200,7 @@ func TestJobTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(s.Names(), ","); got != "send-mail" {
+	if got := strings.Join(s.Names(), ","); got != "send-mail,invite-reminders" {
 		t.Errorf("jobs = %s", got)
 	}
 	queue(t, db, "ann@example.com")

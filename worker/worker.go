@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"companyadmin/internal/company"
 	"companyadmin/internal/store"
 )
 
@@ -87,6 +88,13 @@ type Deps struct {
 	// Owner names this process in the leases it takes and the runs it
 	// records; empty means NewOwner().
 	Owner string
+	// Lifecycle sets when invites are reminded and expire; the zero value
+	// means company.DefaultLifecycle.
+	Lifecycle company.Lifecycle
+	// PublicURL is the base of links in mails.
+	PublicURL string
+	// Slack is the Slack Web API; nil when Slack is not configured.
+	Slack Slack
 }
 
 func (d Deps) withDefaults() Deps {
@@ -99,6 +107,9 @@ func (d Deps) withDefaults() Deps {
 	if d.Owner == "" {
 		d.Owner = NewOwner()
 	}
+	if d.Lifecycle.Expiry == 0 {
+		d.Lifecycle = company.DefaultLifecycle
+	}
 	return d
 }
 
@@ -109,5 +120,6 @@ func Jobs(d Deps) []Job {
 	log := func(job string) *slog.Logger { return d.Logger.With("job", job) }
 	return []Job{
 		{Name: "send-mail", Schedule: "@every 10s", Run: (&SendMail{Store: d.Store, Sender: d.Mailer, Owner: d.Owner, Clock: d.Clock, Logger: log("send-mail"), Rate: d.MailRate}).Run},
+		{Name: "invite-reminders", Schedule: "@hourly", Lease: 5 * time.Minute, Run: (&InviteReminders{Store: d.Store, Lifecycle: d.Lifecycle, PublicURL: d.PublicURL, Slack: d.Slack, Clock: d.Clock, Logger: log("invite-reminders")}).Run},
 	}
 }
