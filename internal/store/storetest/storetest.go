@@ -96,13 +96,15 @@ type BulkInvite struct {
 	SentAt    time.Time
 	ExpiresAt time.Time
 	Reminders int
+	// TokenHash is the hash of the invite's link token; empty means one
+	// derived from Email.
+	TokenHash string
 }
 
 // InsertInvites inserts n pending invites of a company straight into the
 // database at databaseURL, thousands of rows per statement, for benchmarks
 // and query-plan tests that need more invites than the store's methods make
-// quickly. gen describes the i-th invite; its link token hash is derived
-// from its email.
+// quickly. gen describes the i-th invite.
 func InsertInvites(tb testing.TB, databaseURL string, companyID int64, n int, gen func(i int) BulkInvite) {
 	tb.Helper()
 	dialect, dsn, err := store.ParseURL(databaseURL)
@@ -118,6 +120,21 @@ func InsertInvites(tb testing.TB, databaseURL string, companyID int64, n int, ge
 		tb.Fatal(err)
 	}
 	defer db.Close()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close()
+	if dialect == store.MySQL {
+		// The generated rows are known to be unique: InnoDB may then
+		// buffer the changes to the unique indexes instead of reading them
+		// for each row, which makes loading a million rows several times
+		// faster.
+		if _, err := conn.ExecContext(ctx, "SET SESSION unique_checks = 0"); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	const cols = "(?, ?, ?, 'member', 'Bulk Loader', 'pending', ?, ?, ?, ?, ?)"
 	for start := 0; start < n; start += rows {
 		end := min(start+rows, n)
@@ -131,9 +148,12 @@ func InsertInvites(tb testing.TB, databaseURL string, companyID int64, n int, ge
 			q.WriteString(cols)
 			b := gen(i)
 			sent := b.SentAt.UTC().Truncate(time.Second)
-			args = append(args, companyID, b.Email, b.Email, company.HashToken("bulk:"+b.Email), sent, b.Reminders, b.ExpiresAt.UTC().Truncate(time.Second), sent)
+			if b.TokenHash == "" {
+				b.TokenHash = company.HashToken("bulk:" + b.Email)
+			}
+			args = append(args, companyID, b.Email, b.Email, b.TokenHash, sent, b.Reminders, b.ExpiresAt.UTC().Truncate(time.Second), sent)
 		}
-		if _, err := db.Exec(q.String(), args...); err != nil {
+		if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
 			tb.Fatalf("insert invites %d to %d: %v", start, end, err)
 		}
 	}
