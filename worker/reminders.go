@@ -246,7 +246,7 @@ func (p *pass) tellAdmins(ctx context.Context) {
 		log := j.Logger.With("company", k.company, "member", k.member, "invites", len(invs))
 		if k.member == 0 {
 			untold++
-			why = append(why, fmt.Sprintf("%d invites sent by no admin", len(invs)))
+			why = append(why, plural(len(invs), "invite")+" sent by no admin")
 			continue
 		}
 		m, err := j.Store.Member(ctx, k.company, k.member)
@@ -284,12 +284,12 @@ func (p *pass) tellAdmins(ctx context.Context) {
 		}
 		told++
 	}
-	note := fmt.Sprintf("%d admins told of expired invites", told)
+	note := "told " + plural(told, "admin") + " of expired invites"
 	if untold > 0 {
 		note += fmt.Sprintf(", %d not told (%s)", untold, strings.Join(dedupe(why), "; "))
 	}
 	if failed > 0 {
-		note += fmt.Sprintf(", %d messages failed", failed)
+		note += ", " + plural(failed, "message") + " failed"
 	}
 	p.res.addNote(note)
 }
@@ -333,4 +333,12 @@ func dedupe(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// plural writes a count and a noun that takes an s.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -255,7 +255,7 @@ func TestInviteRemindersExpiry(t *testing.T) {
 
 		clk.t = bob.SentAt.Add(60 * day)
 		res = runReminders(t, j, 3)
-		if !strings.Contains(res.Note, "0 reminded, 3 expired") || !strings.Contains(res.Note, "1 admins told") ||
+		if !strings.Contains(res.Note, "0 reminded, 3 expired") || !strings.Contains(res.Note, "told 1 admin of expired invites") ||
 			!strings.Contains(res.Note, fmt.Sprintf("1 not told (member %d has no linked Slack user)", a.dan.ID)) {
 			t.Errorf("note = %q", res.Note)
 		}

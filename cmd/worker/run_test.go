@@ -163,7 +163,7 @@ func TestOnceInviteReminders(t *testing.T) {
 	if err := run(ctx, []string{"-once", "invite-reminders"}, env(vars), &stdout, &stderr); err != nil {
 		t.Fatalf("run -once invite-reminders: %v\n%s", err, stderr.String())
 	}
-	if got := stdout.String(); !strings.HasPrefix(got, "invite-reminders: done=1 ") || !strings.Contains(got, "1 admins told") {
+	if got := stdout.String(); !strings.HasPrefix(got, "invite-reminders: done=1 ") || !strings.Contains(got, "told 1 admin of expired invites") {
 		t.Errorf("stdout = %q", got)
 	}
 	calls := api.Calls("chat.postMessage")

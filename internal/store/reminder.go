@@ -109,7 +109,11 @@ func (db *DB) RemindInvite(ctx context.Context, r Reminder) (company.Invite, boo
 			return err
 		}
 		now := db.now()
-		step := r.Lifecycle.ReminderDue(inv.SentAt, inv.ReminderCount, now)
+		// The invite's own expiry decides, as it does for the link and the
+		// expiry query, even if INVITE_EXPIRY has changed since it was sent.
+		l := r.Lifecycle
+		l.Expiry = inv.ExpiresAt.Sub(inv.SentAt)
+		step := l.ReminderDue(inv.SentAt, inv.ReminderCount, now)
 		if inv.State != company.InvitePending || step == 0 || !now.Before(inv.ExpiresAt) {
 			return nil
 		}

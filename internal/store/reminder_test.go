@@ -370,3 +370,27 @@ func TestDueQueryPlans(t *testing.T) {
 		t.Errorf("DueReminders = %d invites, %v; want %d", len(ids), err, due)
 	}
 }
+
+// TestReminderUsesInviteExpiry checks that an invite keeps the expiry it was
+// sent with when INVITE_EXPIRY is lowered later: it is still reminded
+// until then, as the due query finds it.
+func TestReminderUsesInviteExpiry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newLifecycleSetup(t, db)
+		a, _ := s.invite(t, "bob@example.com", "") // expires in 60 days
+		shorter := company.Lifecycle{Reminders: company.DefaultLifecycle.Reminders, Expiry: 35 * day}
+		s.now = s.now.Add(40 * day)
+		ids, err := db.DueReminders(ctx, shorter, 10)
+		if err != nil || !slices.Equal(ids, []int64{a.ID}) {
+			t.Fatalf("DueReminders = %v, %v", ids, err)
+		}
+		_, hash := company.NewToken()
+		inv, ok, err := db.RemindInvite(ctx, store.Reminder{InviteID: a.ID, Lifecycle: shorter, TokenHash: hash,
+			Mail: func(_ company.Company, inv company.Invite) (company.Mail, error) {
+				return company.Mail{Kind: company.MailReminder, To: inv.Email}, nil
+			}})
+		if err != nil || !ok || inv.ReminderCount != 2 {
+			t.Fatalf("RemindInvite = %+v, %v, %v", inv, ok, err)
+		}
+	})
+}
