@@ -8,27 +8,57 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"companyadmin/internal/store"
 )
 
 // ErrUnknownJob is returned by Once for a name that is not in the job table.
 var ErrUnknownJob = errors.New("unknown job")
 
-// ErrRunning is returned by Once when the job is already running.
+// ErrRunning is returned by Once when the job is already running in this
+// process.
 var ErrRunning = errors.New("job is already running")
 
+// ErrLeased is returned by Once when another worker holds the job's slot.
+var ErrLeased = errors.New("job is running on another worker")
+
+// Defaults of the scheduler.
+const (
+	// DefaultLease is how long a worker holds a job's slot when the job
+	// sets no Lease; the lease is renewed every third of it while the pass
+	// runs.
+	DefaultLease = time.Minute
+	// minLease keeps the renewals clear of the whole seconds leases are
+	// stored in.
+	minLease = 3 * time.Second
+	// runRetention is how long the records of runs are kept.
+	runRetention = 30 * 24 * time.Hour
+)
+
 // Scheduler runs the jobs of a table on their schedules. Every run is logged
-// with its job, start, duration, outcome and counts; a panic is logged with
-// its stack and counted as a failed run; a job still running when its next
-// run is due is not started again.
+// and, with a store, recorded in job_runs with its job, worker, start, end,
+// outcome and counts. A panic is logged with its stack and counted as a
+// failed run. A job still running when its next run is due is not started
+// again; with a store, a job's pass also holds the job's slot in job_leases,
+// so that of several workers only one runs a job at a time, and a crashed
+// worker's slot is taken over when its lease runs out.
 type Scheduler struct {
 	logger *slog.Logger
+	store  *store.DB
+	owner  string
+	clock  func() time.Time
 	cron   *cron.Cron
 	jobs   map[string]*entry
 	names  []string
+
+	// lastPrune is when this scheduler last deleted old run records, in
+	// Unix seconds.
+	lastPrune atomic.Int64
 
 	// ctx is the context of scheduled runs; Stop cancels it when running
 	// jobs outlast its deadline.
@@ -38,20 +68,24 @@ type Scheduler struct {
 
 type entry struct {
 	job     Job
+	lease   time.Duration
 	running atomic.Bool
 }
 
 // NewScheduler checks every job and its schedule and returns a scheduler
-// that is not yet started. A malformed schedule or time zone, a repeated or
-// empty name and a missing Run are reported together in one error.
-func NewScheduler(logger *slog.Logger, jobs []Job) (*Scheduler, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+// that is not yet started. It uses the store, logger, clock and owner of d;
+// without a store, runs are only logged and no job slot is taken. A
+// malformed schedule or time zone, a repeated or empty name, a missing Run
+// and a lease under three seconds are reported together in one error.
+func NewScheduler(d Deps, jobs []Job) (*Scheduler, error) {
+	d = d.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Scheduler{
-		logger: logger,
-		cron:   cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cronLogger{logger})),
+		logger: d.Logger,
+		store:  d.Store,
+		owner:  d.Owner,
+		clock:  d.Clock,
+		cron:   cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cronLogger{d.Logger})),
 		jobs:   map[string]*entry{},
 		ctx:    ctx,
 		cancel: cancel,
@@ -62,11 +96,17 @@ func NewScheduler(logger *slog.Logger, jobs []Job) (*Scheduler, error) {
 		case j.Name == "":
 			errs = append(errs, fmt.Errorf("a job has no name (schedule %q)", j.Schedule))
 			continue
+		case len(j.Name) > 64:
+			errs = append(errs, fmt.Errorf("job %s: the name is longer than 64 bytes", j.Name))
+			continue
 		case s.jobs[j.Name] != nil:
 			errs = append(errs, fmt.Errorf("job %s: listed twice", j.Name))
 			continue
 		case j.Run == nil:
 			errs = append(errs, fmt.Errorf("job %s: no Run function", j.Name))
+			continue
+		case j.Lease != 0 && j.Lease < minLease:
+			errs = append(errs, fmt.Errorf("job %s: lease %v is shorter than %v", j.Name, j.Lease, minLease))
 			continue
 		}
 		sched, err := parseSchedule(j.Schedule)
@@ -74,7 +114,10 @@ func NewScheduler(logger *slog.Logger, jobs []Job) (*Scheduler, error) {
 			errs = append(errs, fmt.Errorf("job %s: schedule %q: %w", j.Name, j.Schedule, err))
 			continue
 		}
-		e := &entry{job: j}
+		e := &entry{job: j, lease: j.Lease}
+		if e.lease == 0 {
+			e.lease = DefaultLease
+		}
 		s.jobs[j.Name] = e
 		s.names = append(s.names, j.Name)
 		s.cron.Schedule(sched, cron.FuncJob(func() { s.scheduled(e) }))
@@ -143,7 +186,8 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 
 // Once runs the named job now, in the caller's goroutine, and returns its
 // result. It fails with ErrUnknownJob, listing the jobs, for a name not in the
-// table, and with ErrRunning when the job is already running.
+// table, with ErrRunning when the job is already running in this process,
+// and with ErrLeased when another worker holds the job's slot.
 func (s *Scheduler) Once(ctx context.Context, name string) (Result, error) {
 	e := s.jobs[name]
 	if e == nil {
@@ -155,21 +199,42 @@ func (s *Scheduler) Once(ctx context.Context, name string) (Result, error) {
 }
 
 func (s *Scheduler) scheduled(e *entry) {
-	// The error is logged by run; a scheduled run has no one else to tell.
+	// The error is logged and recorded by run; a scheduled run has no one
+	// else to tell.
 	_, _ = s.run(s.ctx, e, "schedule")
 }
 
-// run runs one pass of a job unless it is already running, recovering a
-// panic, and logs the run.
+// run runs one pass of a job unless it is already running here or on
+// another worker, recovering a panic, and logs and records the run.
 func (s *Scheduler) run(ctx context.Context, e *entry, trigger string) (res Result, err error) {
 	name := e.job.Name
+	start, began := s.clock(), time.Now()
+	log := s.logger.With(slog.String("job", name), slog.String("trigger", trigger))
 	if !e.running.CompareAndSwap(false, true) {
-		s.logger.Warn("job run skipped: still running", "job", name, "trigger", trigger)
+		log.Warn("job run skipped: still running")
+		s.record(ctx, e, trigger, start, began, Result{Note: "still running in this worker"}, store.RunSkipped)
 		return Result{}, fmt.Errorf("%s: %w", name, ErrRunning)
 	}
 	defer e.running.Store(false)
 
-	start := time.Now()
+	jctx, release, err := s.hold(ctx, e)
+	if errors.Is(err, ErrLeased) {
+		// The usual case with several workers: not worth more than debug
+		// for scheduled runs.
+		level := slog.LevelDebug
+		if trigger == "once" {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "job run skipped: another worker holds the job", "error", err)
+		s.record(ctx, e, trigger, start, began, Result{Note: err.Error()}, store.RunSkipped)
+		return Result{}, err
+	}
+	if err != nil {
+		log.Error("job run", "outcome", "failed", "error", err)
+		s.record(ctx, e, trigger, start, began, Result{Note: err.Error()}, store.RunFailed)
+		return Result{}, err
+	}
+
 	var stack []byte
 	func() {
 		defer func() {
@@ -178,27 +243,132 @@ func (s *Scheduler) run(ctx context.Context, e *entry, trigger string) (res Resu
 				err = fmt.Errorf("%s: panic: %v", name, r)
 			}
 		}()
-		res, err = e.job.Run(ctx)
+		res, err = e.job.Run(jctx)
 	}()
+	if lost := context.Cause(jctx); errors.Is(lost, store.ErrLeaseLost) && stack == nil {
+		lostErr := fmt.Errorf("%s: the job's slot was lost during the pass, so another worker may have run it too: %w", name, lost)
+		if err == nil || errors.Is(err, context.Canceled) {
+			err = lostErr
+		} else {
+			err = errors.Join(err, lostErr)
+		}
+	}
+	release()
 
 	attrs := []any{
-		slog.String("job", name),
-		slog.String("trigger", trigger),
 		slog.Time("start", start),
-		slog.Duration("duration", time.Since(start)),
+		slog.Duration("duration", time.Since(began)),
 		slog.Any("result", res),
 	}
 	switch {
 	case stack != nil:
-		s.logger.Error("job run", append(attrs, slog.String("outcome", "panic"), slog.Any("error", err), slog.String("stack", string(stack)))...)
+		log.Error("job run", append(attrs, slog.String("outcome", "panic"), slog.Any("error", err), slog.String("stack", string(stack)))...)
 	case err != nil && errors.Is(err, context.Canceled):
-		s.logger.Warn("job run", append(attrs, slog.String("outcome", "interrupted"), slog.Any("error", err))...)
+		log.Warn("job run", append(attrs, slog.String("outcome", "interrupted"), slog.Any("error", err))...)
 	case err != nil:
-		s.logger.Error("job run", append(attrs, slog.String("outcome", "failed"), slog.Any("error", err))...)
+		log.Error("job run", append(attrs, slog.String("outcome", "failed"), slog.Any("error", err))...)
 	default:
-		s.logger.Info("job run", append(attrs, slog.String("outcome", "ok"))...)
+		log.Info("job run", append(attrs, slog.String("outcome", "ok"))...)
 	}
+	rec, outcome := res, store.RunOK
+	if err != nil {
+		rec.addNote(err.Error())
+		outcome = store.RunFailed
+	}
+	s.record(ctx, e, trigger, start, began, rec, outcome)
 	return res, err
+}
+
+// hold takes the job's slot for this worker and keeps renewing it until the
+// returned release is called, which frees it. The returned context is
+// cancelled with store.ErrLeaseLost as its cause when the slot is lost, so
+// the pass stops. Without a store there is no slot to take.
+func (s *Scheduler) hold(ctx context.Context, e *entry) (context.Context, func(), error) {
+	if s.store == nil {
+		return ctx, func() {}, nil
+	}
+	name := e.job.Name
+	l, held, err := s.store.TakeJobLease(ctx, name, s.owner, e.lease)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if !held {
+		return nil, nil, fmt.Errorf("%s: %w (%s holds it until %s)", name, ErrLeased, l.Owner, l.LeaseUntil.UTC().Format(time.RFC3339))
+	}
+	jctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(e.lease / 3)
+		defer t.Stop()
+		renewed := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case <-jctx.Done():
+				return
+			case <-t.C:
+			}
+			err := s.store.RenewJobLease(jctx, name, s.owner, e.lease)
+			switch {
+			case err == nil:
+				renewed = time.Now()
+			case errors.Is(err, store.ErrLeaseLost):
+				s.logger.Error("job slot lost to another worker; stopping the pass", "job", name)
+				cancel(err)
+				return
+			case time.Since(renewed) >= e.lease:
+				// The lease has run out while the database could not be
+				// reached: another worker may have the slot by now.
+				s.logger.Error("job slot not renewed before its lease ran out; stopping the pass", "job", name, "error", err)
+				cancel(fmt.Errorf("%w: %v", store.ErrLeaseLost, err))
+				return
+			default:
+				s.logger.Warn("could not renew the job slot; trying again", "job", name, "error", err)
+			}
+		}
+	})
+	release := func() {
+		close(done)
+		wg.Wait()
+		cancel(nil)
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer rcancel()
+		if err := s.store.ReleaseJobLease(rctx, name, s.owner); err != nil {
+			s.logger.Warn("could not free the job slot; it is free when the lease runs out", "job", name, "error", err)
+		}
+	}
+	return jctx, release, nil
+}
+
+// record writes the run to job_runs, when there is a store, and now and
+// then deletes the records older than runRetention. A run is recorded even
+// when ctx has ended, as a stopping worker's last runs are worth knowing.
+func (s *Scheduler) record(ctx context.Context, e *entry, trigger string, start, began time.Time, res Result, outcome string) {
+	if s.store == nil {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	end := s.clock()
+	_, err := s.store.RecordJobRun(rctx, store.JobRun{
+		Job: e.job.Name, Owner: s.owner, TriggeredBy: trigger,
+		StartedAt: start, EndedAt: end, DurationMS: time.Since(began).Milliseconds(), Outcome: outcome,
+		Done: res.Done, Retry: res.Retry, Failed: res.Failed, Skipped: res.Skipped, Note: res.Note,
+	})
+	if err != nil {
+		s.logger.Error("could not record the job run", "job", e.job.Name, "error", err)
+	}
+	last := s.lastPrune.Load()
+	if end.Unix()-last < int64(time.Hour/time.Second) || !s.lastPrune.CompareAndSwap(last, end.Unix()) {
+		return
+	}
+	if n, err := s.store.PruneJobRuns(rctx, end.Add(-runRetention)); err != nil {
+		s.logger.Warn("could not delete old job runs", "error", err)
+	} else if n > 0 {
+		s.logger.Info("deleted old job runs", "runs", n, "before", end.Add(-runRetention))
+	}
 }
 
 // cronLogger sends the cron library's own chatter to slog at debug level.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -38,8 +39,9 @@ func (b *logBuffer) String() string {
 func TestSchedulerSurvivesPanics(t *testing.T) {
 	var logs logBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	db := storetest.Open(t, store.SQLite)
 	var panics, runs atomic.Int32
-	s, err := worker.NewScheduler(logger, []worker.Job{
+	s, err := worker.NewScheduler(worker.Deps{Logger: logger, Store: db, Owner: "w1"}, []worker.Job{
 		{Name: "panicky", Schedule: "* * * * * *", Run: func(context.Context) (worker.Result, error) {
 			panics.Add(1)
 			panic("boom")
@@ -71,6 +73,24 @@ func TestSchedulerSurvivesPanics(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
 	}
+	// Every run is recorded, the panics as failed runs.
+	for job, want := range map[string]store.JobRun{
+		"panicky": {Outcome: store.RunFailed, Note: "panicky: panic: boom"},
+		"steady":  {Outcome: store.RunOK, Done: 1},
+	} {
+		rs, err := db.JobRuns(context.Background(), job, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) < 2 {
+			t.Errorf("%s: %d runs recorded, want at least 2", job, len(rs))
+		}
+		for _, r := range rs {
+			if r.Outcome != want.Outcome || r.Done != want.Done || r.Note != want.Note || r.Owner != "w1" || r.TriggeredBy != "schedule" || r.EndedAt.Before(r.StartedAt) {
+				t.Errorf("%s: run recorded as %+v, want outcome %s, done %d, note %q", job, r, want.Outcome, want.Done, want.Note)
+			}
+		}
+	}
 }
 
 func TestSchedulerRejectsBadJobs(t *testing.T) {
@@ -90,7 +110,7 @@ func TestSchedulerRejectsBadJobs(t *testing.T) {
 		{"twice", []worker.Job{{Name: "a", Schedule: "@hourly", Run: noop}, {Name: "a", Schedule: "@daily", Run: noop}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := worker.NewScheduler(nil, tt.jobs); err == nil {
+			if _, err := worker.NewScheduler(worker.Deps{}, tt.jobs); err == nil {
 				t.Error("NewScheduler succeeded")
 			}
 		})
@@ -101,7 +121,7 @@ func TestSchedulerRejectsBadJobs(t *testing.T) {
 		{Name: "c", Schedule: "CRON_TZ=Europe/Oslo 0 8 * * 1", Run: noop},
 		{Name: "d", Schedule: "@hourly", Run: noop},
 	}
-	if _, err := worker.NewScheduler(nil, good); err != nil {
+	if _, err := worker.NewScheduler(worker.Deps{}, good); err != nil {
 		t.Errorf("NewScheduler(good jobs): %v", err)
 	}
 }
@@ -109,7 +129,7 @@ func TestSchedulerRejectsBadJobs(t *testing.T) {
 func TestSchedulerOnce(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{})
-	s, err := worker.NewScheduler(nil, []worker.Job{
+	s, err := worker.NewScheduler(worker.Deps{}, []worker.Job{
 		{Name: "count", Schedule: "@hourly", Run: func(context.Context) (worker.Result, error) {
 			return worker.Result{Done: 3, Note: "counted"}, nil
 		}},
@@ -155,7 +175,7 @@ func TestSchedulerOnce(t *testing.T) {
 }
 
 func TestSchedulerStopBounded(t *testing.T) {
-	s, err := worker.NewScheduler(nil, []worker.Job{
+	s, err := worker.NewScheduler(worker.Deps{}, []worker.Job{
 		{Name: "stubborn", Schedule: "* * * * * *", Run: func(ctx context.Context) (worker.Result, error) {
 			<-ctx.Done()
 			return worker.Result{}, ctx.Err()
@@ -175,16 +195,180 @@ func TestSchedulerStopBounded(t *testing.T) {
 
 func TestJobTable(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
-	jobs := worker.Jobs(worker.Deps{Store: db, Mailer: mail.NewLog(slog.New(slog.DiscardHandler), "a@example.com")})
-	s, err := worker.NewScheduler(nil, jobs)
+	deps := worker.Deps{Store: db, Mailer: mail.NewLog(slog.New(slog.DiscardHandler), "a@example.com")}
+	s, err := worker.NewScheduler(deps, worker.Jobs(deps))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(s.Names(), ","); got != "send-mail" {
+	if got := strings.Join(s.Names(), ","); got != "send-mail,invite-reminders" {
 		t.Errorf("jobs = %s", got)
 	}
 	queue(t, db, "ann@example.com")
 	if res, err := s.Once(context.Background(), "send-mail"); err != nil || res.Done != 1 {
 		t.Errorf("Once(send-mail) = %v, %v", res, err)
+	}
+	rs, err := db.JobRuns(context.Background(), "send-mail", 10)
+	if err != nil || len(rs) != 1 || rs[0].Outcome != store.RunOK || rs[0].Done != 1 || rs[0].TriggeredBy != "once" {
+		t.Errorf("job runs = %+v, %v", rs, err)
+	}
+}
+
+// openPools opens n connection pools on one fresh, migrated database, as n
+// worker processes would.
+func openPools(t *testing.T, dialect string, n int) []*store.DB {
+	t.Helper()
+	url := storetest.URL(t, dialect)
+	dbs := make([]*store.DB, n)
+	for i := range dbs {
+		db, err := store.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	if _, err := dbs[0].Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return dbs
+}
+
+// TestSchedulersShareJobSlots runs one job every second on two schedulers
+// with their own connections: the passes never overlap, and both workers get
+// to run it.
+func TestSchedulersShareJobSlots(t *testing.T) {
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			dbs := openPools(t, dialect, 2)
+			var running, overlaps, runs atomic.Int32
+			var mu sync.Mutex
+			by := map[string]int{}
+			var scheds []*worker.Scheduler
+			for i, db := range dbs {
+				owner := fmt.Sprintf("worker-%d", i)
+				s, err := worker.NewScheduler(worker.Deps{Store: db, Owner: owner, Logger: testLogger(t)}, []worker.Job{
+					{Name: "tick", Schedule: "* * * * * *", Lease: 3 * time.Second, Run: func(context.Context) (worker.Result, error) {
+						if running.Add(1) > 1 {
+							overlaps.Add(1)
+						}
+						defer running.Add(-1)
+						runs.Add(1)
+						mu.Lock()
+						by[owner]++
+						mu.Unlock()
+						time.Sleep(300 * time.Millisecond)
+						return worker.Result{Done: 1}, nil
+					}},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				scheds = append(scheds, s)
+			}
+			for _, s := range scheds {
+				s.Start()
+			}
+			time.Sleep(2500 * time.Millisecond)
+			for _, s := range scheds {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				if err := s.Stop(ctx); err != nil {
+					t.Error(err)
+				}
+				cancel()
+			}
+			if overlaps.Load() != 0 || runs.Load() < 2 {
+				t.Errorf("%d passes, %d of them overlapping; want at least 2 and none", runs.Load(), overlaps.Load())
+			}
+			rs, err := dbs[0].JobRuns(context.Background(), "tick", 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outcomes := map[string]int{}
+			for _, r := range rs {
+				outcomes[r.Outcome]++
+			}
+			if outcomes[store.RunOK] != int(runs.Load()) || outcomes[store.RunSkipped] == 0 {
+				t.Errorf("recorded outcomes %v for %d passes; want every pass ok and the other worker's ticks skipped", outcomes, runs.Load())
+			}
+			t.Logf("passes by worker: %v", by)
+		})
+	}
+}
+
+func TestSchedulerLeaseTakeover(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := newClock()
+		db.Clock = clk.Now
+		var runs atomic.Int32
+		s, err := worker.NewScheduler(worker.Deps{Store: db, Owner: "survivor", Clock: clk.Now}, []worker.Job{
+			{Name: "reminders", Schedule: "@hourly", Run: func(context.Context) (worker.Result, error) {
+				runs.Add(1)
+				return worker.Result{Done: 2}, nil
+			}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A worker took the slot and crashed without freeing it.
+		if _, held, err := db.TakeJobLease(ctx, "reminders", "crashed", worker.DefaultLease); err != nil || !held {
+			t.Fatal(held, err)
+		}
+		_, err = s.Once(ctx, "reminders")
+		if !errors.Is(err, worker.ErrLeased) || !strings.Contains(err.Error(), "crashed") || runs.Load() != 0 {
+			t.Fatalf("Once while the crashed worker's lease runs: error = %v, %d runs; want ErrLeased naming it", err, runs.Load())
+		}
+		clk.Add(worker.DefaultLease + time.Second)
+		if res, err := s.Once(ctx, "reminders"); err != nil || res.Done != 2 {
+			t.Fatalf("Once after the lease ran out = %v, %v", res, err)
+		}
+		rs, err := db.JobRuns(ctx, "reminders", 10)
+		if err != nil || len(rs) != 2 || rs[0].Outcome != store.RunOK || rs[0].Done != 2 || rs[1].Outcome != store.RunSkipped || !strings.Contains(rs[1].Note, "crashed") {
+			t.Fatalf("job runs = %+v, %v", rs, err)
+		}
+		// The slot is free again after the pass.
+		if _, held, err := db.TakeJobLease(ctx, "reminders", "another", time.Minute); err != nil || !held {
+			t.Errorf("slot after the pass: held %v, %v", held, err)
+		}
+	})
+}
+
+// TestSchedulerStopsPassWhenSlotIsLost has another worker take the slot
+// while a pass runs (as after a long stall): the pass is told to stop and
+// the run fails.
+func TestSchedulerStopsPassWhenSlotIsLost(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	clk := newClock()
+	db.Clock = clk.Now
+	started := make(chan struct{})
+	s, err := worker.NewScheduler(worker.Deps{Store: db, Owner: "stalled", Clock: clk.Now, Logger: testLogger(t)}, []worker.Job{
+		{Name: "long", Schedule: "@hourly", Lease: 3 * time.Second, Run: func(ctx context.Context) (worker.Result, error) {
+			close(started)
+			<-ctx.Done()
+			return worker.Result{Done: 1}, ctx.Err()
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		<-started
+		clk.Add(10 * time.Second)
+		if _, held, err := db.TakeJobLease(ctx, "long", "thief", time.Minute); err != nil || !held {
+			t.Errorf("thief: held %v, %v", held, err)
+		}
+	}()
+	_, err = s.Once(ctx, "long")
+	if !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("Once = %v, want an error wrapping ErrLeaseLost", err)
+	}
+	rs, _ := db.JobRuns(ctx, "long", 1)
+	if len(rs) != 1 || rs[0].Outcome != store.RunFailed || !strings.Contains(rs[0].Note, "slot was lost") {
+		t.Fatalf("job runs = %+v", rs)
+	}
+	// The thief keeps the slot: the stalled worker's release does not free it.
+	if ls, _ := db.JobLeases(ctx); len(ls) != 1 || ls[0].Owner != "thief" {
+		t.Errorf("leases = %+v", ls)
 	}
 }

@@ -62,10 +62,17 @@ type SendMail struct {
 // or ctx ends, and delivers each. A failure to deliver one mail is recorded
 // with that mail and does not stop the others; the pass fails only when the
 // outbox cannot be read or written, or ctx ends. Mails claimed but not
-// attempted are picked up again once their lease runs out.
-func (j *SendMail) Run(ctx context.Context) (Result, error) {
+// attempted are handed back when the pass stops early, so a worker told to
+// stop leaves nothing waiting on its leases; mails whose lease ran short are
+// picked up again once it runs out.
+func (j *SendMail) Run(ctx context.Context) (res Result, err error) {
 	c := j.withDefaults()
-	var res Result
+	lost := 0
+	defer func() {
+		if lost > 0 {
+			res.addNote(fmt.Sprintf("%d mail lease(s) lost before the outcome was recorded", lost))
+		}
+	}()
 	if c.Store == nil || c.Sender == nil {
 		return res, errors.New("send mail: no store or no mail sender")
 	}
@@ -86,19 +93,21 @@ func (j *SendMail) Run(ctx context.Context) (Result, error) {
 		for i, m := range mails {
 			if err := lim.wait(ctx); err != nil {
 				res.Skipped += len(mails) - i
+				c.release(ctx, mails[i:])
 				return res, fmt.Errorf("send mail: %w", err)
 			}
 			// A mail whose lease could run out mid-delivery might be claimed
 			// and sent by another worker too, so it is left for later.
 			if c.Clock().Add(c.Timeout).After(claimed.Add(c.Lease)) {
 				res.Skipped += len(mails) - i
-				res.Note = "lease ran short: raise Lease or Rate, or lower Batch"
+				res.addNote("lease ran short: raise Lease or Rate, or lower Batch")
 				c.Logger.Warn("mail lease ran short; the rest of the batch waits for its lease to run out",
 					"left", len(mails)-i, "lease", c.Lease, "batch", c.Batch, "rate", c.Rate)
 				return res, nil
 			}
-			if err := c.deliver(ctx, m, &res); err != nil {
+			if err := c.deliver(ctx, m, &res, &lost); err != nil {
 				res.Skipped += len(mails) - i - 1
+				c.release(ctx, mails[i+1:])
 				return res, fmt.Errorf("send mail: %w", err)
 			}
 		}
@@ -106,9 +115,31 @@ func (j *SendMail) Run(ctx context.Context) (Result, error) {
 	return res, fmt.Errorf("send mail: %w", ctx.Err())
 }
 
-// deliver sends one claimed mail and records the outcome. It returns an error
-// only when the outcome cannot be recorded.
-func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result) error {
+// release hands back claimed mails the pass will not send, so that another
+// worker need not wait out their lease. It runs even when ctx has ended: it
+// is how a stopping worker leaves its batch.
+func (j *SendMail) release(ctx context.Context, mails []company.Mail) {
+	if len(mails) == 0 {
+		return
+	}
+	ids := make([]int64, len(mails))
+	for i, m := range mails {
+		ids[i] = m.ID
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	n, err := j.Store.ReleaseMails(rctx, j.Owner, ids)
+	if err != nil {
+		j.Logger.Warn("could not hand back unsent mails; they wait for their lease to run out", "mails", len(ids), "error", err)
+		return
+	}
+	j.Logger.Info("handed back unsent mails", "mails", n)
+}
+
+// deliver sends one claimed mail and records the outcome, counting in lost a
+// mail whose lease ran out first. It returns an error only when the outcome
+// cannot be recorded.
+func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result, lost *int) error {
 	sctx, cancel := context.WithTimeout(ctx, j.Timeout)
 	sendErr := j.Sender.Send(sctx, m)
 	cancel()
@@ -119,7 +150,16 @@ func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result) err
 	defer rcancel()
 	log := j.Logger.With("mail", m.ID, "kind", m.Kind, "attempt", m.Attempts+1)
 	if sendErr == nil {
-		if err := j.Store.MailSent(rctx, m.ID, j.Owner); err != nil {
+		err := j.Store.MailSent(rctx, m.ID, j.Owner)
+		switch {
+		case errors.Is(err, store.ErrLeaseLost):
+			// Delivered, but another worker holds the mail now and may
+			// deliver it again: the lease is too short for this pace.
+			log.Error("mail sent after its lease was lost; another worker may send it again", "error", err)
+			res.Done++
+			*lost++
+			return nil
+		case err != nil:
 			log.Error("mail sent but not recorded as sent; it may be sent again", "error", err)
 			return err
 		}
@@ -129,20 +169,29 @@ func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result) err
 	}
 
 	reply := mail.Reply(sendErr)
-	if permanent := mail.Permanent(sendErr); permanent || m.Attempts+1 >= j.MaxAttempts {
-		if err := j.Store.MailFailed(rctx, m.ID, j.Owner, reply, nil); err != nil {
-			return err
-		}
+	permanent := mail.Permanent(sendErr)
+	var retryAt *time.Time
+	if !permanent && m.Attempts+1 < j.MaxAttempts {
+		t := j.Clock().Add(backoff(j.Backoff, j.MaxBackoff, m.Attempts, randv2.Float64()*2-1))
+		retryAt = &t
+	}
+	err := j.Store.MailFailed(rctx, m.ID, j.Owner, reply, retryAt)
+	switch {
+	case errors.Is(err, store.ErrLeaseLost):
+		// Another worker holds the mail now; its outcome is that worker's.
+		log.Warn("mail attempt not recorded: its lease was lost", "reply", reply, "error", err)
+		res.Skipped++
+		*lost++
+		return nil
+	case err != nil:
+		return err
+	case retryAt == nil:
 		res.Failed++
 		log.Warn("mail failed for good", "permanent", permanent, "reply", reply)
 		return nil
 	}
-	retryAt := j.Clock().Add(backoff(j.Backoff, j.MaxBackoff, m.Attempts, randv2.Float64()*2-1))
-	if err := j.Store.MailFailed(rctx, m.ID, j.Owner, reply, &retryAt); err != nil {
-		return err
-	}
 	res.Retry++
-	log.Info("mail deferred", "reply", reply, "retry_at", retryAt)
+	log.Info("mail deferred", "reply", reply, "retry_at", *retryAt)
 	return nil
 }
 

@@ -284,6 +284,60 @@ func TestSendMailStopsWithContext(t *testing.T) {
 	if err == nil || res.Done != 1 || res.Skipped != 2 {
 		t.Errorf("Run with a context ending after the first mail = %v, %v; want 1 done, 2 skipped and an error", res, err)
 	}
+	// The two mails not sent were handed back: another worker sends them
+	// now, without waiting for the lease to run out.
+	other := newJob(t, db, srv, nil)
+	other.Owner = "other-worker"
+	run(t, other, worker.Result{Done: 2})
+}
+
+// stealingSender delivers through next, but first lets the lease of the
+// mail run out and another worker claim it, as when a worker stalls.
+type stealingSender struct {
+	next  worker.MailSender
+	db    *store.DB
+	clk   *clock
+	stole int
+}
+
+func (s *stealingSender) Send(ctx context.Context, m company.Mail) error {
+	s.clk.Add(2 * time.Minute)
+	ms, err := s.db.ClaimMails(ctx, "thief", 10, time.Minute)
+	if err != nil {
+		return err
+	}
+	s.stole += len(ms)
+	return s.next.Send(ctx, m)
+}
+
+func TestSendMailLostLease(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := smtptest.Start(t)
+		clk := newClock()
+		j := newJob(t, db, srv, clk)
+		thief := &stealingSender{next: j.Sender, db: db, clk: clk}
+		j.Sender = thief
+		queue(t, db, "ann@example.com")
+		res, err := j.Run(context.Background())
+		if err != nil || res.Done != 1 || !strings.Contains(res.Note, "1 mail lease(s) lost") {
+			t.Fatalf("Run = %v, %v; want 1 done and a note of the lost lease", res, err)
+		}
+		if thief.stole != 1 {
+			t.Fatalf("the other worker claimed %d mails, want 1", thief.stole)
+		}
+		// The mail stays with the worker that holds it now.
+		if m := outbox(t, db)["ann@example.com"]; m.State != company.MailQueued || m.Attempts != 0 {
+			t.Errorf("mail after the lost lease: state %s, attempts %d", m.State, m.Attempts)
+		}
+
+		// A failure recorded after the lease was lost is not recorded either.
+		srv.Reply(451)
+		clk.Add(2 * time.Minute)
+		res, err = j.Run(context.Background())
+		if err != nil || res.Skipped != 1 || res.Retry != 0 || !strings.Contains(res.Note, "lost") {
+			t.Fatalf("Run with a failure after a lost lease = %v, %v", res, err)
+		}
+	})
 }
 
 // TestSendMailTwoWorkers runs two workers with their own connections on one

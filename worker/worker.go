@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"companyadmin/internal/company"
 	"companyadmin/internal/store"
 )
 
@@ -23,6 +24,9 @@ type Job struct {
 	Name     string
 	Schedule string
 	Run      func(ctx context.Context) (Result, error)
+	// Lease is how long a worker holds the job's slot at a time; it is
+	// renewed every third of it while a pass runs. 0 means DefaultLease.
+	Lease time.Duration
 }
 
 // Result counts what one pass of a job did.
@@ -37,6 +41,14 @@ type Result struct {
 	Skipped int
 	// Note is a short remark for the log, empty when there is nothing to add.
 	Note string
+}
+
+// addNote appends a remark to the note.
+func (r *Result) addNote(s string) {
+	if r.Note != "" {
+		r.Note += "; "
+	}
+	r.Note += s
 }
 
 // String formats the counts on one line, as `worker -once` prints them.
@@ -62,20 +74,30 @@ func (r Result) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// Deps is everything the jobs of the table need.
+// Deps is everything the scheduler and the jobs of the table need.
 type Deps struct {
+	// Store is the database; the scheduler records runs and takes job
+	// slots in it.
 	Store  *store.DB
 	Mailer MailSender
-	Logger *slog.Logger
+	// MailRate caps mail deliveries per second per worker; 0 means no cap.
+	MailRate float64
+	Logger   *slog.Logger
 	// Clock decides "now" for the jobs; nil means time.Now.
 	Clock func() time.Time
-	// Owner names this process in the leases it takes; empty means NewOwner().
+	// Owner names this process in the leases it takes and the runs it
+	// records; empty means NewOwner().
 	Owner string
+	// Lifecycle sets when invites are reminded and expire; the zero value
+	// means company.DefaultLifecycle.
+	Lifecycle company.Lifecycle
+	// PublicURL is the base of links in mails.
+	PublicURL string
+	// Slack is the Slack Web API; nil when Slack is not configured.
+	Slack Slack
 }
 
-// Jobs returns the job table of DESIGN §4, the one list of everything the
-// worker runs.
-func Jobs(d Deps) []Job {
+func (d Deps) withDefaults() Deps {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -85,8 +107,19 @@ func Jobs(d Deps) []Job {
 	if d.Owner == "" {
 		d.Owner = NewOwner()
 	}
+	if d.Lifecycle.Expiry == 0 {
+		d.Lifecycle = company.DefaultLifecycle
+	}
+	return d
+}
+
+// Jobs returns the job table of DESIGN §4, the one list of everything the
+// worker runs.
+func Jobs(d Deps) []Job {
+	d = d.withDefaults()
 	log := func(job string) *slog.Logger { return d.Logger.With("job", job) }
 	return []Job{
-		{Name: "send-mail", Schedule: "@every 10s", Run: (&SendMail{Store: d.Store, Sender: d.Mailer, Owner: d.Owner, Clock: d.Clock, Logger: log("send-mail")}).Run},
+		{Name: "send-mail", Schedule: "@every 10s", Run: (&SendMail{Store: d.Store, Sender: d.Mailer, Owner: d.Owner, Clock: d.Clock, Logger: log("send-mail"), Rate: d.MailRate}).Run},
+		{Name: "invite-reminders", Schedule: "@hourly", Lease: 5 * time.Minute, Run: (&InviteReminders{Store: d.Store, Lifecycle: d.Lifecycle, PublicURL: d.PublicURL, Slack: d.Slack, Clock: d.Clock, Logger: log("invite-reminders")}).Run},
 	}
 }

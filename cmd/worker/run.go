@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"companyadmin/internal/config"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/store"
@@ -65,8 +67,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		sender = mail.NewLog(logger, cfg.MailFrom)
 	}
 
-	jobs := worker.Jobs(worker.Deps{Store: db, Mailer: sender, Logger: logger, Clock: time.Now})
-	sched, err := worker.NewScheduler(logger, jobs)
+	deps := worker.Deps{Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: time.Now, Owner: worker.NewOwner(),
+		Lifecycle: cfg.Lifecycle, PublicURL: cfg.PublicURL}
+	if cfg.SlackConfigured() {
+		opts := []slack.Option{slack.OptionRetry(2)}
+		if cfg.SlackAPIURL != "" {
+			opts = append(opts, slack.OptionAPIURL(cfg.SlackAPIURL))
+		}
+		deps.Slack = slack.New(cfg.SlackBotToken, opts...)
+	} else {
+		logger.Warn("SLACK_BOT_TOKEN is not set: admins are not told in Slack about their expired invites")
+	}
+	sched, err := worker.NewScheduler(deps, worker.Jobs(deps))
 	if err != nil {
 		return err
 	}

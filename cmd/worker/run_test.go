@@ -10,6 +10,7 @@ import (
 
 	"companyadmin/internal/company"
 	"companyadmin/internal/mail/smtptest"
+	"companyadmin/internal/slacktest"
 	"companyadmin/internal/store"
 	"companyadmin/internal/store/storetest"
 )
@@ -115,4 +116,62 @@ func TestRefusesOldMySQLSchema(t *testing.T) {
 		return
 	}
 	t.Skip("TEST_MYSQL_DSN is not set")
+}
+
+// TestOnceInviteReminders runs the invite-reminders job through the whole
+// wiring: an invite 61 days old expires and its admin is told in Slack.
+func TestOnceInviteReminders(t *testing.T) {
+	ctx := context.Background()
+	api := slacktest.Start(t)
+	vars := map[string]string{
+		"DATABASE_URL":         "sqlite:" + filepath.Join(t.TempDir(), "worker.db"),
+		"SLACK_BOT_TOKEN":      api.Token,
+		"SLACK_SIGNING_SECRET": "secret",
+		"SLACK_API_URL":        api.URL(),
+		"PUBLIC_URL":           "https://admin.example.com",
+	}
+	db, err := store.Open(ctx, vars["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, _, err := db.GrantAdmin(ctx, c.ID, "ann@example.com", "Ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.LinkSlackUser(ctx, ann.ID, "UANN"); err != nil {
+		t.Fatal(err)
+	}
+	db.Clock = func() time.Time { return time.Now().Add(-61 * 24 * time.Hour) }
+	_, hash := company.NewToken()
+	if _, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: "bob@example.com", Actor: company.Actor{MemberID: ann.ID, Name: "Ann"},
+		TokenHash: hash, Expiry: company.DefaultLifecycle.Expiry,
+		Mail: func(company.Invite) (company.Mail, error) {
+			return company.Mail{Kind: company.MailInvitation, To: "bob@example.com"}, nil
+		}}); err != nil {
+		t.Fatal(err)
+	}
+
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"-once", "invite-reminders"}, env(vars), &stdout, &stderr); err != nil {
+		t.Fatalf("run -once invite-reminders: %v\n%s", err, stderr.String())
+	}
+	if got := stdout.String(); !strings.HasPrefix(got, "invite-reminders: done=1 ") || !strings.Contains(got, "told 1 admin of expired invites") {
+		t.Errorf("stdout = %q", got)
+	}
+	calls := api.Calls("chat.postMessage")
+	if len(calls) != 1 || calls[0].Arg("channel") != "UANN" || !strings.Contains(calls[0].Arg("text"), "bob@example.com") {
+		t.Errorf("Slack messages = %+v", calls)
+	}
+	runs, err := db.JobRuns(ctx, "invite-reminders", 10)
+	if err != nil || len(runs) != 1 || runs[0].Outcome != store.RunOK || runs[0].Done != 1 || runs[0].TriggeredBy != "once" {
+		t.Errorf("job runs = %+v, %v", runs, err)
+	}
 }

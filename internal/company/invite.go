@@ -42,6 +42,10 @@ var DefaultLifecycle = Lifecycle{
 	Expiry:    1440 * time.Hour,
 }
 
+// Worker is the actor of the changes the scheduled worker makes on its own,
+// such as reminders and expiry.
+var Worker = Actor{Name: "worker"}
+
 // Invite is an invitation of one person to become a licensed member.
 type Invite struct {
 	ID             int64      `db:"id"`

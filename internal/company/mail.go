@@ -1,6 +1,8 @@
 package company
 
-import "time"
+import (
+	"time"
+)
 
 // Mail states.
 const (

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/mail"
 	"net/url"
 	"sort"
@@ -26,11 +27,13 @@ type Config struct {
 	SlackAPIURL        string
 	SMTPURL            string
 	MailFrom           string
-	Lifecycle          company.Lifecycle
-	EventSinkUser      string
-	EventSinkPassword  string
-	ReportDir          string
-	LogFormat          string
+	// MailRate caps the mails one worker delivers per second.
+	MailRate          float64
+	Lifecycle         company.Lifecycle
+	EventSinkUser     string
+	EventSinkPassword string
+	ReportDir         string
+	LogFormat         string
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -99,6 +102,14 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 		bad["MAIL_FROM"] = "must be an address such as Company Admin <no-reply@example.com>"
+	}
+	c.MailRate = 5
+	if v := get("MAIL_RATE", ""); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
+			bad["MAIL_RATE"] = "must be a number of mails per second above 0, as in 5 or 0.5"
+		}
+		c.MailRate = r
 	}
 	c.Lifecycle = company.DefaultLifecycle
 	if v := get("INVITE_REMINDERS", ""); v != "" {

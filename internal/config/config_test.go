@@ -16,7 +16,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DatabaseURL != "sqlite:companyadmin.db" || c.Port != 8080 || c.PublicURL != "http://localhost:8080" ||
-		c.MailFrom != "Company Admin <no-reply@localhost>" || c.ReportDir != "reports" || c.LogFormat != "text" ||
+		c.MailFrom != "Company Admin <no-reply@localhost>" || c.ReportDir != "reports" || c.LogFormat != "text" || c.MailRate != 5 ||
 		c.Lifecycle.Expiry != 1440*time.Hour || len(c.Lifecycle.Reminders) != 2 || c.Lifecycle.Reminders[1] != 720*time.Hour {
 		t.Fatalf("defaults = %+v", c)
 	}
@@ -32,11 +32,12 @@ func TestEveryBadVariableIsNamed(t *testing.T) {
 		"LOG_FORMAT":       "xml",
 		"EVENT_SINK_USER":  "pexip",
 		"MAIL_FROM":        "not an address",
+		"MAIL_RATE":        "fast",
 	}))
 	if err == nil {
 		t.Fatal("Load accepted bad settings")
 	}
-	for _, name := range []string{"DATABASE_URL", "PORT", "SLACK_BOT_TOKEN", "SMTP_URL", "INVITE_REMINDERS", "LOG_FORMAT", "EVENT_SINK_PASSWORD", "MAIL_FROM", "SLACK_SIGNING_SECRET"} {
+	for _, name := range []string{"DATABASE_URL", "PORT", "SLACK_BOT_TOKEN", "SMTP_URL", "INVITE_REMINDERS", "LOG_FORMAT", "EVENT_SINK_PASSWORD", "MAIL_FROM", "SLACK_SIGNING_SECRET", "MAIL_RATE"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}
@@ -53,14 +54,27 @@ func TestSettings(t *testing.T) {
 		"SLACK_API_URL":        "http://127.0.0.1:1234/api",
 		"INVITE_REMINDERS":     "1d, 2d",
 		"INVITE_EXPIRY":        "3d",
+		"MAIL_RATE":            "0.5",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.PublicURL != "https://admin.example.com" || c.SlackAPIURL != "http://127.0.0.1:1234/api/" || c.Lifecycle.Expiry != 72*time.Hour || c.Lifecycle.Reminders[0] != 24*time.Hour {
+	if c.PublicURL != "https://admin.example.com" || c.SlackAPIURL != "http://127.0.0.1:1234/api/" || c.Lifecycle.Expiry != 72*time.Hour || c.Lifecycle.Reminders[0] != 24*time.Hour || c.MailRate != 0.5 {
 		t.Fatalf("config = %+v", c)
 	}
 	if _, err := Load(env(map[string]string{"INVITE_REMINDERS": "240h", "INVITE_EXPIRY": "100h"})); err == nil || !strings.Contains(err.Error(), "INVITE_EXPIRY") {
 		t.Fatalf("expiry before the last reminder: err = %v", err)
+	}
+}
+
+func TestMailRate(t *testing.T) {
+	for _, v := range []string{"0", "-1", "NaN", "Inf", "5/s"} {
+		if _, err := Load(env(map[string]string{"MAIL_RATE": v})); err == nil || !strings.Contains(err.Error(), "MAIL_RATE") {
+			t.Errorf("MAIL_RATE=%s: err = %v, want one naming MAIL_RATE", v, err)
+		}
+	}
+	c, err := Load(env(map[string]string{"MAIL_RATE": " 20 "}))
+	if err != nil || c.MailRate != 20 {
+		t.Errorf("MAIL_RATE=20: rate %v, %v", c.MailRate, err)
 	}
 }

@@ -141,14 +141,18 @@ func nullString(s string) *string {
 }
 
 // InviteByToken returns the invite whose link token has the given hash, and
-// its company.
+// its company: the token of the invitation or of any of its reminders. A
+// reminder's link made before an admin renewed the invite's link returns
+// the invite with a Conflict error while the invite is pending.
 func (db *DB) InviteByToken(ctx context.Context, tokenHash string) (company.Invite, company.Company, error) {
-	var inv company.Invite
-	err := db.db.GetContext(ctx, &inv, `SELECT `+inviteColumns+` FROM invites WHERE token_hash = ?`, tokenHash)
+	inv, superseded, err := inviteByToken(ctx, db.db, tokenHash)
 	if err = notFound(err, "This invitation link is not valid. Check that you opened the whole link from the mail, or ask your company administrator for a new invitation."); err != nil {
 		return inv, company.Company{}, err
 	}
 	c, err := db.Company(ctx, inv.CompanyID)
+	if err == nil && superseded && inv.State == company.InvitePending {
+		err = errSuperseded()
+	}
 	return inv, c, err
 }
 
@@ -174,26 +178,28 @@ func (db *DB) AcceptInvite(ctx context.Context, tokenHash string, a Activation) 
 	var m company.Member
 	var room company.Room
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
-		var companyID int64
-		err := tx.GetContext(ctx, &companyID, `SELECT company_id FROM invites WHERE token_hash = ?`, tokenHash)
+		inv, _, err := inviteByToken(ctx, tx, tokenHash)
 		if err = notFound(err, "This invitation link is not valid or has already been used."); err != nil {
 			return err
 		}
-		if err := lockCompany(ctx, tx, companyID); err != nil {
+		if err := lockCompany(ctx, tx, inv.CompanyID); err != nil {
 			return err
 		}
-		c, err := getCompany(ctx, tx, companyID)
+		c, err := getCompany(ctx, tx, inv.CompanyID)
 		if err != nil {
 			return err
 		}
-		var inv company.Invite
-		err = tx.GetContext(ctx, &inv, `SELECT `+inviteColumns+` FROM invites WHERE token_hash = ?`, tokenHash)
+		// Read again under the lock: the invite may have changed meanwhile.
+		inv, superseded, err := inviteByToken(ctx, tx, tokenHash)
 		if err = notFound(err, "This invitation link is not valid or has already been used."); err != nil {
 			return err
 		}
 		now := db.now()
 		if err := inv.Usable(now); err != nil {
 			return err
+		}
+		if superseded {
+			return errSuperseded()
 		}
 		fe := company.FieldErrors{}
 		name := strings.TrimSpace(a.FullName)

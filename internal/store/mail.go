@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -30,63 +31,116 @@ func (db *DB) QueueMail(ctx context.Context, m company.Mail) error {
 // A mail leased to one worker is not handed to another until the lease runs
 // out, so a crashed worker's mails are picked up later, and two live
 // workers never send the same mail.
+//
+// The batch is full whenever that many mails are due and not leased: on
+// MySQL the candidates are locked with SKIP LOCKED, so rows another worker
+// is claiming at the same moment are passed over rather than lost to it
+// after selection; on SQLite the transaction holds the write lock from its
+// start.
 func (db *DB) ClaimMails(ctx context.Context, owner string, limit int, lease time.Duration) ([]company.Mail, error) {
-	now := db.now()
-	var ids []int64
-	err := db.db.SelectContext(ctx, &ids, `SELECT id FROM mails WHERE state = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at, id LIMIT ?`, now, now, limit)
+	var out []company.Mail
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		out = nil
+		now := db.now()
+		q := `SELECT id FROM mails WHERE state = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at, id LIMIT ?`
+		if db.dialect == MySQL {
+			q += ` FOR UPDATE SKIP LOCKED`
+		}
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, q, now, now, limit); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		q, args, err := sqlx.In(`UPDATE mails SET lease_owner = ?, lease_until = ? WHERE id IN (?)`, owner, ts(now.Add(lease)), ids)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		q, args, err = sqlx.In(`SELECT `+mailColumns+` FROM mails WHERE id IN (?) ORDER BY next_attempt_at, id`, ids)
+		if err != nil {
+			return err
+		}
+		return tx.SelectContext(ctx, &out, q, args...)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claim mails: %w", err)
-	}
-	var out []company.Mail
-	for _, id := range ids {
-		res, err := db.db.ExecContext(ctx, `UPDATE mails SET lease_owner = ?, lease_until = ? WHERE id = ? AND state = 'queued' AND (lease_until IS NULL OR lease_until < ?)`,
-			owner, ts(now.Add(lease)), id, now)
-		if err != nil {
-			return out, fmt.Errorf("claim mail %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			continue // another worker took it
-		}
-		var m company.Mail
-		if err := db.db.GetContext(ctx, &m, `SELECT `+mailColumns+` FROM mails WHERE id = ?`, id); err != nil {
-			return out, fmt.Errorf("claim mail %d: %w", id, err)
-		}
-		out = append(out, m)
 	}
 	return out, nil
 }
 
 // MailSent marks a leased mail delivered. Its body is dropped, so links in
-// it do not rest in the database after delivery.
+// it do not rest in the database after delivery. It fails with ErrLeaseLost
+// when owner no longer holds the mail's lease.
 func (db *DB) MailSent(ctx context.Context, id int64, owner string) error {
 	now := db.now()
-	_, err := db.db.ExecContext(ctx, `UPDATE mails SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = '', text_body = '', html_body = '', lease_owner = '', lease_until = NULL
+	res, err := db.db.ExecContext(ctx, `UPDATE mails SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = '', text_body = '', html_body = '', lease_owner = '', lease_until = NULL
 		WHERE id = ? AND lease_owner = ?`, now, id, owner)
-	if err != nil {
-		return fmt.Errorf("mark mail sent: %w", err)
+	if err = leaseHeld(res, err); err != nil {
+		return fmt.Errorf("mark mail %d sent: %w", id, err)
 	}
 	return nil
 }
 
 // MailFailed records a failed delivery attempt of a leased mail: with a
 // retry time the mail stays queued until then; without one it is failed for
-// good, keeping the server's reply.
+// good, keeping the server's reply. It fails with ErrLeaseLost when owner no
+// longer holds the mail's lease.
 func (db *DB) MailFailed(ctx context.Context, id int64, owner, reply string, retryAt *time.Time) error {
-	if len(reply) > 1000 {
-		reply = reply[:1000]
-	}
+	reply = truncate(reply, 1000)
+	var res sql.Result
 	var err error
 	if retryAt != nil {
-		_, err = db.db.ExecContext(ctx, `UPDATE mails SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, lease_owner = '', lease_until = NULL WHERE id = ? AND lease_owner = ?`,
+		res, err = db.db.ExecContext(ctx, `UPDATE mails SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, lease_owner = '', lease_until = NULL WHERE id = ? AND lease_owner = ?`,
 			reply, ts(*retryAt), id, owner)
 	} else {
-		_, err = db.db.ExecContext(ctx, `UPDATE mails SET state = 'failed', attempts = attempts + 1, last_error = ?, text_body = '', html_body = '', lease_owner = '', lease_until = NULL WHERE id = ? AND lease_owner = ?`,
+		res, err = db.db.ExecContext(ctx, `UPDATE mails SET state = 'failed', attempts = attempts + 1, last_error = ?, text_body = '', html_body = '', lease_owner = '', lease_until = NULL WHERE id = ? AND lease_owner = ?`,
 			reply, id, owner)
 	}
-	if err != nil {
-		return fmt.Errorf("mark mail failed: %w", err)
+	if err = leaseHeld(res, err); err != nil {
+		return fmt.Errorf("mark mail %d failed: %w", id, err)
 	}
 	return nil
+}
+
+// leaseHeld turns an UPDATE conditioned on a lease owner that matched no
+// row into ErrLeaseLost. Every such UPDATE changes attempts or the lease
+// columns, so MySQL's count of changed rows is the count of matched ones.
+func leaseHeld(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// ReleaseMails hands back mails leased to owner that it will not send, such
+// as the rest of a batch when the worker stops, so that any worker may send
+// them at once rather than after the lease runs out. It returns how many
+// were released; mails sent, failed or leased to another are left alone.
+func (db *DB) ReleaseMails(ctx context.Context, owner string, ids []int64) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	q, args, err := sqlx.In(`UPDATE mails SET lease_owner = '', lease_until = NULL WHERE state = 'queued' AND lease_owner = ? AND id IN (?)`, owner, ids)
+	if err != nil {
+		return 0, fmt.Errorf("release mails: %w", err)
+	}
+	res, err := db.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("release mails: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // Mails lists the outbox, newest first, for operators and tests.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -295,8 +296,18 @@ func TestMailLeases(t *testing.T) {
 			t.Fatalf("claim after lease expiry = %+v, %v", c, err)
 		}
 		// The old owner can no longer mark it.
-		if err := db.MailSent(ctx, a[1].ID, "b"); err != nil {
-			t.Fatal(err)
+		if err := db.MailSent(ctx, a[1].ID, "b"); !errors.Is(err, store.ErrLeaseLost) {
+			t.Fatalf("MailSent by a former owner: err = %v, want ErrLeaseLost", err)
+		}
+		if err := db.MailFailed(ctx, a[1].ID, "b", "451 later", nil); !errors.Is(err, store.ErrLeaseLost) {
+			t.Fatalf("MailFailed by a former owner: err = %v, want ErrLeaseLost", err)
+		}
+		// The new owner hands it back unsent; anyone may claim it at once.
+		if n, err := db.ReleaseMails(ctx, "c", []int64{a[0].ID, a[1].ID}); err != nil || n != 1 {
+			t.Fatalf("ReleaseMails = %d, %v; want 1", n, err)
+		}
+		if d, err := db.ClaimMails(ctx, "d", 10, time.Minute); err != nil || len(d) != 1 || d[0].ID != a[1].ID {
+			t.Fatalf("claim after release = %+v, %v", d, err)
 		}
 		all, _ := db.Mails(ctx, 10)
 		states := map[string]int{}

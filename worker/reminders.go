@@ -1,0 +1,344 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"companyadmin/internal/company"
+	"companyadmin/internal/mail"
+	"companyadmin/internal/store"
+)
+
+// Slack is the part of the Slack Web API the worker calls; *slack.Client is
+// the one in use.
+type Slack interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+}
+
+// InviteReminders is the invite-reminders job. It works from each invite's
+// own state, not from when it last ran, so that downtime is caught up: a
+// pending invite whose expiry has come is expired and purged, and one that
+// is due a reminder gets one reminder mail, the latest step due, even when
+// the worker was down through several steps. Each inviting admin then gets
+// one Slack message listing their invites that expired in the pass.
+//
+// Each reminder and each expiry is claimed in the database in its own
+// transaction, so two workers running the pass at once never remind or
+// expire an invite twice.
+type InviteReminders struct {
+	Store     *store.DB
+	Lifecycle company.Lifecycle
+	// PublicURL is the base of the links in reminder mails.
+	PublicURL string
+	// Slack tells admins about their expired invites; nil leaves them
+	// untold, which the run's note says.
+	Slack Slack
+	// Clock decides "now" for the days left in reminder mails; nil means
+	// time.Now. The store's own clock decides what is due.
+	Clock  func() time.Time
+	Logger *slog.Logger
+	// Batch is how many due invites are read at a time; 0 means 500.
+	Batch int
+}
+
+// maxListed bounds the invites named in one admin's summary.
+const maxListed = 20
+
+// inviter is an admin who sent invites, in one company.
+type inviter struct {
+	company int64
+	member  int64
+}
+
+// Run is one pass: expiries first, so no invite past its expiry is
+// reminded, then reminders, then the summaries to admins. A failure with one
+// invite is logged and does not stop the others, but fails the run; the pass
+// stops early when the database keeps failing or ctx ends.
+func (j *InviteReminders) Run(ctx context.Context) (Result, error) {
+	c := j.withDefaults()
+	var res Result
+	if c.Store == nil {
+		return res, errors.New("invite reminders: no store")
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return res, fmt.Errorf("invite reminders: the public URL %q cannot start links", c.PublicURL)
+	}
+	p := &pass{job: c, res: &res, expired: map[inviter][]store.ExpiredInvite{}}
+
+	expired, err := p.each(ctx, c.Store.DueExpiries, p.expire)
+	if err != nil {
+		return res, fmt.Errorf("invite reminders: expiries: %w", err)
+	}
+	reminded, err := p.each(ctx, func(ctx context.Context, limit int) ([]int64, error) {
+		return c.Store.DueReminders(ctx, c.Lifecycle, limit)
+	}, p.remind)
+	if err != nil {
+		return res, fmt.Errorf("invite reminders: reminders: %w", err)
+	}
+	res.addNote(fmt.Sprintf("%d reminded, %d expired", reminded, expired))
+	p.tellAdmins(ctx)
+	if p.failed > 0 {
+		return res, fmt.Errorf("invite reminders: %d invites could not be handled; see the log", p.failed)
+	}
+	return res, nil
+}
+
+func (j *InviteReminders) withDefaults() *InviteReminders {
+	c := *j
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Batch <= 0 {
+		c.Batch = 500
+	}
+	return &c
+}
+
+// pass is the state of one run.
+type pass struct {
+	job     *InviteReminders
+	res     *Result
+	failed  int
+	expired map[inviter][]store.ExpiredInvite
+}
+
+// each handles the due invites listed by due, batch by batch, with do,
+// which reports whether it changed the invite. An invite it did not change
+// may be listed again and is passed over; three failures in a row end the
+// pass, as the database is then likely down. It returns how many invites
+// were changed.
+func (p *pass) each(ctx context.Context, due func(context.Context, int) ([]int64, error), do func(context.Context, int64) (bool, error)) (int, error) {
+	seen := map[int64]bool{}
+	changed, inARow := 0, 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return changed, err
+		}
+		ids, err := due(ctx, p.job.Batch)
+		if err != nil {
+			return changed, err
+		}
+		fresh := 0
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			fresh++
+			if err := ctx.Err(); err != nil {
+				return changed, err
+			}
+			ok, err := do(ctx, id)
+			switch {
+			case err != nil:
+				p.job.Logger.Error("invite not handled", "invite", id, "error", err)
+				p.res.Failed++
+				p.failed++
+				if inARow++; inARow >= 3 {
+					return changed, fmt.Errorf("giving up after three failures in a row: %w", err)
+				}
+				continue
+			case ok:
+				p.res.Done++
+				changed++
+			default:
+				// Another worker got there first, or the invite changed.
+				p.res.Skipped++
+			}
+			inARow = 0
+		}
+		if fresh == 0 {
+			return changed, nil
+		}
+	}
+}
+
+// expire expires and purges one invite, keeping its email in memory for the
+// inviting admin's summary.
+func (p *pass) expire(ctx context.Context, id int64) (bool, error) {
+	exp, ok, err := p.job.Store.ExpireInvite(ctx, id)
+	if err != nil || !ok {
+		return false, err
+	}
+	k := inviter{company: exp.CompanyID}
+	if exp.InvitedBy != nil {
+		k.member = *exp.InvitedBy
+	}
+	p.expired[k] = append(p.expired[k], exp)
+	p.job.Logger.Info("invite expired", "invite", id, "company", exp.CompanyID, "reminders", exp.Reminders)
+	return true, nil
+}
+
+// remind sends the due reminder of one invite with a link of its own.
+func (p *pass) remind(ctx context.Context, id int64) (bool, error) {
+	j := p.job
+	token, hash := company.NewToken()
+	inv, ok, err := j.Store.RemindInvite(ctx, store.Reminder{
+		InviteID:  id,
+		Lifecycle: j.Lifecycle,
+		TokenHash: hash,
+		Mail: func(c company.Company, inv company.Invite) (company.Mail, error) {
+			return mail.Reminder(mail.InviteData{
+				To: inv.Email, InviteeName: inv.FullName, CompanyName: c.Name, InviterName: inv.InvitedByName,
+				Link: j.PublicURL + "/invite/" + token, ExpiresAt: inv.ExpiresAt, Location: location(c.TimeZone),
+			}, daysLeft(inv.ExpiresAt, j.Clock()))
+		},
+	})
+	if err != nil || !ok {
+		return false, err
+	}
+	j.Logger.Info("invite reminded", "invite", id, "company", inv.CompanyID, "step", inv.ReminderCount)
+	return true, nil
+}
+
+// daysLeft counts the days from now until expires, a part day as a whole
+// one, so that the mail never says less time is left than there is.
+func daysLeft(expires, now time.Time) int {
+	d := expires.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	return int((d + 24*time.Hour - 1) / (24 * time.Hour))
+}
+
+func location(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// tellAdmins sends each admin whose invites expired in the pass one Slack
+// message listing them, and notes who could not be told. The emails it
+// lists are gone from the database; this is the only time they are used.
+func (p *pass) tellAdmins(ctx context.Context) {
+	if len(p.expired) == 0 {
+		return
+	}
+	j := p.job
+	keys := make([]inviter, 0, len(p.expired))
+	for k := range p.expired {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		if keys[a].company != keys[b].company {
+			return keys[a].company < keys[b].company
+		}
+		return keys[a].member < keys[b].member
+	})
+	told, untold, failed := 0, 0, 0
+	var why []string
+	companies := map[int64]company.Company{}
+	for _, k := range keys {
+		invs := p.expired[k]
+		log := j.Logger.With("company", k.company, "member", k.member, "invites", len(invs))
+		if k.member == 0 {
+			untold++
+			why = append(why, plural(len(invs), "invite")+" sent by no admin")
+			continue
+		}
+		m, err := j.Store.Member(ctx, k.company, k.member)
+		switch {
+		case company.KindOf(err) == company.NotFound:
+			untold++
+			why = append(why, fmt.Sprintf("member %d is gone", k.member))
+			continue
+		case err != nil:
+			log.Error("could not look up the admin to tell about expired invites", "error", err)
+			failed++
+			continue
+		case m.SlackUser == "":
+			untold++
+			why = append(why, fmt.Sprintf("member %d has no linked Slack user", m.ID))
+			continue
+		case j.Slack == nil:
+			untold++
+			why = append(why, "Slack is not configured")
+			continue
+		}
+		c, ok := companies[k.company]
+		if !ok {
+			if c, err = j.Store.Company(ctx, k.company); err != nil {
+				log.Error("could not look up the company to tell about expired invites", "error", err)
+				failed++
+				continue
+			}
+			companies[k.company] = c
+		}
+		if _, _, err := j.Slack.PostMessageContext(ctx, m.SlackUser, slack.MsgOptionText(expiredSummary(c, invs), false)); err != nil {
+			log.Error("could not tell the admin about expired invites", "slack_user", m.SlackUser, "error", err)
+			failed++
+			continue
+		}
+		told++
+	}
+	note := "told " + plural(told, "admin") + " of expired invites"
+	if untold > 0 {
+		note += fmt.Sprintf(", %d not told (%s)", untold, strings.Join(dedupe(why), "; "))
+	}
+	if failed > 0 {
+		note += ", " + plural(failed, "message") + " failed"
+	}
+	p.res.addNote(note)
+}
+
+// expiredSummary is the message telling an admin which of their invites
+// expired.
+func expiredSummary(c company.Company, invs []store.ExpiredInvite) string {
+	sort.Slice(invs, func(a, b int) bool { return invs[a].Email < invs[b].Email })
+	var b strings.Builder
+	if len(invs) == 1 {
+		fmt.Fprintf(&b, "The invitation you sent to %s to join %s expired without being accepted. "+
+			"The licence it held is free again, and the invitee's details have been deleted.", escape(invs[0].Email), escape(c.Name))
+	} else {
+		fmt.Fprintf(&b, "%d invitations you sent to join %s expired without being accepted:", len(invs), escape(c.Name))
+		for i, inv := range invs {
+			if i == maxListed {
+				fmt.Fprintf(&b, "\n• …and %d more", len(invs)-maxListed)
+				break
+			}
+			fmt.Fprintf(&b, "\n• %s", escape(inv.Email))
+		}
+		b.WriteString("\nThe licences they held are free again, and the invitees' details have been deleted.")
+	}
+	b.WriteString("\nTo invite someone again, use `/company invite`.")
+	return b.String()
+}
+
+// escape makes text safe in a Slack message: &, < and > are control
+// characters there.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// plural writes a count and a noun that takes an s.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
