@@ -32,7 +32,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(getenv)
+	cfg, err := config.LoadBot(getenv)
 	if err != nil {
 		return err
 	}
@@ -41,9 +41,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		level = slog.LevelWarn // the terminal is the console's
 	}
 	logger := newLogger(cfg.LogFormat, level, stderr)
-	db, err := openStore(ctx, cfg.DatabaseURL, logger)
+	db, migrated, err := store.OpenReady(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
+	}
+	if migrated > 0 {
+		logger.Info("migrated the database", "migrations", migrated)
 	}
 	defer db.Close()
 
@@ -191,30 +194,4 @@ func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// openStore opens the database. The embedded SQLite database is migrated at
-// start; a MySQL database is migrated by `companyctl migrate` (the Procfile's
-// release step), and a process whose schema is behind refuses to start.
-func openStore(ctx context.Context, url string, logger *slog.Logger) (*store.DB, error) {
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	if db.Dialect() == store.SQLite {
-		n, err := db.Migrate(ctx)
-		if err != nil {
-			db.Close()
-			return nil, err
-		}
-		if n > 0 {
-			logger.Info("migrated the database", "migrations", n)
-		}
-		return db, nil
-	}
-	if err := db.CheckSchema(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
 }

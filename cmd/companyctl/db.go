@@ -24,20 +24,12 @@ func (c *cli) connect(ctx context.Context) (*store.DB, error) {
 // migrating a shared production server is a deliberate act (companyctl
 // migrate, the release step).
 func (c *cli) open(ctx context.Context) (*store.DB, error) {
-	db, err := c.connect(ctx)
+	cfg, err := config.Load(c.getenv)
 	if err != nil {
 		return nil, err
 	}
-	if db.Dialect() == store.SQLite {
-		_, err = db.Migrate(ctx)
-	} else {
-		err = db.CheckSchema(ctx)
-	}
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	db, _, err := store.OpenReady(ctx, cfg.DatabaseURL)
+	return db, err
 }
 
 // runMigrate applies every pending migration.

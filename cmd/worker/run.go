@@ -49,9 +49,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := newLogger(cfg.LogFormat, stderr)
 
-	db, err := openStore(ctx, cfg.DatabaseURL, logger)
+	db, migrated, err := store.OpenReady(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
+	}
+	if migrated > 0 {
+		logger.Info("migrated the database", "migrations", migrated)
 	}
 	defer db.Close()
 
@@ -98,33 +101,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	sctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	return sched.Stop(sctx)
-}
-
-// openStore opens the database. The embedded SQLite database is migrated on
-// the spot; a MySQL database must have been migrated by the release step
-// (companyctl migrate), and the worker refuses to run against an older
-// schema.
-func openStore(ctx context.Context, databaseURL string, logger *slog.Logger) (*store.DB, error) {
-	db, err := store.Open(ctx, databaseURL)
-	if err != nil {
-		return nil, err
-	}
-	if db.Dialect() == store.SQLite {
-		n, err := db.Migrate(ctx)
-		if err != nil {
-			db.Close()
-			return nil, err
-		}
-		if n > 0 {
-			logger.Info("migrated the database", "migrations", n)
-		}
-		return db, nil
-	}
-	if err := db.CheckSchema(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
 }
 
 // newLogger returns a logger writing text or JSON, per LOG_FORMAT, to w.

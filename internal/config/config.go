@@ -37,7 +37,13 @@ type Config struct {
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
-func Load(getenv func(string) string) (Config, error) {
+func Load(getenv func(string) string) (Config, error) { return load(getenv, false) }
+
+// LoadBot reads the configuration of the web process, which also needs what
+// it takes to verify Slack's requests.
+func LoadBot(getenv func(string) string) (Config, error) { return load(getenv, true) }
+
+func load(getenv func(string) string, bot bool) (Config, error) {
 	bad := map[string]string{}
 	get := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -85,7 +91,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.SlackAppToken != "" && c.SlackBotToken == "" {
 		bad["SLACK_BOT_TOKEN"] = "is required when SLACK_APP_TOKEN is set"
 	}
-	if c.SlackBotToken != "" && c.SlackAppToken == "" && c.SlackSigningSecret == "" {
+	if bot && c.SlackBotToken != "" && c.SlackAppToken == "" && c.SlackSigningSecret == "" {
 		bad["SLACK_SIGNING_SECRET"] = "is required to verify Slack's requests (or set SLACK_APP_TOKEN for Socket Mode)"
 	}
 	if c.SlackAPIURL != "" {

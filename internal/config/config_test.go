@@ -23,7 +23,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestEveryBadVariableIsNamed(t *testing.T) {
-	_, err := Load(env(map[string]string{
+	_, err := LoadBot(env(map[string]string{
 		"DATABASE_URL":     "postgres://x",
 		"PORT":             "eighty",
 		"SLACK_BOT_TOKEN":  "xoxp-user",
@@ -76,5 +76,15 @@ func TestMailRate(t *testing.T) {
 	c, err := Load(env(map[string]string{"MAIL_RATE": " 20 "}))
 	if err != nil || c.MailRate != 20 {
 		t.Errorf("MAIL_RATE=20: rate %v, %v", c.MailRate, err)
+	}
+}
+
+func TestSigningSecretOnlyForTheBot(t *testing.T) {
+	e := env(map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"})
+	if _, err := Load(e); err != nil {
+		t.Errorf("the worker needs no signing secret: %v", err)
+	}
+	if _, err := LoadBot(e); err == nil || !strings.Contains(err.Error(), "SLACK_SIGNING_SECRET") {
+		t.Errorf("the bot without a signing secret: err = %v", err)
 	}
 }

@@ -65,6 +65,29 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	return &DB{db: x, dialect: dialect, Clock: time.Now}, nil
 }
 
+// OpenReady opens the database and makes sure its schema fits this program:
+// the embedded SQLite database is migrated on the spot (it returns how many
+// migrations ran); a MySQL database is migrated only by `companyctl
+// migrate`, and when its schema is behind OpenReady refuses with a message
+// saying so.
+func OpenReady(ctx context.Context, databaseURL string) (*DB, int, error) {
+	db, err := Open(ctx, databaseURL)
+	if err != nil {
+		return nil, 0, err
+	}
+	n := 0
+	if db.dialect == SQLite {
+		n, err = db.Migrate(ctx)
+	} else {
+		err = db.CheckSchema(ctx)
+	}
+	if err != nil {
+		db.Close()
+		return nil, 0, err
+	}
+	return db, n, nil
+}
+
 // ParseURL turns a DATABASE_URL into a dialect and a driver DSN.
 func ParseURL(databaseURL string) (dialect, dsn string, err error) {
 	switch {
