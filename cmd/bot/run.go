@@ -16,6 +16,7 @@ import (
 
 	"companyadmin/bot"
 	"companyadmin/internal/config"
+	"companyadmin/internal/eventsink"
 	"companyadmin/internal/store"
 	"companyadmin/internal/web"
 )
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer b.Close(30 * time.Second)
 
 	srv := &http.Server{
-		Handler:           routes(b, web.New(db, logger, time.Now), db),
+		Handler:           routes(b, web.New(db, logger, time.Now), eventsink.New(db, logger, cfg.EventSinkUser, cfg.EventSinkPassword), db),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -63,6 +64,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	if cfg.EventSinkUser == "" {
+		logger.Info("EVENT_SINK_USER is not set: the Pexip event sink at /events/pexip is off")
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Dialect())
 	errc := make(chan error, 1)
