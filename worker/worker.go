@@ -88,5 +88,6 @@ func Jobs(d Deps) []Job {
 	log := func(job string) *slog.Logger { return d.Logger.With("job", job) }
 	return []Job{
 		{Name: "send-mail", Schedule: "@every 10s", Run: (&SendMail{Store: d.Store, Sender: d.Mailer, Owner: d.Owner, Clock: d.Clock, Logger: log("send-mail")}).Run},
+		{Name: "usage-ingest", Schedule: "@every 10s", Run: (&UsageIngest{Store: d.Store, Owner: d.Owner, Clock: d.Clock, Logger: log("usage-ingest")}).Run},
 	}
 }

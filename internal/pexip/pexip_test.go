@@ -63,7 +63,7 @@ func TestCallOutbound(t *testing.T) {
 	}
 	// Dialled out from a room: the room is the source, the system the
 	// destination. ISO times without a zone are UTC.
-	if rec.LocalAlias != "sales@acme.vc.example.com" || rec.RemoteAlias != "h323:boardroom@acme.vc.example.com" || rec.Direction != "out" ||
+	if rec.LocalAlias != "sales.team@acme.vc.example.com" || rec.RemoteAlias != "h323:boardroom@acme.vc.example.com" || rec.Direction != "out" ||
 		rec.Seconds != 1800 || !rec.Start.Equal(time.Date(2026, 3, 2, 9, 30, 0, 250000000, time.UTC)) {
 		t.Errorf("Call = %+v", rec)
 	}
