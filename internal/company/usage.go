@@ -51,7 +51,7 @@ func (r UsageRecord) Check() error {
 	case r.Start.IsZero() || r.Start.Year() < 2000:
 		return Errorf(Invalid, "The call has no valid start time.")
 	case r.End.Before(r.Start):
-		return Errorf(Invalid, "The call ends (%s) before it starts (%s).", r.End.UTC().Format(time.DateTime), r.Start.UTC().Format(time.DateTime))
+		return Errorf(Invalid, "The call ends (%s UTC) before it starts (%s UTC).", r.End.UTC().Format(time.DateTime), r.Start.UTC().Format(time.DateTime))
 	case r.Seconds < 0:
 		return Errorf(Invalid, "The call has a negative duration.")
 	case r.Seconds > maxCallSeconds:

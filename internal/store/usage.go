@@ -262,6 +262,7 @@ func (db *DB) ImportUsage(ctx context.Context, companyID int64, recs []company.U
 			return err
 		}
 		var keep []company.UsageRecord
+		inBatch := map[string]bool{}
 		for i := range recs {
 			r := recs[i]
 			if err := r.Check(); err != nil {
@@ -277,7 +278,11 @@ func (db *DB) ImportUsage(ctx context.Context, companyID int64, recs []company.U
 				results[i] = ImportResult{Outcome: Duplicate, Reason: "already recorded"}
 				continue
 			}
-			existing[r.SourceID] = true
+			if inBatch[r.SourceID] {
+				results[i] = ImportResult{Outcome: Duplicate, Reason: "the same call as an earlier row"}
+				continue
+			}
+			inBatch[r.SourceID] = true
 			results[i] = ImportResult{Outcome: Imported}
 			keep = append(keep, r)
 		}
