@@ -31,6 +31,7 @@ func (b *Bot) routes() {
 		"":       b.help,
 		"help":   b.help,
 		"invite": b.inviteCommand,
+		"usage":  b.usageCommand,
 	}
 	b.actions = map[string]actionFunc{
 		blocks.ActionMenuInvite: b.inviteButton,

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,7 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/xuri/excelize/v2"
+
+	"companyadmin/internal/company"
 	"companyadmin/internal/store"
 	"companyadmin/internal/store/storetest"
 	"companyadmin/worker"
@@ -110,6 +116,80 @@ func TestEventSinkToUsage(t *testing.T) {
 		}
 		if counts, _ := db.EventCounts(ctx); counts[store.EventMalformed] != 1 || counts[store.EventNew] != 0 {
 			t.Errorf("events: %v", counts)
+		}
+	})
+}
+
+// TestUsageCommand asks for last month's report in Slack and gets the
+// spreadsheet in a direct message, through Slack's upload flow.
+func TestUsageCommand(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := newApp(t, db, 5)
+		now := time.Now().UTC()
+		lastMonth := time.Date(now.Year(), now.Month()-1, 3, 9, 0, 0, 0, time.UTC)
+		var recs []company.UsageRecord
+		for i, start := range []time.Time{lastMonth, lastMonth.Add(time.Hour), lastMonth.AddDate(0, 0, 10), now.Add(-time.Minute)} {
+			recs = append(recs, company.UsageRecord{SourceID: fmt.Sprint("c", i), CompanyID: &a.co.ID, Start: start, End: start.Add(30 * time.Minute), Seconds: 1800,
+				LocalAlias: "meet@acme.vc.example.com", RemoteAlias: "=cmd|' /C calc'!A0", Direction: "in", Protocol: "SIP"})
+		}
+		if _, err := db.InsertUsage(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+
+		code, body := a.command("U0ANN", "usage last-month")
+		if code != 200 || !strings.Contains(body, "Building the usage report for *"+lastMonth.Format("January 2006")+"*") {
+			t.Fatalf("usage command: %d %s", code, body)
+		}
+		a.bot.Wait()
+		uploads := a.slack.Uploads()
+		if len(uploads) != 1 {
+			t.Fatalf("uploads: %+v", uploads)
+		}
+		up := uploads[0]
+		if !up.Completed || up.Channel != "D0ANN" || up.Filename != "usage-acme-"+lastMonth.Format("2006-01")+".xlsx" ||
+			!strings.Contains(up.InitialComment, "3 calls · 90 call minutes · 0 room minutes") || !strings.Contains(up.InitialComment, "Licences: 1 of 5 used") {
+			t.Fatalf("upload: completed %v to %s as %s with %q", up.Completed, up.Channel, up.Filename, up.InitialComment)
+		}
+		if opens := a.slack.Calls("conversations.open"); len(opens) != 1 || opens[0].Arg("users") != "U0ANN" {
+			t.Errorf("conversations.open calls: %+v", opens)
+		}
+		if n := len(a.slack.Calls("files.getUploadURLExternal")); n != 1 {
+			t.Errorf("files.getUploadURLExternal called %d times", n)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(up.Content))
+		if err != nil {
+			t.Fatalf("the upload is not a workbook: %v", err)
+		}
+		defer f.Close()
+		calls, _ := f.GetRows("Calls")
+		if len(calls) != 4 || calls[1][10] != "=cmd|' /C calc'!A0" {
+			t.Fatalf("Calls sheet: %q", calls)
+		}
+		if formula, _ := f.GetCellFormula("Calls", "K2"); formula != "" {
+			t.Errorf("a remote alias became a formula: %q", formula)
+		}
+
+		// A period it cannot read is answered at once, and nothing is sent.
+		code, body = a.command("U0ANN", "usage 2026-13")
+		if code != 200 || !strings.Contains(body, "I don't know the period") {
+			t.Fatalf("bad period: %d %s", code, body)
+		}
+		// When Slack refuses the file, the admin is told.
+		a.slack.Fail("files.completeUploadExternal", "not_in_channel")
+		a.command("U0ANN", "usage last-week")
+		a.bot.Wait()
+		if len(a.slack.Uploads()) != 2 {
+			t.Fatalf("uploads after the failure: %d", len(a.slack.Uploads()))
+		}
+		var told bool
+		for _, m := range a.slack.Calls("chat.postMessage") {
+			if m.Arg("channel") == "U0ANN" && strings.Contains(m.Arg("text"), "could not send the usage report") {
+				told = true
+			}
+		}
+		if !told {
+			t.Errorf("the admin was not told the report failed: %+v", a.slack.Calls("chat.postMessage"))
 		}
 	})
 }

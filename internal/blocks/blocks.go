@@ -77,7 +77,7 @@ var Menu = []MenuItem{
 	{"invite [email]", "Invite one person", true},
 	{"bulk", "Invite many people from a CSV or Excel file", false},
 	{"pending", "Pending invites: resend or revoke", false},
-	{"usage [last-week|last-month|YYYY-MM|FROM..TO]", "Usage spreadsheet", false},
+	{"usage [last-week|last-month|YYYY-MM|FROM..TO]", "Usage spreadsheet", true},
 	{"audit [N]", "Latest audit events", false},
 }
 
