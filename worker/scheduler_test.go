@@ -181,7 +181,7 @@ func TestJobTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"send-mail", "usage-ingest"} {
+	for _, want := range []string{"send-mail", "usage-ingest", "usage-reports"} {
 		if !slices.Contains(s.Names(), want) {
 			t.Errorf("jobs = %s, want %s among them", strings.Join(s.Names(), ","), want)
 		}

@@ -71,6 +71,10 @@ type Deps struct {
 	Clock func() time.Time
 	// Owner names this process in the leases it takes; empty means NewOwner().
 	Owner string
+	// Slack posts usage reports; nil writes them to ReportDir instead.
+	Slack ReportPoster
+	// ReportDir is where usage reports go without Slack.
+	ReportDir string
 }
 
 // Jobs returns the job table of DESIGN §4, the one list of everything the
@@ -89,5 +93,6 @@ func Jobs(d Deps) []Job {
 	return []Job{
 		{Name: "send-mail", Schedule: "@every 10s", Run: (&SendMail{Store: d.Store, Sender: d.Mailer, Owner: d.Owner, Clock: d.Clock, Logger: log("send-mail")}).Run},
 		{Name: "usage-ingest", Schedule: "@every 10s", Run: (&UsageIngest{Store: d.Store, Owner: d.Owner, Clock: d.Clock, Logger: log("usage-ingest")}).Run},
+		{Name: "usage-reports", Schedule: "0 * * * * *", Run: (&UsageReports{Store: d.Store, Poster: d.Slack, Dir: d.ReportDir, Owner: d.Owner, Clock: d.Clock, Logger: log("usage-reports")}).Run},
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"companyadmin/internal/config"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/store"
@@ -65,7 +67,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		sender = mail.NewLog(logger, cfg.MailFrom)
 	}
 
-	jobs := worker.Jobs(worker.Deps{Store: db, Mailer: sender, Logger: logger, Clock: time.Now})
+	deps := worker.Deps{Store: db, Mailer: sender, Logger: logger, Clock: time.Now, ReportDir: cfg.ReportDir}
+	if cfg.SlackConfigured() {
+		opts := []slack.Option{slack.OptionRetry(2)}
+		if cfg.SlackAPIURL != "" {
+			opts = append(opts, slack.OptionAPIURL(cfg.SlackAPIURL))
+		}
+		deps.Slack = slack.New(cfg.SlackBotToken, opts...)
+	} else {
+		logger.Warn("SLACK_BOT_TOKEN is not set: usage reports are written to REPORT_DIR", "dir", cfg.ReportDir)
+	}
+	jobs := worker.Jobs(deps)
 	sched, err := worker.NewScheduler(logger, jobs)
 	if err != nil {
 		return err
