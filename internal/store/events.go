@@ -63,10 +63,19 @@ func (db *DB) SaveEvents(ctx context.Context, events []PlatformEvent) error {
 		}
 		rows[i] = []any{clip(e.Source, 16), clip(e.Node, 64), e.Seq, clip(e.Type, 64), e.State, clip(e.Note, 500), strings.ToValidUTF8(e.Body, "\uFFFD"), clip(e.RemoteAddr, 64), now}
 	}
-	err := db.tx(ctx, func(tx *sqlx.Tx) error {
-		_, err := insertRows(ctx, tx, `INSERT INTO platform_events (source, node, seq, event, state, note, body, remote_addr, received_at) VALUES `, rows, "")
-		return err
-	})
+	const insert = `INSERT INTO platform_events (source, node, seq, event, state, note, body, remote_addr, received_at) VALUES `
+	var err error
+	if len(rows) <= insertBatch {
+		// One statement is atomic on its own; without BEGIN and COMMIT
+		// around it a single event costs one round trip, which is what
+		// nodes posting one event at a time wait for.
+		_, err = insertRows(ctx, db.db, insert, rows, "")
+	} else {
+		err = db.tx(ctx, func(tx *sqlx.Tx) error {
+			_, err := insertRows(ctx, tx, insert, rows, "")
+			return err
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("save events: %w", err)
 	}
@@ -151,7 +160,7 @@ func (db *DB) PurgeEvents(ctx context.Context, before time.Time, limit int) (int
 // insertRows inserts rows with multi-row INSERT statements of up to
 // insertBatch rows each: prefix ends in VALUES, suffix follows the values
 // (an ON CONFLICT clause, or empty). It returns the rows affected.
-func insertRows(ctx context.Context, tx *sqlx.Tx, prefix string, rows [][]any, suffix string) (int64, error) {
+func insertRows(ctx context.Context, tx sqlx.ExecerContext, prefix string, rows [][]any, suffix string) (int64, error) {
 	var total int64
 	for len(rows) > 0 {
 		n := min(len(rows), insertBatch)
