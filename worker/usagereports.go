@@ -96,7 +96,9 @@ func (j *UsageReports) Run(ctx context.Context) (Result, error) {
 			continue
 		}
 		p, due := DuePeriod(sched, now, companyLocation(co), c.CatchUp)
-		if !due {
+		if !due || !p.To.After(co.CreatedAt) {
+			// Nothing is due, or the period ended before the company was
+			// registered.
 			continue
 		}
 		claim, ok, err := c.Store.ClaimReport(ctx, co.ID, p.From, p.To, c.Owner, c.Lease, c.MaxAttempts)

@@ -217,6 +217,21 @@ func TestUsageReportsRecover(t *testing.T) {
 		if ds[0].State != store.ReportFailed || !strings.Contains(ds[0].LastError, "not_in_channel") {
 			t.Errorf("delivery after giving up: %+v", ds[0])
 		}
+
+		// A claim whose workers keep stopping midway is given up too.
+		from = time.Date(2026, 3, 16, 0, 0, 0, 0, time.UTC)
+		for range 2 {
+			if _, ok, err := db.ClaimReport(ctx, f.quiet.ID, from, from.AddDate(0, 0, 7), "crashed", time.Minute, 2); err != nil || !ok {
+				t.Fatalf("claim: %v %v", ok, err)
+			}
+			f.clk.Add(2 * time.Minute)
+		}
+		if _, ok, _ := db.ClaimReport(ctx, f.quiet.ID, from, from.AddDate(0, 0, 7), "w", time.Minute, 2); ok {
+			t.Fatal("claimed beyond the last attempt")
+		}
+		if ds, _ := db.ReportDeliveries(ctx, f.quiet.ID, 1); ds[0].State != store.ReportFailed || !strings.Contains(ds[0].LastError, "gave up after 2 attempts") {
+			t.Errorf("stuck claim: %+v", ds[0])
+		}
 	})
 }
 
@@ -224,6 +239,10 @@ func TestUsageReportsWithoutSlack(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	f := newReportsFixture(t, db)
 	f.clk.Add(7*24*time.Hour + 30*time.Second)
+	// Registered after the period ended: nothing to report yet.
+	if _, err := db.CreateCompany(context.Background(), company.Company{Name: "Newcomer", SlackTeam: "T0NEW", Domain: "new.example.com"}); err != nil {
+		t.Fatal(err)
+	}
 	dir := filepath.Join(t.TempDir(), "reports")
 	job := &worker.UsageReports{Store: db, Dir: dir, Owner: "w", Clock: f.clk.Now, Logger: testLogger(t)}
 	res, err := job.Run(context.Background())

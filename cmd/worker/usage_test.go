@@ -34,6 +34,9 @@ func TestOnceUsageReports(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Registered two days ago: a company's first report is for a period
+	// that ended after it was.
+	db.Clock = func() time.Time { return time.Now().Add(-48 * time.Hour) }
 	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", ReportChannel: "C0REPORTS", ReportSchedule: "CRON_TZ=UTC 0 0 * * *"})
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +78,7 @@ func TestOnceUsageReportsToDir(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	db.Clock = func() time.Time { return time.Now().Add(-48 * time.Hour) }
 	if _, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", ReportSchedule: "CRON_TZ=UTC 0 0 * * *"}); err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,14 @@ func (db *DB) ClaimReport(ctx context.Context, companyID int64, start, end time.
 			}
 			n, _ := res.RowsAffected()
 			claimed = n == 1
+			if !claimed {
+				// A claim whose workers kept stopping midway is given up
+				// rather than left claimed for ever.
+				_, err = tx.ExecContext(ctx, `UPDATE usage_reports SET state = 'failed', last_error = ?, lease_owner = '', lease_until = NULL
+					WHERE company_id = ? AND period_start = ? AND state = 'claimed' AND lease_until < ? AND attempts >= ?`,
+					fmt.Sprintf("gave up after %d attempts", maxAttempts), companyID, ts(start), now, maxAttempts)
+				return err
+			}
 		default:
 			return err
 		}
