@@ -45,6 +45,12 @@ type Options struct {
 	// SigningSecret verifies HTTP requests from Slack; empty turns the
 	// HTTP endpoints away.
 	SigningSecret string
+	// Clock decides "now" where time decides behaviour (what "last month"
+	// is); nil means time.Now.
+	Clock func() time.Time
+	// TempDir holds usage reports while they are built and sent; empty
+	// means the system's temporary directory.
+	TempDir string
 }
 
 // Bot answers Slack.
@@ -55,6 +61,11 @@ type Bot struct {
 	publicURL     string
 	lifecycle     company.Lifecycle
 	signingSecret string
+	clock         func() time.Time
+	tempDir       string
+	// reports lets one usage report be built at a time, so that admins
+	// asking together do not multiply the memory it takes.
+	reports chan struct{}
 
 	commands    map[string]commandFunc
 	actions     map[string]actionFunc
@@ -76,8 +87,14 @@ func New(o Options) *Bot {
 		publicURL:     strings.TrimRight(o.PublicURL, "/"),
 		lifecycle:     o.Lifecycle,
 		signingSecret: o.SigningSecret,
+		clock:         o.Clock,
+		tempDir:       o.TempDir,
+		reports:       make(chan struct{}, 1),
 		bgCtx:         ctx,
 		bgCancel:      cancel,
+	}
+	if b.clock == nil {
+		b.clock = time.Now
 	}
 	b.routes()
 	return b

@@ -37,6 +37,7 @@ func (b *Bot) routes() {
 		"audit":   b.auditCommand,
 		"bulk":    b.bulkCommand,
 		"pending": b.pendingCommand,
+		"usage":   b.usageCommand,
 	}
 	b.actions = map[string]actionFunc{
 		blocks.ActionMenuInvite: b.inviteButton,

@@ -21,6 +21,7 @@ import (
 // the one in use.
 type Slack interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
 }
 
 // InviteReminders is the invite-reminders job. It works from each invite's

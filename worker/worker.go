@@ -93,8 +93,11 @@ type Deps struct {
 	Lifecycle company.Lifecycle
 	// PublicURL is the base of links in mails.
 	PublicURL string
-	// Slack is the Slack Web API; nil when Slack is not configured.
+	// Slack is the Slack Web API; nil when Slack is not configured: expiry
+	// summaries are then only logged and usage reports go to ReportDir.
 	Slack Slack
+	// ReportDir is where usage reports go without Slack.
+	ReportDir string
 }
 
 func (d Deps) withDefaults() Deps {
@@ -121,5 +124,7 @@ func Jobs(d Deps) []Job {
 	return []Job{
 		{Name: "send-mail", Schedule: "@every 10s", Run: (&SendMail{Store: d.Store, Sender: d.Mailer, Owner: d.Owner, Clock: d.Clock, Logger: log("send-mail"), Rate: d.MailRate}).Run},
 		{Name: "invite-reminders", Schedule: "@hourly", Lease: 5 * time.Minute, Run: (&InviteReminders{Store: d.Store, Lifecycle: d.Lifecycle, PublicURL: d.PublicURL, Slack: d.Slack, Clock: d.Clock, Logger: log("invite-reminders")}).Run},
+		{Name: "usage-ingest", Schedule: "@every 10s", Run: (&UsageIngest{Store: d.Store, Owner: d.Owner, Clock: d.Clock, Logger: log("usage-ingest")}).Run},
+		{Name: "usage-reports", Schedule: "0 * * * * *", Run: (&UsageReports{Store: d.Store, Poster: d.Slack, Dir: d.ReportDir, Owner: d.Owner, Clock: d.Clock, Logger: log("usage-reports")}).Run},
 	}
 }

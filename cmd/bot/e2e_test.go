@@ -18,6 +18,7 @@ import (
 
 	"companyadmin/bot"
 	"companyadmin/internal/company"
+	"companyadmin/internal/eventsink"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/mail/smtptest"
 	"companyadmin/internal/slacktest"
@@ -28,6 +29,9 @@ import (
 )
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5"
+
+// The event sink's credentials in the tests.
+const sinkUser, sinkPassword = "pexip", "event-sink-password"
 
 // app is the web process under test, with a fake Slack and a real SMTP
 // server around it.
@@ -62,7 +66,7 @@ func newApp(t *testing.T, db *store.DB, licences int) *app {
 	api := slack.New(a.slack.Token, slack.OptionAPIURL(a.slack.URL()))
 	a.bot = bot.New(bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret})
 	t.Cleanup(func() { a.bot.Close(5 * time.Second) })
-	handler = routes(a.bot, web.New(db, logger, time.Now), db)
+	handler = routes(a.bot, web.New(db, logger, time.Now), eventsink.New(db, logger, sinkUser, sinkPassword), db)
 	return a
 }
 

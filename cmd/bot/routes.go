@@ -7,17 +7,19 @@ import (
 	"time"
 
 	"companyadmin/bot"
+	"companyadmin/internal/eventsink"
 	"companyadmin/internal/store"
 	"companyadmin/internal/web"
 )
 
 // routes is the whole HTTP surface of the web process (DESIGN §5).
-func routes(b *bot.Bot, pages *web.Pages, db *store.DB) http.Handler {
+func routes(b *bot.Bot, pages *web.Pages, sink *eventsink.Sink, db *store.DB) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /slack/commands", b.Commands)
 	mux.HandleFunc("POST /slack/interactions", b.Interactions)
 	mux.HandleFunc("POST /slack/events", b.Events)
 	pages.Register(mux)
+	mux.Handle("POST /events/pexip", sink)
 	mux.HandleFunc("GET /healthz", healthz(db))
 	return mux
 }

@@ -19,6 +19,7 @@ import (
 	"companyadmin/internal/company"
 	"companyadmin/internal/config"
 	"companyadmin/internal/demo"
+	"companyadmin/internal/eventsink"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/store"
 	"companyadmin/internal/web"
@@ -60,8 +61,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	opts := bot.Options{Store: db, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle}
 	pages := web.New(db, logger, time.Now)
+	sink := eventsink.New(db, logger, cfg.EventSinkUser, cfg.EventSinkPassword)
+	if cfg.EventSinkUser == "" {
+		logger.Info("EVENT_SINK_USER is not set: the Pexip event sink at /events/pexip is off")
+	}
 	if *console {
-		return runConsole(ctx, cfg, opts, db, ln, pages, stdin, stdout, logger)
+		return runConsole(ctx, cfg, opts, db, ln, routesFor(pages, sink, db), stdin, stdout, logger)
 	}
 
 	var api *slack.Client
@@ -75,7 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	b := bot.New(opts)
 	defer b.Close(30 * time.Second)
 
-	srv := newServer(routes(b, pages, db), logger)
+	srv := newServer(routes(b, pages, sink, db), logger)
 	logger.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Dialect())
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
@@ -99,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 // runConsole serves the web pages and runs the terminal console, signed in
 // as the first admin of the first company, or of the demo company on an
 // empty database. Mail is printed to the terminal unless SMTP_URL is set.
-func runConsole(ctx context.Context, cfg config.Config, opts bot.Options, db *store.DB, ln net.Listener, pages *web.Pages, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
+func runConsole(ctx context.Context, cfg config.Config, opts bot.Options, db *store.DB, ln net.Listener, handler func(*bot.Bot) http.Handler, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
 	admin, co, err := consoleAdmin(ctx, db)
 	if err != nil {
 		return err
@@ -120,7 +125,7 @@ func runConsole(ctx context.Context, cfg config.Config, opts bot.Options, db *st
 		},
 	}, stdin, stdout)
 	defer c.Bot().Close(30 * time.Second)
-	srv := newServer(routes(c.Bot(), pages, db), logger)
+	srv := newServer(handler(c.Bot()), logger)
 	go srv.Serve(ln)
 	defer shutdown(srv, logger)
 	fmt.Fprintf(stdout, "%s — %s. Web pages (activation, reset, connect) at %s\n", co.Name, db.Dialect(), cfg.PublicURL)
@@ -154,6 +159,11 @@ func consoleAdmin(ctx context.Context, db *store.DB) (company.Member, company.Co
 		return company.Member{}, co, fmt.Errorf("company %q has no admin: grant one with companyctl admin grant", co.Name)
 	}
 	return admins[0], co, nil
+}
+
+// routesFor returns the HTTP surface for a bot made later.
+func routesFor(pages *web.Pages, sink *eventsink.Sink, db *store.DB) func(*bot.Bot) http.Handler {
+	return func(b *bot.Bot) http.Handler { return routes(b, pages, sink, db) }
 }
 
 func slackClient(cfg config.Config) *slack.Client {

@@ -275,12 +275,12 @@ func TestValidation(t *testing.T) {
 func TestUsage(t *testing.T) {
 	c := newCtl(t, "sqlite:"+filepath.Join(t.TempDir(), "test.db"))
 	help := c.ok("help")
-	for _, cmd := range []string{"migrate", "company create", "company set", "company list", "admin grant", "system add", "system remove", "room add", "room remove", "demo"} {
+	for _, cmd := range []string{"migrate", "company create", "company set", "company list", "admin grant", "system add", "system remove", "room add", "room remove", "demo", "usage import"} {
 		if !strings.Contains(help, "\n  "+cmd) {
 			t.Errorf("help does not list %q:\n%s", cmd, help)
 		}
 	}
-	for _, missing := range []string{"usage import"} {
+	for _, missing := range []string{"usage frob"} {
 		if strings.Contains(help, missing) {
 			t.Errorf("help lists %q, which does not exist", missing)
 		}

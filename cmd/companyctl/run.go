@@ -43,6 +43,7 @@ func commands() []command {
 		{"system remove", "--company C --address ADDRESS", "end a video system subscription", runSystemRemove},
 		{"room add", "--company C --name NAME --address ADDRESS [--manager EMAIL]...", "add a team room, with any number of managing members", runRoomAdd},
 		{"room remove", "--company C --address ADDRESS", "delete a team room", runRoomRemove},
+		{"usage import", "--company C FILE.csv", "load past calls from a CSV file whose header names start, end or duration, alias, and optionally id, remote alias, direction, protocol, role", runUsageImport},
 		{"demo", "", "create a demo company with members, rooms, systems and invites (again: no change)", runDemo},
 	}
 }

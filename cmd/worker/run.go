@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	deps := worker.Deps{Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: time.Now, Owner: worker.NewOwner(),
-		Lifecycle: cfg.Lifecycle, PublicURL: cfg.PublicURL}
+		Lifecycle: cfg.Lifecycle, PublicURL: cfg.PublicURL, ReportDir: cfg.ReportDir}
 	if cfg.SlackConfigured() {
 		opts := []slack.Option{slack.OptionRetry(2)}
 		if cfg.SlackAPIURL != "" {
@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		deps.Slack = slack.New(cfg.SlackBotToken, opts...)
 	} else {
-		logger.Warn("SLACK_BOT_TOKEN is not set: admins are not told in Slack about their expired invites")
+		logger.Warn("SLACK_BOT_TOKEN is not set: admins are not told in Slack about their expired invites, and usage reports are written to REPORT_DIR", "dir", cfg.ReportDir)
 	}
 	sched, err := worker.NewScheduler(deps, worker.Jobs(deps))
 	if err != nil {

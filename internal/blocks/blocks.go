@@ -77,7 +77,7 @@ var Menu = []MenuItem{
 	{"invite [email]", "Invite one person", true},
 	{"bulk", "Invite many people from a CSV or Excel file", true},
 	{"pending", "Pending invites: resend or revoke", true},
-	{"usage [last-week|last-month|YYYY-MM|FROM..TO]", "Usage spreadsheet", false},
+	{"usage [last-week|last-month|YYYY-MM|FROM..TO]", "Usage spreadsheet", true},
 	{"audit [N]", "Latest audit events", true},
 }
 
@@ -107,6 +107,7 @@ func MenuMessage(companyName string, l company.Licences, note string) slack.Msg 
 		menuButton("systems", "Video systems"),
 		menuButton("bulk", "Invite many"),
 		menuButton("pending", "Pending invites"),
+		menuButton("usage", "Usage report"),
 		menuButton("audit", "Audit log"),
 	))
 	if len(soon) > 0 {

@@ -48,6 +48,8 @@ func TestGolden(t *testing.T) {
 	golden(t, "invite_modal", InviteModal(InviteForm{Email: "bob@example.com", Domain: "acme.vc.example.com", Licences: lic}))
 	golden(t, "invite_modal_full", InviteModal(InviteForm{Domain: "acme.vc.example.com", Licences: company.Licences{Total: 2, Licensed: 2}}))
 	golden(t, "invite_sent", InviteSent(inv, lic))
+	march := company.Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
+	golden(t, "usage_headline", UsageHeadline(company.UsageSummary{CompanyName: "Acme & Co", Period: march, Calls: 1234567, CallSeconds: 90 * 60, RoomSeconds: 29, Licences: lic, Members: 1}))
 }
 
 // TestInviteModalFieldsAreInputBlocks guards the contract with Slack: the

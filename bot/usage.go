@@ -1,0 +1,89 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"companyadmin/internal/blocks"
+	"companyadmin/internal/company"
+	"companyadmin/internal/report"
+)
+
+// usageCommand answers /company usage [PERIOD] at once and builds the
+// report in the background, then sends it to the admin as a file.
+func (b *Bot) usageCommand(_ context.Context, c caller, _ slack.SlashCommand, args string) *slack.Msg {
+	p, err := company.ParsePeriod(args, b.clock(), location(c.company))
+	if err != nil {
+		m := b.failure("usage", err)
+		return &m
+	}
+	b.background("usage report", func(ctx context.Context) error {
+		if err := b.sendUsageReport(ctx, c, p); err != nil {
+			b.notify(c.slackID, blocks.TextMessage(blocks.UsageFailed(p, "something went wrong. Please try again in a moment.")))
+			return fmt.Errorf("usage report for company %d, %s: %w", c.company.ID, p.Slug(), err)
+		}
+		return nil
+	})
+	m := blocks.TextMessage(blocks.UsageBuilding(p))
+	return &m
+}
+
+// sendUsageReport builds the report in a temporary file and uploads it to
+// the admin's direct messages with the app.
+func (b *Bot) sendUsageReport(ctx context.Context, c caller, p company.Period) error {
+	select {
+	case b.reports <- struct{}{}:
+		defer func() { <-b.reports }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	start := time.Now()
+	f, err := os.CreateTemp(b.tempDir, "usage-*.xlsx")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	sum, err := report.Build(ctx, f, b.store, c.company, p, report.Options{TempDir: b.tempDir, Now: b.clock()})
+	if err != nil {
+		return err
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	dm, _, _, err := b.slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{c.slackID}, ReturnIM: true})
+	if err != nil {
+		return fmt.Errorf("conversations.open: %w", err)
+	}
+	_, err = b.slack.UploadFileContext(ctx, slack.UploadFileParameters{
+		Channel:        dm.ID,
+		Reader:         f,
+		FileSize:       int(size),
+		Filename:       report.FileName(c.company, p),
+		Title:          "Usage report · " + c.company.Name + " · " + p.String(),
+		InitialComment: blocks.UsageHeadline(sum),
+	})
+	if err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	b.log.Info("usage report sent", "company", c.company.ID, "period", p.Slug(), "to", c.slackID, "calls", sum.Calls, "bytes", size, "took", time.Since(start))
+	return nil
+}
+
+// location is the company's time zone, UTC when it is unknown.
+func location(co company.Company) *time.Location {
+	loc, err := time.LoadLocation(co.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
