@@ -566,7 +566,7 @@ func (p printer) RoundTrip(r *http.Request) (*http.Response, error) {
 	if raw := values.Get("blocks"); raw != "" && raw != "[]" && raw != "null" {
 		p.c.show(json.RawMessage(raw))
 	} else {
-		p.c.printf("%s\n", values.Get("text"))
+		p.c.printf("%s\n", readable(values.Get("text")))
 	}
 	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
 		Body: io.NopCloser(strings.NewReader(`{"ok":true,"channel":"D0CONSOLE","ts":"1.000001"}`)), Request: r}, nil
@@ -619,7 +619,7 @@ func (s consoleSlack) UploadFileContext(_ context.Context, p slack.UploadFilePar
 		return nil, err
 	}
 	if p.InitialComment != "" {
-		s.c.printf("%s\n", p.InitialComment)
+		s.c.printf("%s\n", readable(p.InitialComment))
 	}
 	s.c.printf("File saved: %s\n", path)
 	return &slack.FileSummary{ID: "FCONSOLE", Title: p.Title}, nil

@@ -108,13 +108,18 @@ func textOf(v any) string {
 	}
 	t := str(m["text"])
 	if m["type"] == "mrkdwn" {
-		t = link.ReplaceAllString(t, "$2 ($1)")
-		t = mention.ReplaceAllString(t, "@$1")
-		t = bold.ReplaceAllString(t, "$1")
-		t = emoji.ReplaceAllString(t, "")
-		t = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(t)
+		t = readable(t)
 	}
 	return t
+}
+
+// readable turns mrkdwn into plain text for the terminal.
+func readable(t string) string {
+	t = link.ReplaceAllString(t, "$2 ($1)")
+	t = mention.ReplaceAllString(t, "@$1")
+	t = bold.ReplaceAllString(t, "$1")
+	t = emoji.ReplaceAllString(t, "")
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(t)
 }
 
 func str(v any) string {

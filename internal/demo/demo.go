@@ -43,8 +43,9 @@ var invitees = []struct {
 
 // Seed creates the demo company with an admin, about forty members with
 // personal rooms, team rooms with managers, shared and twinned video
-// systems and pending invites of various ages. A company already registered
-// for the demo team is returned as it is, so seeding twice adds nothing.
+// systems, pending invites of various ages and 90 days of calls. A company
+// already registered for the demo team is returned as it is, so seeding
+// twice adds nothing.
 func Seed(ctx context.Context, db *store.DB) (company.Company, error) {
 	if c, err := db.CompanyByTeam(ctx, Team); err == nil {
 		return c, nil
@@ -94,6 +95,9 @@ func Seed(ctx context.Context, db *store.DB) (company.Company, error) {
 		}
 	}
 	if err := seedInvites(ctx, db, c); err != nil {
+		return c, fmt.Errorf("demo: %w", err)
+	}
+	if err := seedUsage(ctx, db, c, db.Clock()); err != nil {
 		return c, fmt.Errorf("demo: %w", err)
 	}
 	return c, nil

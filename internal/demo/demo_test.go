@@ -3,6 +3,7 @@ package demo_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"companyadmin/internal/company"
 	"companyadmin/internal/demo"
@@ -32,6 +33,27 @@ func TestSeedIsIdempotent(t *testing.T) {
 		systems, _ := db.Systems(ctx, c.ID)
 		if len(rooms) != 4 || len(systems) != 5 {
 			t.Fatalf("%d team rooms, %d systems", len(rooms), len(systems))
+		}
+		now := time.Now()
+		usage, err := db.UsageBetween(ctx, c.ID, now.AddDate(0, 0, -92), now)
+		if err != nil || usage.Calls < 1000 || usage.Seconds < int64(usage.Calls)*600 {
+			t.Fatalf("demo usage over 90 days = %+v, %v", usage, err)
+		}
+		records, err := db.UsageRecords(ctx, &c.ID, 5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inRooms, fromSystems int
+		for _, r := range records {
+			if r.RoomID != nil {
+				inRooms++
+			}
+			if r.SystemID != nil {
+				fromSystems++
+			}
+		}
+		if inRooms != len(records) || fromSystems == 0 {
+			t.Fatalf("of %d demo calls, %d are in a room and %d from a video system", len(records), inRooms, fromSystems)
 		}
 		again, err := demo.Seed(ctx, db)
 		if err != nil || again.ID != c.ID {
