@@ -29,6 +29,6 @@ func (b *Bot) auditCommand(ctx context.Context, c caller, _ slack.SlashCommand, 
 		msg := b.failure("audit", err)
 		return &msg
 	}
-	msg := blocks.AuditMessage(c.company.Name, events, timeZone(c.company), note)
+	msg := blocks.AuditMessage(c.company.Name, events, c.company.Location(), note)
 	return &msg
 }

@@ -215,10 +215,7 @@ func (b *Bot) post(ctx context.Context, channel string, msg slack.Msg) error {
 // invitation renders the invitation of an invite with its link token, in
 // the name of the admin who invited.
 func (b *Bot) invitation(c caller) func(inv company.Invite, token string) (company.Mail, error) {
-	loc, err := time.LoadLocation(c.company.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := c.company.Location()
 	return func(inv company.Invite, token string) (company.Mail, error) {
 		inviter := inv.InvitedByName
 		if inviter == "" {

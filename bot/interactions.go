@@ -3,13 +3,11 @@ package bot
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
-	"companyadmin/internal/mail"
 	"companyadmin/internal/store"
 )
 
@@ -98,10 +96,7 @@ func value(state *slack.ViewState, block string) string {
 // the modal beside their inputs.
 func (b *Bot) submitInvite(ctx context.Context, c caller, ic slack.InteractionCallback) any {
 	state := ic.View.State
-	loc, err := time.LoadLocation(c.company.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	render := b.invitation(c)
 	token, hash := company.NewToken()
 	inv, lic, err := b.store.CreateInvite(ctx, store.NewInvite{
 		CompanyID:    c.company.ID,
@@ -112,12 +107,7 @@ func (b *Bot) submitInvite(ctx context.Context, c caller, ic slack.InteractionCa
 		Actor:        c.actor(),
 		TokenHash:    hash,
 		Expiry:       b.lifecycle.Expiry,
-		Mail: func(inv company.Invite) (company.Mail, error) {
-			return mail.Invitation(mail.InviteData{
-				To: inv.Email, InviteeName: inv.FullName, CompanyName: c.company.Name, InviterName: c.actor().Name,
-				Link: b.publicURL + "/invite/" + token, ExpiresAt: inv.ExpiresAt, Location: loc,
-			})
-		},
+		Mail:         func(inv company.Invite) (company.Mail, error) { return render(inv, token) },
 	})
 	if err != nil {
 		if fe, ok := company.Fields(err); ok {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -80,14 +79,6 @@ func lastPage(total, size int) int {
 		return 0
 	}
 	return (total - 1) / size * size
-}
-
-// timeZone is where the company's admins read times.
-func timeZone(c company.Company) *time.Location {
-	if loc, err := time.LoadLocation(c.TimeZone); err == nil && c.TimeZone != "" {
-		return loc
-	}
-	return time.UTC
 }
 
 // names lists members' names for a note, with email when there is no name.

@@ -42,11 +42,7 @@ func (b *Bot) pendingPage(ctx context.Context, c caller, st blocks.ListState, no
 	if err != nil {
 		return b.failure("pending list", err)
 	}
-	loc, err := time.LoadLocation(c.company.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	page := blocks.PendingPage{Total: total, Page: st, Size: pendingPageSize, Licences: lic, Note: note, Location: loc}
+	page := blocks.PendingPage{Total: total, Page: st, Size: pendingPageSize, Licences: lic, Note: note, Location: c.company.Location()}
 	for _, inv := range invs {
 		it := blocks.PendingItem{Invite: inv.Invite, ResentAt: inv.ResentAt}
 		if inv.MailState == company.MailFailed {

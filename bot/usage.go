@@ -17,7 +17,7 @@ import (
 // usageCommand answers /company usage [PERIOD] at once and builds the
 // report in the background, then sends it to the admin as a file.
 func (b *Bot) usageCommand(_ context.Context, c caller, _ slack.SlashCommand, args string) *slack.Msg {
-	p, err := company.ParsePeriod(args, b.clock(), location(c.company))
+	p, err := company.ParsePeriod(args, b.clock(), c.company.Location())
 	if err != nil {
 		m := b.failure("usage", err)
 		return &m
@@ -77,13 +77,4 @@ func (b *Bot) sendUsageReport(ctx context.Context, c caller, p company.Period) e
 	}
 	b.log.Info("usage report sent", "company", c.company.ID, "period", p.Slug(), "to", c.slackID, "calls", sum.Calls, "bytes", size, "took", time.Since(start))
 	return nil
-}
-
-// location is the company's time zone, UTC when it is unknown.
-func location(co company.Company) *time.Location {
-	loc, err := time.LoadLocation(co.TimeZone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }

@@ -193,7 +193,7 @@ func (p *pass) remind(ctx context.Context, id int64) (bool, error) {
 		Mail: func(c company.Company, inv company.Invite) (company.Mail, error) {
 			return mail.Reminder(mail.InviteData{
 				To: inv.Email, InviteeName: inv.FullName, CompanyName: c.Name, InviterName: inv.InvitedByName,
-				Link: j.PublicURL + "/invite/" + token, ExpiresAt: inv.ExpiresAt, Location: location(c.TimeZone),
+				Link: j.PublicURL + "/invite/" + token, ExpiresAt: inv.ExpiresAt, Location: c.Location(),
 			}, daysLeft(inv.ExpiresAt, j.Clock()))
 		},
 	})
@@ -212,13 +212,6 @@ func daysLeft(expires, now time.Time) int {
 		return 0
 	}
 	return int((d + 24*time.Hour - 1) / (24 * time.Hour))
-}
-
-func location(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc
-	}
-	return time.UTC
 }
 
 // tellAdmins sends each admin whose invites expired in the pass one Slack

@@ -95,7 +95,7 @@ func (j *UsageReports) Run(ctx context.Context) (Result, error) {
 			log.Error("usage report schedule cannot be read", "schedule", co.ReportSchedule, "error", err)
 			continue
 		}
-		p, due := DuePeriod(sched, now, companyLocation(co), c.CatchUp)
+		p, due := DuePeriod(sched, now, co.Location(), c.CatchUp)
 		if !due || !p.To.After(co.CreatedAt) {
 			// Nothing is due, or the period ended before the company was
 			// registered.
@@ -251,14 +251,6 @@ func lastRun(sched cron.Schedule, t time.Time) time.Time {
 		}
 	}
 	return time.Time{}
-}
-
-func companyLocation(co company.Company) *time.Location {
-	loc, err := time.LoadLocation(co.TimeZone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
 
 func (j *UsageReports) withDefaults() *UsageReports {

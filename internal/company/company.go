@@ -22,6 +22,18 @@ type Company struct {
 	CreatedAt      time.Time `db:"created_at"`
 }
 
+// Location returns the company's time zone, in which its admins read
+// times; UTC when the zone is unset or unknown here.
+func (c Company) Location() *time.Location {
+	if c.TimeZone == "" {
+		return time.UTC
+	}
+	if loc, err := time.LoadLocation(c.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
 // Member is a person of a company. A licensed member has exactly one personal
 // room.
 type Member struct {

@@ -197,3 +197,14 @@ func TestParseRole(t *testing.T) {
 		t.Error("ParseRole(owner) succeeded")
 	}
 }
+
+func TestLocation(t *testing.T) {
+	if got := (Company{TimeZone: "Europe/Oslo"}).Location().String(); got != "Europe/Oslo" {
+		t.Errorf("Location = %s", got)
+	}
+	for _, tz := range []string{"", "Mars/Olympus"} {
+		if got := (Company{TimeZone: tz}).Location(); got != time.UTC {
+			t.Errorf("Location(%q) = %v, want UTC", tz, got)
+		}
+	}
+}

@@ -18,10 +18,7 @@ const usageDays = 90
 // members meeting in their personal rooms. The same seed always gives the
 // same calls, and their source IDs make a second import change nothing.
 func seedUsage(ctx context.Context, db *store.DB, c company.Company, now time.Time) error {
-	loc, err := time.LoadLocation(c.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := c.Location()
 	var members []company.Member
 	for _, name := range people {
 		m, err := db.MemberByEmail(ctx, c.ID, emailOf(name))
@@ -89,6 +86,6 @@ func seedUsage(ctx context.Context, db *store.DB, c company.Company, now time.Ti
 			}
 		}
 	}
-	_, err = db.ImportUsage(ctx, c.ID, recs)
+	_, err := db.ImportUsage(ctx, c.ID, recs)
 	return err
 }

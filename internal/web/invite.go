@@ -131,7 +131,7 @@ func newInviteView(inv company.Invite, c company.Company) inviteView {
 		Inviter: inv.InvitedByName,
 		Email:   inv.Email,
 		Domain:  c.Domain,
-		Expires: inv.ExpiresAt.In(location(c.TimeZone)),
+		Expires: inv.ExpiresAt.In(c.Location()),
 	}
 }
 

@@ -84,6 +84,6 @@ func (p *Pages) usableReset(w http.ResponseWriter, r *http.Request) (resetView, 
 		Name:    m.FullName,
 		Email:   m.Email,
 		Address: m.VideoAddress,
-		Expires: reset.ExpiresAt.In(location(c.TimeZone)),
+		Expires: reset.ExpiresAt.In(c.Location()),
 	}, true
 }

@@ -215,11 +215,3 @@ func (p *Pages) parsePost(w http.ResponseWriter, r *http.Request) bool {
 	}
 	return true
 }
-
-// location returns the time zone named tz, or UTC when it is unknown here.
-func location(tz string) *time.Location {
-	if loc, err := time.LoadLocation(tz); err == nil && tz != "" {
-		return loc
-	}
-	return time.UTC
-}
