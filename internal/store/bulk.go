@@ -201,7 +201,8 @@ func checkCompany(ctx context.Context, tx *sqlx.Tx, companyID int64, cands []can
 	for _, c := range cands {
 		emails = append(emails, c.email)
 		if c.address != "" {
-			addresses = append(addresses, c.address)
+			// The personal room will need its address too.
+			addresses = append(addresses, c.address, company.PersonalRoomAddress(c.address))
 		}
 	}
 	members := map[string]bool{}
@@ -249,6 +250,9 @@ func checkCompany(ctx context.Context, tx *sqlx.Tx, companyID int64, cands []can
 			res.Skipped = append(res.Skipped, r)
 		case c.address != "" && taken[c.address]:
 			r.Reason = fmt.Sprintf("The video address %s is already taken.", c.address)
+			res.Rejected = append(res.Rejected, r)
+		case c.address != "" && taken[company.PersonalRoomAddress(c.address)]:
+			r.Reason = fmt.Sprintf("The personal room address %s that goes with this video address is already taken.", company.PersonalRoomAddress(c.address))
 			res.Rejected = append(res.Rejected, r)
 		default:
 			out = append(out, c)

@@ -48,6 +48,9 @@ func TestInviteMany(t *testing.T) {
 		if _, err := db.AddSystem(ctx, c.ID, "Board room", "boardroom", ""); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := db.AddSystem(ctx, c.ID, "Ivy's room", "ivy.ivy.vmr", ""); err != nil {
+			t.Fatal(err)
+		}
 		rows := []store.BulkRow{
 			{Line: 2, Email: "ann@example.com"},
 			{Line: 3, Email: "carol@example.com"},
@@ -59,6 +62,7 @@ func TestInviteMany(t *testing.T) {
 			{Line: 9, Email: "fay@example.com", VideoAddress: "1fayfay"},
 			{Line: 10, Email: "gus@example.com", VideoAddress: "bob.builder@acme.vc.example.com"},
 			{Line: 11, Email: "hal@example.com", FullName: "Hal"},
+			{Line: 12, Email: "ivy@example.com", VideoAddress: "ivy.ivy"},
 		}
 		b, tokens := bulk(c, rows)
 		b.Actor.MemberID = admin.ID
@@ -83,6 +87,7 @@ func TestInviteMany(t *testing.T) {
 			8:  "The video address boardroom@acme.vc.example.com is already taken.",
 			9:  `Video address "1fayfay": The address may not start with a digit, '.', '-' or '_'.`,
 			10: "The video address bob.builder@acme.vc.example.com is also given on row 4.",
+			12: "The personal room address ivy.ivy.vmr@acme.vc.example.com that goes with this video address is already taken.",
 		}
 		if diff := cmp.Diff(wantRejected, reasons(res.Rejected)); diff != "" {
 			t.Errorf("rejected (-want +got):\n%s", diff)

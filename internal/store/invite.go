@@ -75,6 +75,9 @@ func (db *DB) CreateInvite(ctx context.Context, ni NewInvite) (company.Invite, c
 			if err := reserveAddress(ctx, tx, address, c.ID, addrInvite, now); err != nil {
 				return company.FieldError(company.Conflict, "video_address", "%s", company.Message(err))
 			}
+			if err := checkRoomAddressFree(ctx, tx, address); err != nil {
+				return err
+			}
 		}
 		inv = company.Invite{CompanyID: c.ID, Email: email, FullName: strings.TrimSpace(ni.FullName), VideoAddress: address, Role: role,
 			InvitedByName: ni.Actor.Name, State: company.InvitePending, SentAt: now, ExpiresAt: ts(now.Add(ni.Expiry)), CreatedAt: now}
@@ -129,6 +132,21 @@ func checkInvitable(ctx context.Context, q sqlx.QueryerContext, companyID int64,
 	}
 	if len(sent) > 0 {
 		return company.Errorf(company.Conflict, "%s was already invited on %s; resend that invite from /company pending.", email, sent[0].Format("2 Jan 2006"))
+	}
+	return nil
+}
+
+// checkRoomAddressFree refuses a member address whose personal room
+// address is already in use, so the invitee does not find out only at
+// activation.
+func checkRoomAddressFree(ctx context.Context, q sqlx.QueryerContext, address string) error {
+	room := company.PersonalRoomAddress(address)
+	var n int
+	if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM video_addresses WHERE address = ?`, room); err != nil {
+		return err
+	}
+	if n > 0 {
+		return company.FieldError(company.Conflict, "video_address", "The personal room address %s that goes with this video address is already taken; choose another.", room)
 	}
 	return nil
 }

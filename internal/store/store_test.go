@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -109,6 +110,15 @@ func TestAddressesAreUniqueAcrossTheService(t *testing.T) {
 			t.Fatal("invite with a system's address succeeded")
 		} else if fe, ok := company.Fields(err); !ok || fe["video_address"] == "" {
 			t.Fatalf("invite with a system's address: err = %v, want a video_address field error", err)
+		}
+		// An address whose personal room address is taken is refused at once.
+		if _, err := db.AddTeamRoom(ctx, c.ID, "Yo", "yolanda.vmr", nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := invite(db, c, "yo@example.com", "yolanda"); err == nil {
+			t.Fatal("invite whose personal room address is taken succeeded")
+		} else if fe, ok := company.Fields(err); !ok || !strings.Contains(fe["video_address"], "yolanda.vmr@") {
+			t.Fatalf("invite whose personal room address is taken: err = %v", err)
 		}
 		if _, err := db.RemoveSystem(ctx, c.ID, "boardroom@acme.vc.example.com"); err != nil {
 			t.Fatal(err)
