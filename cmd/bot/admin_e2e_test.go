@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"image/png"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,11 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"companyadmin/internal/company"
 	"companyadmin/internal/mail/smtptest"
+	"companyadmin/internal/qrcard/qrcardtest"
 	"companyadmin/internal/slacktest"
 	"companyadmin/internal/store"
 	"companyadmin/internal/store/storetest"
@@ -533,16 +529,7 @@ func TestSystemsFromSlack(t *testing.T) {
 		if len(ups) != 1 || !ups[0].Completed || ups[0].Channel != "D0ANN" || !strings.HasSuffix(ups[0].Filename, ".png") {
 			t.Fatalf("uploads: %+v", ups)
 		}
-		img, err := png.Decode(bytes.NewReader(ups[0].Content))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
-		res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-		if err != nil {
-			t.Fatalf("the QR code does not decode: %v", err)
-		}
-		link := res.GetText()
+		link, _ := qrcardtest.Decode(t, ups[0].Content)
 		if link != a.srv.URL+"/connect/"+lobby.ConnectCode {
 			t.Fatalf("QR code says %q, want the connect page of the system", link)
 		}

@@ -1,33 +1,11 @@
 package qrcard
 
 import (
-	"bytes"
-	"image"
-	"image/png"
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"companyadmin/internal/qrcard/qrcardtest"
 )
-
-// Decode reads the QR code of a card, as a phone would.
-func decode(t *testing.T, b []byte) (string, image.Image) {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("the card's QR code does not decode: %v", err)
-	}
-	return res.GetText(), img
-}
 
 func TestPNG(t *testing.T) {
 	const link = "https://admin.example.com/connect/Zm9vYmFyYmF6cXV1eDEyMzQ"
@@ -41,7 +19,7 @@ func TestPNG(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, img := decode(t, b)
+		got, img := qrcardtest.Decode(t, b)
 		if got != link {
 			t.Errorf("decoded %q, want %q", got, link)
 		}

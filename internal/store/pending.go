@@ -39,8 +39,8 @@ func (db *DB) PendingInvites(ctx context.Context, companyID int64, q PendingQuer
 	args := []any{companyID}
 	if s := strings.TrimSpace(q.Search); s != "" {
 		where += ` AND (i.email LIKE ? ESCAPE '!' OR i.full_name LIKE ? ESCAPE '!')`
-		like := "%" + escapeLike(s) + "%"
-		args = append(args, like, like)
+		like := searchPattern(s)
+		args = append(args, strings.ToLower(like), like)
 	}
 	var total int
 	if err := db.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM invites i WHERE `+where, args...); err != nil {
@@ -63,11 +63,6 @@ func (db *DB) PendingInvites(ctx context.Context, companyID int64, q PendingQuer
 		return nil, 0, fmt.Errorf("list pending invites: %w", err)
 	}
 	return out, total, nil
-}
-
-// escapeLike makes s match literally in a LIKE pattern with '!' as escape.
-func escapeLike(s string) string {
-	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
 // InviteActions is what acting on invites picked by ID did.

@@ -398,3 +398,22 @@ func TestAddMember(t *testing.T) {
 		}
 	})
 }
+
+// TestAccentedEmailsAreOtherMailboxes: an accented email is a different
+// address from its plain spelling, on MySQL's collations too.
+func TestAccentedEmailsAreOtherMailboxes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := newCompany(t, db, 5)
+		for _, email := range []string{"jose@example.com", "josé@example.com"} {
+			if _, _, err := invite(db, c, email, ""); err != nil {
+				t.Fatalf("invite %s: %v", email, err)
+			}
+		}
+		if _, err := db.AddMember(ctx, c.ID, store.NewMember{Email: "rene@example.com"}, company.Operator); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AddMember(ctx, c.ID, store.NewMember{Email: "rené@example.com"}, company.Operator); err != nil {
+			t.Fatalf("accented member: %v", err)
+		}
+	})
+}
