@@ -170,8 +170,11 @@ func count(n int, noun string) string {
 
 // resendOldButton opens the modal asking how old invites must be to be
 // resent, while the trigger is fresh.
-func (b *Bot) resendOldButton(ctx context.Context, c caller, ic slack.InteractionCallback, _ *slack.BlockAction) {
-	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, blocks.ResendOldModal("14")); err != nil {
+func (b *Bot) resendOldButton(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	view := blocks.ResendOldModal("14")
+	// The list the button was on is redrawn with the result.
+	view.PrivateMetadata = listMeta(ic, a).encode()
+	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
 		b.notify(c.slackID, b.failure("open resend modal", company.Errorf(company.Internal, "Slack would not open the form: %v", err)))
 	}
 }
@@ -184,6 +187,7 @@ func (b *Bot) submitResendOld(ctx context.Context, c caller, ic slack.Interactio
 	if err != nil || days < 1 || days > maxResendDays {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockDays: fmt.Sprintf("Enter a whole number of days from 1 to %d.", maxResendDays)})
 	}
+	meta := decodeMeta(ic.View.PrivateMetadata)
 	b.background("resend old invites", func(ctx context.Context) error {
 		done, err := b.store.ResendOlderThan(ctx, c.company.ID, time.Duration(days)*24*time.Hour, c.actor(), b.invitation(c))
 		msg := blocks.TextMessage(fmt.Sprintf(":white_check_mark: Resent %s sent more than %s ago, each with a new link.", count(len(done), "invite"), count(days, "day")))
@@ -193,8 +197,16 @@ func (b *Bot) submitResendOld(ctx context.Context, c caller, ic slack.Interactio
 		case len(done) == 0:
 			msg = blocks.TextMessage(fmt.Sprintf("No pending invites were sent more than %s ago without being resent since, so nothing was resent.", count(days, "day")))
 		}
+		if meta.URL != "" {
+			b.respond(meta.URL, c.slackID, b.pendingPage(ctx, c, meta.List, msg.Text), true)
+			return nil
+		}
 		return b.post(ctx, c.slackID, msg)
 	})
+	where := "I'll tell you in a direct message when they are on their way."
+	if meta.URL != "" {
+		where = "The list shows the result when they are on their way."
+	}
 	return slack.NewUpdateViewSubmissionResponse(blocks.NoticeModal("Resend old invites",
-		fmt.Sprintf(":hourglass_flowing_sand: Resending invites sent more than %s ago… I'll tell you in a direct message when they are on their way.", count(days, "day"))))
+		fmt.Sprintf(":hourglass_flowing_sand: Resending invites sent more than %s ago… %s", count(days, "day"), where)))
 }

@@ -367,13 +367,20 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 			}
 		}
 		db.Clock = func() time.Time { return time.Now().Add(10 * 24 * time.Hour) }
-		answer := a.interactJSON(slacktest.ViewSubmission("T0ACME", "U0ANN", "pending_resend_old", map[string]map[string]any{"days": slacktest.Text(" 7 ")}))
+		var opened struct {
+			Meta string `json:"private_metadata"`
+		}
+		json.Unmarshal([]byte(a.slack.Calls("views.open")[0].Arg("view")), &opened)
+		sub := slacktest.ViewSubmission("T0ACME", "U0ANN", "pending_resend_old", map[string]map[string]any{"days": slacktest.Text(" 7 ")})
+		sub["view"].(map[string]any)["private_metadata"] = opened.Meta
+		answer := a.interactJSON(sub)
 		if answer["response_action"] != "update" {
 			t.Fatalf("resend old: %v", answer)
 		}
 		a.bot.Wait()
-		if dms := a.dms(); !strings.Contains(dms, "Resent 31 invites sent more than 7 days ago") {
-			t.Fatalf("resend old result: %s", dms)
+		// The list the button was on is redrawn in place with the result.
+		if redrawn := fmtJSON(a.responses()); !strings.Contains(redrawn, "Resent 31 invites sent more than 7 days ago") || !strings.Contains(redrawn, `"replace_original":true`) {
+			t.Fatalf("resend old result: %s", redrawn)
 		}
 		if l, _ := db.Licences(ctx, globex.ID); l.Pending != 1 {
 			t.Errorf("globex: %+v", l)
