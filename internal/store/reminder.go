@@ -154,8 +154,8 @@ func (db *DB) RemindInvite(ctx context.Context, r Reminder) (company.Invite, boo
 }
 
 // ExpiredInvite is what is left of an invite the worker expired. Email is
-// no longer in the database: it is handed back once, in memory, so the
-// inviting admin can be told whose invites expired.
+// gone from the invite; it stays only in the invite's expiry notice, until
+// the inviting admin has been told.
 type ExpiredInvite struct {
 	ID        int64
 	CompanyID int64
@@ -170,8 +170,9 @@ type ExpiredInvite struct {
 // video address released and the invitee's personal data (email, name,
 // video address) purged from the invite, from its mails, which are no
 // longer sent, and from its audit events; dates, counts and the link's
-// token hash stay, so the link says the invitation expired. It returns
-// false when the invite is not (or no longer) pending and due.
+// token hash stay, so the link says the invitation expired. An expiry
+// notice for the inviting admin is recorded in the same transaction. It
+// returns false when the invite is not (or no longer) pending and due.
 func (db *DB) ExpireInvite(ctx context.Context, id int64) (ExpiredInvite, bool, error) {
 	var out ExpiredInvite
 	expired := false
@@ -214,6 +215,9 @@ func (db *DB) ExpireInvite(ctx context.Context, id int64) (ExpiredInvite, bool, 
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE audit_events SET object_label = '', before_json = '', after_json = '' WHERE object_type = 'invite' AND object_id = ? AND company_id = ?`, id, companyID); err != nil {
 			return fmt.Errorf("purge audit events: %w", err)
+		}
+		if err := insertExpiryNotice(ctx, tx, companyID, id, inv.InvitedBy, inv.Email, now); err != nil {
+			return err
 		}
 		out = ExpiredInvite{ID: id, CompanyID: companyID, InvitedBy: inv.InvitedBy, Email: inv.Email, SentAt: inv.SentAt, Reminders: inv.ReminderCount}
 		expired = true

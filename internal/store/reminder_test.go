@@ -394,3 +394,61 @@ func TestReminderUsesInviteExpiry(t *testing.T) {
 		}
 	})
 }
+
+func TestExpiryNotices(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newLifecycleSetup(t, db)
+		a, _ := s.invite(t, "bob@example.com", "")
+		b, _ := s.invite(t, "cy@example.com", "")
+		s.now = s.now.Add(60 * day)
+		for _, inv := range []company.Invite{a, b} {
+			if _, ok, err := db.ExpireInvite(ctx, inv.ID); err != nil || !ok {
+				t.Fatalf("ExpireInvite(%d) = %v, %v", inv.ID, ok, err)
+			}
+		}
+		ns, err := db.UndeliveredNotices(ctx)
+		if err != nil || len(ns) != 2 {
+			t.Fatalf("UndeliveredNotices = %+v, %v", ns, err)
+		}
+		if n := ns[0]; n.InviteID != a.ID || n.Email != "bob@example.com" || n.InviterID == nil || *n.InviterID != s.admin.ID ||
+			n.CompanyID != s.c.ID || !n.ExpiredAt.Equal(s.now) || n.NotifiedAt != nil || n.Attempts != 0 {
+			t.Errorf("notice of bob = %+v", n)
+		}
+		bob, cy := ns[0].ID, ns[1].ID
+
+		// Failures are counted; the fifth gives up cy's notice only.
+		for i := range 4 {
+			if n, err := db.NoticesFailed(ctx, []int64{cy}, "slack: ratelimited", 5); err != nil || n != 0 {
+				t.Fatalf("failure %d = %d, %v", i+1, n, err)
+			}
+		}
+		if n, err := db.NoticesFailed(ctx, []int64{bob, cy}, "slack: ratelimited", 5); err != nil || n != 1 {
+			t.Fatalf("fifth failure = %d, %v; want cy's notice given up", n, err)
+		}
+		// Delivered once only.
+		if n, err := db.NoticesDelivered(ctx, []int64{bob, cy}, ""); err != nil || n != 1 {
+			t.Fatalf("NoticesDelivered = %d, %v; want bob's notice only", n, err)
+		}
+		if n, err := db.NoticesDelivered(ctx, []int64{bob}, ""); err != nil || n != 0 {
+			t.Fatalf("second NoticesDelivered = %d, %v", n, err)
+		}
+		if ns, err := db.UndeliveredNotices(ctx); err != nil || len(ns) != 0 {
+			t.Fatalf("UndeliveredNotices after delivery = %+v, %v", ns, err)
+		}
+		all, err := db.ExpiryNotices(ctx, 10)
+		if err != nil || len(all) != 2 {
+			t.Fatalf("ExpiryNotices = %+v, %v", all, err)
+		}
+		for _, n := range all {
+			if n.Email != "" || n.NotifiedAt == nil || !n.NotifiedAt.Equal(s.now) {
+				t.Errorf("notice %d after delivery = %+v", n.ID, n)
+			}
+		}
+		if n := all[0]; n.ID != cy || n.Attempts != 5 || n.LastError != "gave up: slack: ratelimited" {
+			t.Errorf("cy's notice = %+v", n)
+		}
+		if n := all[1]; n.ID != bob || n.Attempts != 1 || n.LastError != "" {
+			t.Errorf("bob's notice = %+v", n)
+		}
+	})
+}
