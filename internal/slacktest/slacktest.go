@@ -84,10 +84,15 @@ func (a *API) AddUser(u User) {
 	a.users[u.ID] = u
 }
 
-// Fail makes every later call of method answer ok:false with the error.
+// Fail makes every later call of method answer ok:false with the error;
+// an empty error makes them succeed again.
 func (a *API) Fail(method, slackError string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if slackError == "" {
+		delete(a.fail, method)
+		return
+	}
 	a.fail[method] = slackError
 }
 

@@ -34,3 +34,20 @@ func TestFiles(t *testing.T) {
 		t.Fatalf("uploads = %+v", ups)
 	}
 }
+
+func TestFail(t *testing.T) {
+	a := Start(t)
+	api := slack.New(a.Token, slack.OptionAPIURL(a.URL()))
+	ctx := context.Background()
+	a.Fail("chat.postMessage", "ratelimited")
+	if _, _, err := api.PostMessageContext(ctx, "UANN", slack.MsgOptionText("hi", false)); err == nil || !strings.Contains(err.Error(), "ratelimited") {
+		t.Fatalf("post while failing = %v", err)
+	}
+	a.Fail("chat.postMessage", "")
+	if _, _, err := api.PostMessageContext(ctx, "UANN", slack.MsgOptionText("hi", false)); err != nil {
+		t.Fatalf("post after the failure is cleared = %v", err)
+	}
+	if n := len(a.Calls("chat.postMessage")); n != 2 {
+		t.Errorf("%d calls recorded, want 2", n)
+	}
+}
