@@ -29,7 +29,9 @@ type Slack interface {
 // pending invite whose expiry has come is expired and purged, and one that
 // is due a reminder gets one reminder mail, the latest step due, even when
 // the worker was down through several steps. Each inviting admin then gets
-// one Slack message listing their invites that expired in the pass.
+// one Slack message listing their invites that expired and of which they
+// have not yet been told: in this pass, or in earlier ones whose message
+// failed.
 //
 // Each reminder and each expiry is claimed in the database in its own
 // transaction, so two workers running the pass at once never remind or
@@ -53,6 +55,11 @@ type InviteReminders struct {
 // maxListed bounds the invites named in one admin's summary.
 const maxListed = 20
 
+// maxNoticeAttempts is how many times an admin's message about expired
+// invites is tried before its notices are given up, and the emails they
+// keep cleared.
+const maxNoticeAttempts = 5
+
 // inviter is an admin who sent invites, in one company.
 type inviter struct {
 	company int64
@@ -72,7 +79,7 @@ func (j *InviteReminders) Run(ctx context.Context) (Result, error) {
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return res, fmt.Errorf("invite reminders: the public URL %q cannot start links", c.PublicURL)
 	}
-	p := &pass{job: c, res: &res, expired: map[inviter][]store.ExpiredInvite{}}
+	p := &pass{job: c, res: &res}
 
 	expired, err := p.each(ctx, c.Store.DueExpiries, p.expire)
 	if err != nil {
@@ -109,10 +116,9 @@ func (j *InviteReminders) withDefaults() *InviteReminders {
 
 // pass is the state of one run.
 type pass struct {
-	job     *InviteReminders
-	res     *Result
-	failed  int
-	expired map[inviter][]store.ExpiredInvite
+	job    *InviteReminders
+	res    *Result
+	failed int
 }
 
 // each handles the due invites listed by due, batch by batch, with do,
@@ -166,18 +172,13 @@ func (p *pass) each(ctx context.Context, due func(context.Context, int) ([]int64
 	}
 }
 
-// expire expires and purges one invite, keeping its email in memory for the
-// inviting admin's summary.
+// expire expires and purges one invite; the store keeps its email in an
+// expiry notice for the inviting admin's summary.
 func (p *pass) expire(ctx context.Context, id int64) (bool, error) {
 	exp, ok, err := p.job.Store.ExpireInvite(ctx, id)
 	if err != nil || !ok {
 		return false, err
 	}
-	k := inviter{company: exp.CompanyID}
-	if exp.InvitedBy != nil {
-		k.member = *exp.InvitedBy
-	}
-	p.expired[k] = append(p.expired[k], exp)
 	p.job.Logger.Info("invite expired", "invite", id, "company", exp.CompanyID, "reminders", exp.Reminders)
 	return true, nil
 }
@@ -214,17 +215,33 @@ func daysLeft(expires, now time.Time) int {
 	return int((d + 24*time.Hour - 1) / (24 * time.Hour))
 }
 
-// tellAdmins sends each admin whose invites expired in the pass one Slack
-// message listing them, and notes who could not be told. The emails it
-// lists are gone from the database; this is the only time they are used.
+// tellAdmins sends each admin with undelivered expiry notices, from this
+// pass or from earlier ones, one Slack message listing them, and notes who
+// could not be told. A notice is marked notified, and its email cleared,
+// once the message is sent or the admin found untellable; when sending
+// fails it is kept for the next pass, up to maxNoticeAttempts tries.
 func (p *pass) tellAdmins(ctx context.Context) {
-	if len(p.expired) == 0 {
+	j := p.job
+	notices, err := j.Store.UndeliveredNotices(ctx)
+	if err != nil {
+		j.Logger.Error("could not read the expiry notices", "error", err)
+		p.res.addNote("expiry notices not read")
 		return
 	}
-	j := p.job
-	keys := make([]inviter, 0, len(p.expired))
-	for k := range p.expired {
-		keys = append(keys, k)
+	if len(notices) == 0 {
+		return
+	}
+	byInviter := map[inviter][]store.ExpiryNotice{}
+	var keys []inviter
+	for _, n := range notices {
+		k := inviter{company: n.CompanyID}
+		if n.InviterID != nil {
+			k.member = *n.InviterID
+		}
+		if byInviter[k] == nil {
+			keys = append(keys, k)
+		}
+		byInviter[k] = append(byInviter[k], n)
 	}
 	sort.Slice(keys, func(a, b int) bool {
 		if keys[a].company != keys[b].company {
@@ -232,51 +249,80 @@ func (p *pass) tellAdmins(ctx context.Context) {
 		}
 		return keys[a].member < keys[b].member
 	})
-	told, untold, failed := 0, 0, 0
+	told, untold, failed, gaveUp := 0, 0, 0, 0
 	var why []string
 	companies := map[int64]company.Company{}
 	for _, k := range keys {
-		invs := p.expired[k]
-		log := j.Logger.With("company", k.company, "member", k.member, "invites", len(invs))
-		if k.member == 0 {
+		ns := byInviter[k]
+		ids := make([]int64, len(ns))
+		for i, n := range ns {
+			ids[i] = n.ID
+		}
+		log := j.Logger.With("company", k.company, "member", k.member, "invites", len(ns))
+		// undeliverable marks the notices of an admin who cannot be told,
+		// so that they do not pile up.
+		undeliverable := func(reason string) {
 			untold++
-			why = append(why, plural(len(invs), "invite")+" sent by no admin")
+			why = append(why, reason)
+			if _, err := j.Store.NoticesDelivered(ctx, ids, "not told: "+reason); err != nil {
+				log.Error("could not mark expiry notices", "error", err)
+			}
+		}
+		// retry keeps the notices for the next pass, or gives them up.
+		retry := func(err error) {
+			failed++
+			n, merr := j.Store.NoticesFailed(ctx, ids, err.Error(), maxNoticeAttempts)
+			if merr != nil {
+				log.Error("could not record the failed expiry notices", "error", merr)
+			}
+			if n > 0 {
+				log.Warn("gave up telling the admin about expired invites", "notices", n, "attempts", maxNoticeAttempts)
+				gaveUp += n
+			}
+		}
+		if k.member == 0 {
+			undeliverable(plural(len(ns), "invite") + " sent by no admin")
 			continue
 		}
 		m, err := j.Store.Member(ctx, k.company, k.member)
 		switch {
 		case company.KindOf(err) == company.NotFound:
-			untold++
-			why = append(why, fmt.Sprintf("member %d is gone", k.member))
+			undeliverable(fmt.Sprintf("member %d is gone", k.member))
 			continue
 		case err != nil:
 			log.Error("could not look up the admin to tell about expired invites", "error", err)
-			failed++
+			retry(err)
 			continue
 		case m.SlackUser == "":
-			untold++
-			why = append(why, fmt.Sprintf("member %d has no linked Slack user", m.ID))
+			undeliverable(fmt.Sprintf("member %d has no linked Slack user", m.ID))
 			continue
 		case j.Slack == nil:
-			untold++
-			why = append(why, "Slack is not configured")
+			undeliverable("Slack is not configured")
 			continue
 		}
 		c, ok := companies[k.company]
 		if !ok {
 			if c, err = j.Store.Company(ctx, k.company); err != nil {
 				log.Error("could not look up the company to tell about expired invites", "error", err)
-				failed++
+				retry(err)
 				continue
 			}
 			companies[k.company] = c
 		}
-		if _, _, err := j.Slack.PostMessageContext(ctx, m.SlackUser, slack.MsgOptionText(expiredSummary(c, invs), false)); err != nil {
+		emails := make([]string, len(ns))
+		for i, n := range ns {
+			emails[i] = n.Email
+		}
+		if _, _, err := j.Slack.PostMessageContext(ctx, m.SlackUser, slack.MsgOptionText(expiredSummary(c, emails), false)); err != nil {
 			log.Error("could not tell the admin about expired invites", "slack_user", m.SlackUser, "error", err)
-			failed++
+			retry(fmt.Errorf("slack: %w", err))
 			continue
 		}
 		told++
+		if _, err := j.Store.NoticesDelivered(ctx, ids, ""); err != nil {
+			// The admin may be told again next pass: better than never.
+			log.Error("could not mark expiry notices notified", "error", err)
+		}
 	}
 	note := "told " + plural(told, "admin") + " of expired invites"
 	if untold > 0 {
@@ -285,25 +331,28 @@ func (p *pass) tellAdmins(ctx context.Context) {
 	if failed > 0 {
 		note += ", " + plural(failed, "message") + " failed"
 	}
+	if gaveUp > 0 {
+		note += fmt.Sprintf(", %s given up after %d attempts", plural(gaveUp, "notice"), maxNoticeAttempts)
+	}
 	p.res.addNote(note)
 }
 
 // expiredSummary is the message telling an admin which of their invites
 // expired.
-func expiredSummary(c company.Company, invs []store.ExpiredInvite) string {
-	sort.Slice(invs, func(a, b int) bool { return invs[a].Email < invs[b].Email })
+func expiredSummary(c company.Company, emails []string) string {
+	sort.Strings(emails)
 	var b strings.Builder
-	if len(invs) == 1 {
+	if len(emails) == 1 {
 		fmt.Fprintf(&b, "The invitation you sent to %s to join %s expired without being accepted. "+
-			"The licence it held is free again, and the invitee's details have been deleted.", escape(invs[0].Email), escape(c.Name))
+			"The licence it held is free again, and the invitee's details have been deleted.", escape(emails[0]), escape(c.Name))
 	} else {
-		fmt.Fprintf(&b, "%d invitations you sent to join %s expired without being accepted:", len(invs), escape(c.Name))
-		for i, inv := range invs {
+		fmt.Fprintf(&b, "%d invitations you sent to join %s expired without being accepted:", len(emails), escape(c.Name))
+		for i, e := range emails {
 			if i == maxListed {
-				fmt.Fprintf(&b, "\n• …and %d more", len(invs)-maxListed)
+				fmt.Fprintf(&b, "\n• …and %d more", len(emails)-maxListed)
 				break
 			}
-			fmt.Fprintf(&b, "\n• %s", escape(inv.Email))
+			fmt.Fprintf(&b, "\n• %s", escape(e))
 		}
 		b.WriteString("\nThe licences they held are free again, and the invitees' details have been deleted.")
 	}

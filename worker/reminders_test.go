@@ -294,12 +294,154 @@ func TestInviteRemindersExpiry(t *testing.T) {
 			t.Errorf("bob's reserved address is still taken: %v", err)
 		}
 
+		// The notices are delivered, Dan's as untellable, and keep no email.
+		noticesDone(t, db, 3)
+
 		// The next pass finds nothing more to do and tells no one again.
 		api.Reset()
 		clk.Add(time.Second)
 		runReminders(t, j, 0)
 		if n := len(api.Calls("chat.postMessage")); n != 0 {
 			t.Errorf("%d Slack messages on the next pass", n)
+		}
+	})
+}
+
+// noticesDone fails the test unless there are n expiry notices, all
+// notified and without an email.
+func noticesDone(t *testing.T, db *store.DB, n int) []store.ExpiryNotice {
+	t.Helper()
+	ns, err := db.ExpiryNotices(context.Background(), 100)
+	if err != nil || len(ns) != n {
+		t.Fatalf("expiry notices = %+v, %v; want %d", ns, err, n)
+	}
+	for _, n := range ns {
+		if n.NotifiedAt == nil || n.Email != "" {
+			t.Errorf("notice of invite %d = %+v, want notified without an email", n.InviteID, n)
+		}
+	}
+	return ns
+}
+
+// TestInviteRemindersNoticeRetried fails the Slack message of a pass: no
+// notice is lost, and the admin is told on a later pass, in one message
+// with what expired since.
+func TestInviteRemindersNoticeRetried(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := newClock()
+		a := newAcme(t, db, clk)
+		api := slacktest.Start(t)
+		bob, _ := a.invite(t, a.ann, "bob@example.com", "")
+		clk.Add(day)
+		a.invite(t, a.ann, "cy@example.com", "")
+		j := remindersJob(t, db, clk, api)
+
+		api.Fail("chat.postMessage", "ratelimited")
+		// Cy, a day younger, gets the last reminder as Bob's invite expires.
+		clk.t = bob.SentAt.Add(60 * day)
+		res := runReminders(t, j, 2)
+		if !strings.Contains(res.Note, "1 reminded, 1 expired") || !strings.Contains(res.Note, "told 0 admins of expired invites, 1 message failed") {
+			t.Errorf("note = %q", res.Note)
+		}
+		ns, err := db.UndeliveredNotices(ctx)
+		if err != nil || len(ns) != 1 || ns[0].Email != "bob@example.com" || ns[0].Attempts != 1 || !strings.Contains(ns[0].LastError, "ratelimited") {
+			t.Fatalf("notices after the failed message = %+v, %v", ns, err)
+		}
+		if got, _ := db.Invite(ctx, a.c.ID, bob.ID); got.State != company.InviteExpired || got.Email != "" {
+			t.Errorf("bob's invite after expiry = %+v", got)
+		}
+
+		// Slack answers again when Cy's invite expires: one message lists
+		// both.
+		api.Fail("chat.postMessage", "")
+		api.Reset()
+		clk.Add(day)
+		res = runReminders(t, j, 1)
+		if !strings.Contains(res.Note, "told 1 admin of expired invites") || strings.Contains(res.Note, "failed") {
+			t.Errorf("note = %q", res.Note)
+		}
+		calls := api.Calls("chat.postMessage")
+		if len(calls) != 1 || calls[0].Arg("channel") != "UANN" {
+			t.Fatalf("Slack messages = %+v, want one to UANN", calls)
+		}
+		if text := calls[0].Arg("text"); !strings.Contains(text, "2 invitations you sent to join Acme expired") || !strings.Contains(text, "• bob@example.com\n• cy@example.com") {
+			t.Errorf("message:\n%s", text)
+		}
+		noticesDone(t, db, 2)
+
+		api.Reset()
+		clk.Add(time.Hour)
+		runReminders(t, j, 0)
+		if n := len(api.Calls("chat.postMessage")); n != 0 {
+			t.Errorf("%d Slack messages on the next pass", n)
+		}
+	})
+}
+
+// TestInviteRemindersNoticeAfterOutage tells the admin of one invite on the
+// pass after the one whose message failed, with nothing new expired.
+func TestInviteRemindersNoticeAfterOutage(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	clk := newClock()
+	a := newAcme(t, db, clk)
+	api := slacktest.Start(t)
+	bob, _ := a.invite(t, a.ann, "bob@example.com", "")
+	j := remindersJob(t, db, clk, api)
+	api.Fail("chat.postMessage", "ratelimited")
+	clk.t = bob.SentAt.Add(60 * day)
+	runReminders(t, j, 1)
+
+	api.Fail("chat.postMessage", "")
+	api.Reset()
+	clk.Add(time.Hour)
+	runReminders(t, j, 0)
+	calls := api.Calls("chat.postMessage")
+	if len(calls) != 1 || calls[0].Arg("channel") != "UANN" || !strings.Contains(calls[0].Arg("text"), "The invitation you sent to bob@example.com to join Acme expired") {
+		t.Fatalf("Slack messages = %+v, want one to UANN about bob", calls)
+	}
+	if n := noticesDone(t, db, 1)[0]; n.Attempts != 1 || n.LastError != "" {
+		t.Errorf("notice = %+v", n)
+	}
+}
+
+// TestInviteRemindersNoticeGivenUp keeps Slack failing: the fifth failed
+// pass gives the notice up and clears its email, and later passes do not
+// try again.
+func TestInviteRemindersNoticeGivenUp(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clk := newClock()
+		a := newAcme(t, db, clk)
+		api := slacktest.Start(t)
+		bob, _ := a.invite(t, a.ann, "bob@example.com", "")
+		j := remindersJob(t, db, clk, api)
+		api.Fail("chat.postMessage", "ratelimited")
+		clk.t = bob.SentAt.Add(60 * day)
+		for pass := 1; pass <= 5; pass++ {
+			want := 0
+			if pass == 1 {
+				want = 1 // the expiry
+			}
+			res := runReminders(t, j, want)
+			given := strings.Contains(res.Note, "1 notice given up after 5 attempts")
+			if given != (pass == 5) {
+				t.Errorf("pass %d: note = %q", pass, res.Note)
+			}
+			clk.Add(time.Hour)
+		}
+		if n := len(api.Calls("chat.postMessage")); n != 5 {
+			t.Errorf("%d Slack messages tried, want 5", n)
+		}
+		n := noticesDone(t, db, 1)[0]
+		if n.Attempts != 5 || !strings.HasPrefix(n.LastError, "gave up: ") || !strings.Contains(n.LastError, "ratelimited") {
+			t.Errorf("notice = %+v", n)
+		}
+
+		api.Fail("chat.postMessage", "")
+		api.Reset()
+		runReminders(t, j, 0)
+		if n := len(api.Calls("chat.postMessage")); n != 0 {
+			t.Errorf("%d Slack messages after giving up", n)
 		}
 	})
 }
@@ -314,6 +456,7 @@ func TestInviteRemindersWithoutSlack(t *testing.T) {
 	if !strings.Contains(res.Note, "1 not told (Slack is not configured)") {
 		t.Errorf("note = %q", res.Note)
 	}
+	noticesDone(t, db, 1)
 	j := remindersJob(t, db, clk, nil)
 	j.PublicURL = ""
 	if _, err := j.Run(context.Background()); err == nil {
