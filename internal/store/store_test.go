@@ -353,6 +353,24 @@ func TestSchemaCheck(t *testing.T) {
 			if n, err := db.Migrate(ctx); err != nil || n != 0 {
 				t.Fatalf("second Migrate = %d, %v", n, err)
 			}
+
+			// A migration numbered below the highest applied one, as when
+			// a branch is merged after another, is seen and applied.
+			if err := db.Exec(ctx, `DROP TABLE expiry_notices`); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = 21`); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CheckSchema(ctx); err == nil {
+				t.Fatal("CheckSchema with migration 21 missing succeeded")
+			}
+			if n, err := db.Migrate(ctx); err != nil || n != 1 {
+				t.Fatalf("Migrate with migration 21 missing = %d, %v", n, err)
+			}
+			if err := db.CheckSchema(ctx); err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 }
