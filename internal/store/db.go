@@ -157,8 +157,8 @@ func (db *DB) provider() (*goose.Provider, error) {
 	if db.dialect == MySQL {
 		d = goose.DialectMySQL
 	}
-	// Branches number their migrations apart and are merged in any order,
-	// so a lower number may arrive after higher ones were applied.
+	// A migration numbered below ones already applied is still applied:
+	// numbers are reserved in ranges, not handed out in release order.
 	return goose.NewProvider(d, db.db.DB, fsys, goose.WithAllowOutofOrder(true))
 }
 
