@@ -87,10 +87,7 @@ type CompanyChanges struct {
 func (db *DB) UpdateCompany(ctx context.Context, id int64, ch CompanyChanges) (company.Company, error) {
 	var after company.Company
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockCompany(ctx, tx, id); err != nil {
-			return err
-		}
-		before, err := getCompany(ctx, tx, id)
+		before, err := lockedCompany(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -202,13 +199,19 @@ func licences(ctx context.Context, q sqlx.QueryerContext, companyID int64, total
 	return l, nil
 }
 
+// lockedCompany locks the company (see lockCompany) and reads it, as it is
+// for the rest of the transaction.
+func lockedCompany(ctx context.Context, tx *sqlx.Tx, companyID int64) (company.Company, error) {
+	if err := lockCompany(ctx, tx, companyID); err != nil {
+		return company.Company{}, err
+	}
+	return getCompany(ctx, tx, companyID)
+}
+
 // lockedLicences locks the company and returns its licence use, exact for
 // the rest of the transaction.
 func lockedLicences(ctx context.Context, tx *sqlx.Tx, companyID int64) (company.Company, company.Licences, error) {
-	if err := lockCompany(ctx, tx, companyID); err != nil {
-		return company.Company{}, company.Licences{}, err
-	}
-	c, err := getCompany(ctx, tx, companyID)
+	c, err := lockedCompany(ctx, tx, companyID)
 	if err != nil {
 		return c, company.Licences{}, err
 	}

@@ -200,10 +200,7 @@ func (db *DB) AcceptInvite(ctx context.Context, tokenHash string, a Activation) 
 		if err = notFound(err, "This invitation link is not valid or has already been used."); err != nil {
 			return err
 		}
-		if err := lockCompany(ctx, tx, inv.CompanyID); err != nil {
-			return err
-		}
-		c, err := getCompany(ctx, tx, inv.CompanyID)
+		c, err := lockedCompany(ctx, tx, inv.CompanyID)
 		if err != nil {
 			return err
 		}

@@ -207,10 +207,7 @@ func moveAddresses(ctx context.Context, tx *sqlx.Tx, from, to, kinds []string, c
 func (db *DB) EditMember(ctx context.Context, companyID int64, actor company.Actor, id int64, fullName, address string) (company.Member, error) {
 	var after company.Member
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockCompany(ctx, tx, companyID); err != nil {
-			return err
-		}
-		c, err := getCompany(ctx, tx, companyID)
+		c, err := lockedCompany(ctx, tx, companyID)
 		if err != nil {
 			return err
 		}
@@ -329,10 +326,7 @@ func displayName(m company.Member) string {
 func (db *DB) SetAdmin(ctx context.Context, companyID int64, actor company.Actor, ids []int64, admin bool) ([]company.Member, error) {
 	var changed []company.Member
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockCompany(ctx, tx, companyID); err != nil {
-			return err
-		}
-		c, err := getCompany(ctx, tx, companyID)
+		c, err := lockedCompany(ctx, tx, companyID)
 		if err != nil {
 			return err
 		}

@@ -21,10 +21,7 @@ func (db *DB) AddTeamRoom(ctx context.Context, companyID int64, name, address st
 		return r, company.Errorf(company.Invalid, "A team room needs a name.")
 	}
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockCompany(ctx, tx, companyID); err != nil {
-			return err
-		}
-		c, err := getCompany(ctx, tx, companyID)
+		c, err := lockedCompany(ctx, tx, companyID)
 		if err != nil {
 			return err
 		}
@@ -195,10 +192,7 @@ func teamRoom(ctx context.Context, q sqlx.QueryerContext, companyID, id int64) (
 func (db *DB) EditTeamRoom(ctx context.Context, companyID int64, actor company.Actor, id int64, name, address string) (company.Room, error) {
 	var after company.Room
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockCompany(ctx, tx, companyID); err != nil {
-			return err
-		}
-		c, err := getCompany(ctx, tx, companyID)
+		c, err := lockedCompany(ctx, tx, companyID)
 		if err != nil {
 			return err
 		}

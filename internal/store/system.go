@@ -20,10 +20,7 @@ func (db *DB) AddSystem(ctx context.Context, companyID int64, name, address, twi
 		return s, company.Errorf(company.Invalid, "A video system needs a name.")
 	}
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockCompany(ctx, tx, companyID); err != nil {
-			return err
-		}
-		c, err := getCompany(ctx, tx, companyID)
+		c, err := lockedCompany(ctx, tx, companyID)
 		if err != nil {
 			return err
 		}
@@ -144,10 +141,7 @@ func (db *DB) SystemByConnectCode(ctx context.Context, code string) (company.Sys
 func (db *DB) EditSystem(ctx context.Context, companyID int64, actor company.Actor, id int64, name, address string) (company.System, error) {
 	var after company.System
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockCompany(ctx, tx, companyID); err != nil {
-			return err
-		}
-		c, err := getCompany(ctx, tx, companyID)
+		c, err := lockedCompany(ctx, tx, companyID)
 		if err != nil {
 			return err
 		}
