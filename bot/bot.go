@@ -51,6 +51,10 @@ type Options struct {
 	// TempDir holds usage reports while they are built and sent; empty
 	// means the system's temporary directory.
 	TempDir string
+	// Acked, when not nil, is told how long each Socket Mode envelope of a
+	// kind (command, interaction, event) took to be acknowledged. Over
+	// HTTP the web process measures it around the handlers.
+	Acked func(kind string, took time.Duration)
 }
 
 // Bot answers Slack.
@@ -63,6 +67,7 @@ type Bot struct {
 	signingSecret string
 	clock         func() time.Time
 	tempDir       string
+	acked         func(kind string, took time.Duration)
 	// reports lets one usage report be built at a time, so that admins
 	// asking together do not multiply the memory it takes.
 	reports chan struct{}
@@ -89,6 +94,7 @@ func New(o Options) *Bot {
 		signingSecret: o.SigningSecret,
 		clock:         o.Clock,
 		tempDir:       o.TempDir,
+		acked:         o.Acked,
 		reports:       make(chan struct{}, 1),
 		bgCtx:         ctx,
 		bgCancel:      cancel,
@@ -101,19 +107,22 @@ func New(o Options) *Bot {
 }
 
 // background runs work that Slack must not wait for. Close waits for it.
-func (b *Bot) background(name string, fn func(ctx context.Context) error) {
+// The work's context keeps the values of the request's ctx (its request ID,
+// so its log lines can be found with the request's) but not its deadline.
+func (b *Bot) background(ctx context.Context, name string, fn func(ctx context.Context) error) {
 	b.bg.Add(1)
 	go func() {
 		defer b.bg.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+		defer cancel()
+		defer context.AfterFunc(b.bgCtx, cancel)()
 		defer func() {
 			if r := recover(); r != nil {
-				b.log.Error("background work panicked", "work", name, "panic", r)
+				b.log.ErrorContext(ctx, "background work panicked", "work", name, "panic", r)
 			}
 		}()
-		ctx, cancel := context.WithTimeout(b.bgCtx, 10*time.Minute)
-		defer cancel()
 		if err := fn(ctx); err != nil {
-			b.log.Error("background work failed", "work", name, "err", err)
+			b.log.ErrorContext(ctx, "background work failed", "work", name, "err", err)
 		}
 	}()
 }
@@ -184,12 +193,12 @@ func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) 
 		if aerr != nil {
 			return caller{}, aerr
 		}
-		b.log.Info("refused a non-admin", "team", team, "user", user, "company", c.ID)
+		b.log.InfoContext(ctx, "refused a non-admin", "team", team, "user", user, "company", c.ID)
 		return caller{}, &refusal{blocks.NotAdmin(c.Name, admins)}
 	}
 	if m.SlackUser != user {
 		if err := b.store.LinkSlackUser(ctx, m.ID, user); err != nil {
-			b.log.Warn("could not link slack user", "member", m.ID, "err", err)
+			b.log.WarnContext(ctx, "could not link slack user", "member", m.ID, "err", err)
 		}
 		m.SlackUser = user
 	}
@@ -198,13 +207,13 @@ func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) 
 
 // failure turns an error into what the caller sees: a refusal as it is, a
 // domain error's message, or a generic sentence with the detail logged.
-func (b *Bot) failure(what string, err error) slack.Msg {
+func (b *Bot) failure(ctx context.Context, what string, err error) slack.Msg {
 	var r *refusal
 	if errors.As(err, &r) {
 		return r.msg
 	}
 	if company.KindOf(err) == company.Internal {
-		b.log.Error(what+" failed", "err", err)
+		b.log.ErrorContext(ctx, what+" failed", "err", err)
 	}
 	return blocks.TextMessage(":warning: " + company.Message(err))
 }

@@ -10,7 +10,7 @@ import (
 
 // Event handles an Events API callback after Slack has had its answer. The
 // App Home tab shows an admin the menu, and anyone else who to ask.
-func (b *Bot) Event(ev slackevents.EventsAPIEvent) {
+func (b *Bot) Event(ctx context.Context, ev slackevents.EventsAPIEvent) {
 	if ev.Type != slackevents.CallbackEvent {
 		return
 	}
@@ -20,7 +20,7 @@ func (b *Bot) Event(ev slackevents.EventsAPIEvent) {
 			return
 		}
 		team, user := ev.TeamID, inner.User
-		b.background("app home", func(ctx context.Context) error { return b.publishHome(ctx, team, user) })
+		b.background(ctx, "app home", func(ctx context.Context) error { return b.publishHome(ctx, team, user) })
 	}
 }
 

@@ -38,7 +38,7 @@ func (b *Bot) verified(w http.ResponseWriter, r *http.Request) (form url.Values,
 			w.WriteHeader(http.StatusOK)
 			return nil, nil, false
 		}
-		b.log.Warn("refused a request with a bad signature", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+		b.log.WarnContext(r.Context(), "refused a request with a bad signature", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return nil, nil, false
 	}
@@ -123,7 +123,7 @@ func (b *Bot) Events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-	b.Event(ev)
+	b.Event(r.Context(), ev)
 }
 
 // reply is the body of an answer to a slash command: only the fields Slack

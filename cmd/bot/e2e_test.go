@@ -21,6 +21,7 @@ import (
 	"companyadmin/internal/eventsink"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/mail/smtptest"
+	"companyadmin/internal/metrics"
 	"companyadmin/internal/slacktest"
 	"companyadmin/internal/store"
 	"companyadmin/internal/store/storetest"
@@ -66,7 +67,7 @@ func newApp(t *testing.T, db *store.DB, licences int) *app {
 	api := slack.New(a.slack.Token, slack.OptionAPIURL(a.slack.URL()))
 	a.bot = bot.New(bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret})
 	t.Cleanup(func() { a.bot.Close(5 * time.Second) })
-	handler = routes(a.bot, web.New(db, logger, time.Now), eventsink.New(db, logger, sinkUser, sinkPassword), db)
+	handler = surface{pages: web.New(db, logger, time.Now), sink: eventsink.New(db, logger, sinkUser, sinkPassword), db: db, metrics: metrics.New(logger), logger: logger}.routes(a.bot)
 	return a
 }
 
@@ -314,14 +315,14 @@ func TestSlackHandshakes(t *testing.T) {
 	if resp.StatusCode != 200 || string(got) != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
 		t.Fatalf("url_verification: %d %q", resp.StatusCode, got)
 	}
-	resp, err = http.Get(a.srv.URL + "/healthz")
+	resp, err = http.Get(a.srv.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(got), `"database":"ok"`) {
-		t.Fatalf("healthz: %d %s", resp.StatusCode, got)
+		t.Fatalf("readyz: %d %s", resp.StatusCode, got)
 	}
 }
 

@@ -6,11 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"sort"
 	"strings"
-	"syscall"
 
 	"companyadmin/internal/company"
 )
@@ -52,8 +49,6 @@ func commands() []command {
 // It reports any error on stderr itself, as one line, and returns it so the
 // caller can choose the exit status (see exitCode).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	c := &cli{getenv: getenv, stdout: stdout, stderr: stderr}
 	if len(args) > 0 {
 		args = args[1:]

@@ -66,7 +66,7 @@ func TestOnceSendMail(t *testing.T) {
 }
 
 func TestRunUntilCancelled(t *testing.T) {
-	vars := map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "worker.db"), "LOG_FORMAT": "json"}
+	vars := map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "worker.db"), "LOG_FORMAT": "json", "METRICS_PORT": "0"}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	var stdout, stderr bytes.Buffer

@@ -88,7 +88,9 @@ func OpenReady(ctx context.Context, databaseURL string) (*DB, int, error) {
 	return db, n, nil
 }
 
-// ParseURL turns a DATABASE_URL into a dialect and a driver DSN.
+// ParseURL turns a DATABASE_URL into a dialect and a driver DSN. A mysql://
+// URL takes the parameters hosting providers write (see CheckURL), and
+// refuses unknown ones rather than send them to the server.
 func ParseURL(databaseURL string) (dialect, dsn string, err error) {
 	switch {
 	case strings.HasPrefix(databaseURL, "sqlite:"):
@@ -107,32 +109,9 @@ func ParseURL(databaseURL string) (dialect, dsn string, err error) {
 		q.Set("_time_format", "sqlite")
 		return SQLite, "file:" + path + "?" + q.Encode(), nil
 	case strings.HasPrefix(databaseURL, "mysql://"):
-		u, err := url.Parse(databaseURL)
+		c, _, err := parseMySQL(databaseURL)
 		if err != nil {
-			return "", "", fmt.Errorf("DATABASE_URL: %v", err)
-		}
-		db := strings.TrimPrefix(u.Path, "/")
-		if u.Host == "" || db == "" {
-			return "", "", errors.New("DATABASE_URL: mysql URL needs a host and a database, as in mysql://user:pass@host:3306/db")
-		}
-		c := mysql.NewConfig()
-		c.User = u.User.Username()
-		c.Passwd, _ = u.User.Password()
-		c.Net = "tcp"
-		c.Addr = u.Host
-		if u.Port() == "" {
-			c.Addr = u.Host + ":3306"
-		}
-		c.DBName = db
-		c.ParseTime = true
-		c.Loc = time.UTC
-		c.Params = map[string]string{"time_zone": "'+00:00'"}
-		for k, v := range u.Query() {
-			if k == "tls" {
-				c.TLSConfig = v[0]
-				continue
-			}
-			c.Params[k] = v[0]
+			return "", "", err
 		}
 		return MySQL, c.FormatDSN(), nil
 	}
@@ -144,6 +123,9 @@ func (db *DB) Dialect() string { return db.dialect }
 
 // Close closes the connection pool.
 func (db *DB) Close() error { return db.db.Close() }
+
+// Stats returns the connection pool's statistics.
+func (db *DB) Stats() sql.DBStats { return db.db.Stats() }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
