@@ -64,8 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		// The default follows the port actually taken, so PORT=0 works.
 		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
-	m := metrics.New(logger)
-	m.WatchDatabase(db)
+	m := newMetrics(db, logger)
 	opts := bot.Options{Store: db, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, Acked: m.ObserveAck}
 	pages := web.New(db, logger, time.Now)
 	sink := eventsink.New(db, logger, cfg.EventSinkUser, cfg.EventSinkPassword)
@@ -170,6 +169,14 @@ func consoleAdmin(ctx context.Context, db *store.DB) (company.Member, company.Co
 		return company.Member{}, co, fmt.Errorf("company %q has no admin: grant one with companyctl admin grant", co.Name)
 	}
 	return admins[0], co, nil
+}
+
+// newMetrics returns the web process's metrics: those of every process and
+// the database's.
+func newMetrics(db *store.DB, logger *slog.Logger) *metrics.Metrics {
+	m := metrics.New(logger)
+	m.WatchDatabase(db)
+	return m
 }
 
 func newServer(h http.Handler, logger *slog.Logger) *http.Server {

@@ -42,6 +42,7 @@ func commands() []command {
 		{"room remove", "--company C --address ADDRESS", "delete a team room", runRoomRemove},
 		{"usage import", "--company C FILE.csv", "load past calls from a CSV file whose header names start, end or duration, alias, and optionally id, remote alias, direction, protocol, role", runUsageImport},
 		{"demo", "", "create a demo company with members, rooms, systems and invites (again: no change)", runDemo},
+		{"probe", "[--url URL]", "ask a bot or worker whether it is ready (its /readyz), for container health checks", runProbe},
 	}
 }
 

@@ -77,12 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		sender = mail.NewLog(logger, cfg.MailFrom)
 	}
 
-	m := metrics.New(logger)
-	m.WatchDatabase(db)
-	m.WatchQueue("mail", "mail queue (mails not yet sent)", func(ctx context.Context) (metrics.Queue, error) {
-		q, err := db.MailQueue(ctx)
-		return metrics.Queue(q), err
-	})
+	m := newMetrics(db, logger)
 	deps := worker.Deps{Observe: m.ObserveJob, Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: time.Now, Owner: worker.NewOwner(),
 		Lifecycle: cfg.Lifecycle, PublicURL: cfg.PublicURL, ReportDir: cfg.ReportDir}
 	if cfg.SlackConfigured() {
@@ -137,6 +132,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer hcancel()
 	srv.Shutdown(hctx)
 	return errors.Join(serveErr, err)
+}
+
+// newMetrics returns the worker's metrics: those of every process, the
+// database's and the mail queue's.
+func newMetrics(db *store.DB, logger *slog.Logger) *metrics.Metrics {
+	m := metrics.New(logger)
+	m.WatchDatabase(db)
+	m.WatchQueue("mail", "mail queue (mails not yet sent)", func(ctx context.Context) (metrics.Queue, error) {
+		q, err := db.MailQueue(ctx)
+		return metrics.Queue(q), err
+	})
+	return m
 }
 
 // opsRoutes is the worker's HTTP surface: metrics and health.

@@ -48,6 +48,17 @@ type Config struct {
 	Warnings []string
 }
 
+// Variables lists every setting the programs read, so that deployment
+// files can be checked against it.
+var Variables = []string{
+	"DATABASE_URL", "PORT", "PUBLIC_URL",
+	"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
+	"SMTP_URL", "MAIL_FROM", "MAIL_RATE",
+	"INVITE_REMINDERS", "INVITE_EXPIRY",
+	"EVENT_SINK_USER", "EVENT_SINK_PASSWORD",
+	"REPORT_DIR", "LOG_FORMAT", "LOG_LEVEL", "METRICS_PORT",
+}
+
 // ephemeralPlatforms are variables that platforms whose filesystem is thrown
 // away at each restart or deploy set in every process, with the platform's
 // name.

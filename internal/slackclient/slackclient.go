@@ -56,8 +56,10 @@ type Options struct {
 // New returns a Web API client.
 func New(o Options) *slack.Client {
 	opts := []slack.Option{
-		slack.OptionRetry(2),
 		slack.OptionHTTPClient(HTTPClient(o.Observer, o.Logger)),
+		// After the HTTP client, which it wraps: a rate-limited call is
+		// tried again after Slack's Retry-After, twice at most.
+		slack.OptionRetry(2),
 		slack.OptionLog(logging.Printer{Logger: o.Logger, Level: slog.LevelWarn, Source: "slack-go"}),
 	}
 	if o.APIURL != "" {
@@ -101,18 +103,18 @@ type transport struct {
 	logger   *slog.Logger
 }
 
-// methodName is how a Web API method is spelled in a URL path's last
-// segment; anything else (file upload URLs, downloads) is counted as
-// "other", so the label stays bounded.
+// methodName is how a Web API method is spelled after /api/ in a URL;
+// anything else (file upload URLs, downloads) is counted as "other", so the
+// label stays bounded.
 var methodName = regexp.MustCompile(`^[a-z]+(\.[a-zA-Z]+)+$`)
 
 // Method returns the Web API method a request calls, or "other".
 func Method(r *http.Request) string {
-	p := r.URL.Path
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		p = p[i+1:]
+	i := strings.LastIndex(r.URL.Path, "/api/")
+	if i < 0 {
+		return "other"
 	}
-	if methodName.MatchString(p) {
+	if p := r.URL.Path[i+len("/api/"):]; methodName.MatchString(p) {
 		return p
 	}
 	return "other"
