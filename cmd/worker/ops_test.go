@@ -168,8 +168,8 @@ func TestServesHealthAndMetrics(t *testing.T) {
 				t.Errorf("readyz shows error text %q: %s", leak, body)
 			}
 		}
-		if code, _ := get("/healthz"); code != 200 {
-			t.Errorf("healthz with the database gone: %d", code)
+		if code, body := get("/healthz"); code != 200 || body != "{\"status\":\"ok\"}\n" {
+			t.Errorf("healthz with the database gone: %d %s", code, body)
 		}
 		if _, body := get("/metrics"); !strings.Contains(body, "companyadmin_database_up 0") {
 			t.Errorf("metrics with the database gone lack database_up 0")

@@ -13,12 +13,6 @@ import (
 	"strings"
 )
 
-// Formats and levels accepted by New, as LOG_FORMAT and LOG_LEVEL spell them.
-var (
-	Formats = []string{"text", "json"}
-	Levels  = []string{"debug", "info", "warn", "error"}
-)
-
 // ParseLevel turns a LOG_LEVEL value into a slog level.
 func ParseLevel(s string) (slog.Level, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

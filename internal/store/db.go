@@ -58,7 +58,9 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	} else {
 		x.SetMaxOpenConns(4)
 	}
-	if err := x.PingContext(ctx); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := x.PingContext(pctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}

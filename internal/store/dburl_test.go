@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -152,4 +153,31 @@ func TestProviderURLConnects(t *testing.T) {
 		return
 	}
 	t.Skip("TEST_MYSQL_DSN is not set")
+}
+
+// TestUnresponsiveServer gives up on a server that accepts the connection
+// and then says nothing, after the read timeout of the URL.
+func TestUnresponsiveServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, silent
+		}
+	}()
+	start := time.Now()
+	_, err = store.Open(context.Background(), "mysql://u:p@"+ln.Addr().String()+"/x?read_timeout=1")
+	if err == nil || !strings.Contains(err.Error(), "connect to database") {
+		t.Fatalf("Open = %v", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("gave up after %v", took)
+	}
 }
