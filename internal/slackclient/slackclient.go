@@ -146,19 +146,24 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// peekOK reads a JSON answer to find Slack's "ok" field, and puts the body
-// back for the client.
+// peekOK reads the start of a JSON answer to find Slack's "ok" field, and
+// hands the whole body on to the client. An answer longer than maxPeek is
+// counted as ok.
 func peekOK(resp *http.Response) (string, error) {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPeek))
-	resp.Body.Close()
+	orig := resp.Body
+	head, err := io.ReadAll(io.LimitReader(orig, maxPeek))
 	if err != nil {
+		orig.Close()
 		return "", fmt.Errorf("read Slack's answer: %w", err)
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), orig), orig}
 	var v struct {
 		OK *bool `json:"ok"`
 	}
-	if json.Unmarshal(body, &v) == nil && v.OK != nil && !*v.OK {
+	if json.Unmarshal(head, &v) == nil && v.OK != nil && !*v.OK {
 		return "error", nil
 	}
 	return "ok", nil

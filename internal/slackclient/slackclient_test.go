@@ -111,3 +111,26 @@ func TestMethod(t *testing.T) {
 		}
 	}
 }
+
+// TestLongAnswerIntact hands a JSON answer longer than what the transport
+// peeks at to the client whole.
+func TestLongAnswerIntact(t *testing.T) {
+	pad := strings.Repeat("x", 5<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"user": map[string]any{"id": "U1", "real_name": pad}, "ok": true})
+	}))
+	defer srv.Close()
+	obs := &calls{}
+	api := slackclient.New(slackclient.Options{Token: "xoxb-1", APIURL: srv.URL + "/api/", Logger: slog.New(slog.DiscardHandler), Observer: obs})
+	u, err := api.GetUserInfoContext(context.Background(), "U1")
+	if err != nil {
+		t.Fatalf("users.info: %v", err)
+	}
+	if u.RealName != pad {
+		t.Fatalf("users.info: a name of %d bytes, want %d", len(u.RealName), len(pad))
+	}
+	if obs.seen["users.info ok"] != 1 {
+		t.Errorf("calls %v", obs.seen)
+	}
+}
