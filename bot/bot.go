@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,9 @@ type Options struct {
 	// TempDir holds usage reports while they are built and sent; empty
 	// means the system's temporary directory.
 	TempDir string
+	// HTTPClient posts answers to Slack's response URLs; nil means one
+	// with a 30-second timeout.
+	HTTPClient *http.Client
 	// Acked, when not nil, is told how long each Socket Mode envelope of a
 	// kind (command, interaction, event) took to be acknowledged. Over
 	// HTTP the web process measures it around the handlers.
@@ -68,6 +72,7 @@ type Bot struct {
 	clock         func() time.Time
 	tempDir       string
 	acked         func(kind string, took time.Duration)
+	httpClient    *http.Client
 	// reports lets one usage report be built at a time, so that admins
 	// asking together do not multiply the memory it takes.
 	reports chan struct{}
@@ -95,12 +100,16 @@ func New(o Options) *Bot {
 		clock:         o.Clock,
 		tempDir:       o.TempDir,
 		acked:         o.Acked,
+		httpClient:    o.HTTPClient,
 		reports:       make(chan struct{}, 1),
 		bgCtx:         ctx,
 		bgCancel:      cancel,
 	}
 	if b.clock == nil {
 		b.clock = time.Now
+	}
+	if b.httpClient == nil {
+		b.httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
 	b.routes()
 	return b

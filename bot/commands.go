@@ -68,7 +68,7 @@ func (b *Bot) respond(ctx context.Context, responseURL, user string, msg slack.M
 		return
 	}
 	b.background(ctx, "respond", func(ctx context.Context) error {
-		return slack.PostWebhookContext(ctx, responseURL, &slack.WebhookMessage{
+		return slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.httpClient, &slack.WebhookMessage{
 			ResponseType:    slack.ResponseTypeEphemeral,
 			ReplaceOriginal: replace,
 			Text:            msg.Text,

@@ -70,7 +70,7 @@ func newApp(t *testing.T, db *store.DB, licences int) *app {
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(a.srv.Close)
 	api := slackclient.New(slackclient.Options{Token: a.slack.Token, APIURL: a.slack.URL(), Logger: logger, Observer: a.metrics})
-	a.bot = bot.New(bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret})
+	a.bot = bot.New(bot.Options{Store: db, Slack: api, HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck})
 	t.Cleanup(func() { a.bot.Close(5 * time.Second) })
 	handler = surface{pages: web.New(db, logger, time.Now), sink: eventsink.New(db, logger, sinkUser, sinkPassword), db: db, metrics: a.metrics, logger: logger}.routes(a.bot)
 	return a

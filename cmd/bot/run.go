@@ -83,6 +83,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		opts.Slack = api
+		opts.HTTPClient = slackclient.HTTPClient(m, logger)
 		opts.SigningSecret = cfg.SlackSigningSecret
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: the Slack endpoints answer 503")
