@@ -3,8 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
+	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -114,4 +117,34 @@ func scrape(t *testing.T, u string) map[string]float64 {
 		out[line[:i]] = v
 	}
 	return out
+}
+
+// TestStartNamesWhatDoesNotAnswer stops at start with the name of the
+// dependency that does not answer.
+func TestStartNamesWhatDoesNotAnswer(t *testing.T) {
+	fake := slacktest.Start(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"database", map[string]string{"DATABASE_URL": "mysql://u:p@" + closed + "/x"}, "connect to database"},
+		{"slack", map[string]string{
+			"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "start.db"), "PORT": "0",
+			"SLACK_BOT_TOKEN": "xoxb-not-the-right-one", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.URL(),
+		}, "Slack (auth.test) does not accept SLACK_BOT_TOKEN or does not answer: invalid_auth"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), nil, func(k string) string { return tt.env[k] }, strings.NewReader(""), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run: %v, want an error saying %q", err, tt.want)
+			}
+		})
+	}
 }

@@ -56,6 +56,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	defer db.Close()
 
+	m := newMetrics(db, logger)
+	var api *slack.Client
+	if cfg.SlackConfigured() && !*console {
+		api = slackclient.New(slackclient.Options{Token: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, Logger: logger, Observer: m})
+		if err := slackclient.Check(ctx, api); err != nil {
+			return err
+		}
+	}
+
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -64,7 +73,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		// The default follows the port actually taken, so PORT=0 works.
 		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
-	m := newMetrics(db, logger)
 	opts := bot.Options{Store: db, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, Acked: m.ObserveAck}
 	pages := web.New(db, logger, time.Now)
 	sink := eventsink.New(db, logger, cfg.EventSinkUser, cfg.EventSinkPassword)
@@ -76,12 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runConsole(ctx, cfg, opts, db, ln, surface, stdin, stdout, logger)
 	}
 
-	var api *slack.Client
-	if cfg.SlackConfigured() {
-		api = slackclient.New(slackclient.Options{Token: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, Logger: logger, Observer: m})
-		if err := slackclient.Check(ctx, api); err != nil {
-			return err
-		}
+	if api != nil {
 		opts.Slack = api
 		opts.HTTPClient = slackclient.HTTPClient(m, logger)
 		opts.SigningSecret = cfg.SlackSigningSecret
