@@ -297,3 +297,27 @@ func (p *proxy) kill() {
 	}
 	p.conns = nil
 }
+
+// TestStartSaysSMTPDoesNotAnswer starts the worker anyway, as mail waits
+// in the queue, and says which server does not answer.
+func TestStartSaysSMTPDoesNotAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	vars := map[string]string{
+		"DATABASE_URL": "sqlite:" + t.TempDir() + "/worker.db", "METRICS_PORT": "0",
+		"SMTP_URL": "smtp://" + closed, "MAIL_FROM": "Company Admin <no-reply@example.com>",
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	var stderr syncBuffer
+	if err := run(ctx, nil, env(vars), io.Discard, &stderr); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "mail waits in the queue until the SMTP server answers") || !strings.Contains(stderr.String(), "SMTP server "+closed+" does not answer") {
+		t.Errorf("log:\n%s", stderr.String())
+	}
+}
