@@ -88,3 +88,34 @@ func TestSigningSecretOnlyForTheBot(t *testing.T) {
 		t.Errorf("the bot without a signing secret: err = %v", err)
 	}
 }
+
+func TestWorkspaceInstalls(t *testing.T) {
+	key := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
+	c, err := LoadBot(env(map[string]string{
+		"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "TOKEN_KEYS": key, "SLACK_SIGNING_SECRET": "x",
+		"SLACK_TOKEN_REFRESH_AHEAD": "90m",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.InstallsOn() || !c.SlackConfigured() || c.SlackTokenRefreshAhead != 90*time.Minute {
+		t.Fatalf("config = %+v", c)
+	}
+	if c, err := Load(env(nil)); err != nil || c.InstallsOn() || c.SlackTokenRefreshAhead != 2*time.Hour {
+		t.Fatalf("defaults: installs on = %v, refresh ahead %v, err %v", c.InstallsOn(), c.SlackTokenRefreshAhead, err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		name string
+	}{
+		{map[string]string{"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}, "TOKEN_KEYS is required with SLACK_CLIENT_ID"},
+		{map[string]string{"SLACK_CLIENT_ID": "1.2", "TOKEN_KEYS": key}, "SLACK_CLIENT_SECRET"},
+		{map[string]string{"TOKEN_KEYS": "c2hvcnQ="}, "TOKEN_KEYS must be base64 keys of 32 bytes"},
+		{map[string]string{"SLACK_TOKEN_REFRESH_AHEAD": "13h"}, "SLACK_TOKEN_REFRESH_AHEAD"},
+		{map[string]string{"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "TOKEN_KEYS": key}, "SLACK_SIGNING_SECRET"},
+	} {
+		if _, err := LoadBot(env(tc.env)); err == nil || !strings.Contains(err.Error(), tc.name) {
+			t.Errorf("LoadBot(%v) = %v, want an error with %q", tc.env, err, tc.name)
+		}
+	}
+}
