@@ -185,9 +185,13 @@ func userInputs(hints []string) []string {
 			continue
 		}
 		words = append(words, h)
-		for _, w := range strings.FieldsFunc(h, func(r rune) bool {
+		parts := strings.FieldsFunc(h, func(r rune) bool {
 			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-		}) {
+		})
+		if len(parts) > 1 {
+			words = append(words, strings.Join(parts, ""))
+		}
+		for _, w := range parts {
 			if utf8.RuneCountInString(w) >= 3 {
 				words = append(words, w)
 			}
