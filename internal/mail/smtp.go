@@ -55,6 +55,14 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	return s, nil
 }
 
+// CheckURL reports what is wrong with an SMTP_URL, or nil when NewSMTP
+// accepts it: the scheme, the host, a port between 1 and 65535 and the
+// options are checked. The error never repeats the password.
+func CheckURL(rawURL string) error {
+	_, err := parseSMTPURL(rawURL)
+	return err
+}
+
 func parseSMTPURL(rawURL string) (*SMTP, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
