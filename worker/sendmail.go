@@ -180,7 +180,9 @@ func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result, los
 		return nil
 	}
 
-	reply := mail.Reply(sendErr)
+	// The reply often quotes the recipient's address: it is kept out of
+	// the outbox and the log, which must not outlive an invite's purge.
+	reply := mail.Redact(mail.Reply(sendErr), m.To)
 	permanent := mail.Permanent(sendErr)
 	var retryAt *time.Time
 	if !permanent && m.Attempts+1 < j.MaxAttempts {

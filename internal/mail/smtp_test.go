@@ -400,3 +400,16 @@ func TestSMTPMessageIDIsStablePerMail(t *testing.T) {
 		t.Errorf("Message-ID of another mail = %q", c)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	for _, tt := range []struct{ reply, addr, want string }{
+		{"550 5.1.1 <Bob@Example.com>: User unknown", "bob@example.com", "550 5.1.1 <recipient>: User unknown"},
+		{"450 bob@example.com greylisted, bob@example.com", "bob@example.com", "450 recipient greylisted, recipient"},
+		{"421 try later", "bob@example.com", "421 try later"},
+		{"421 try later", "", "421 try later"},
+	} {
+		if got := Redact(tt.reply, tt.addr); got != tt.want {
+			t.Errorf("Redact(%q, %q) = %q, want %q", tt.reply, tt.addr, got, tt.want)
+		}
+	}
+}

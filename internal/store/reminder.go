@@ -210,7 +210,9 @@ func (db *DB) ExpireInvite(ctx context.Context, id int64) (ExpiredInvite, bool, 
 		if _, err := tx.ExecContext(ctx, `UPDATE mails SET state = 'failed', last_error = 'not sent: the invite expired first' WHERE invite_id = ? AND state = 'queued'`, id); err != nil {
 			return fmt.Errorf("cancel mails: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE mails SET to_addr = '', text_body = '', html_body = '' WHERE invite_id = ?`, id); err != nil {
+		// The server's reply to a failed attempt may quote the address.
+		if _, err := tx.ExecContext(ctx, `UPDATE mails SET to_addr = '', text_body = '', html_body = '',
+			last_error = CASE WHEN last_error = 'not sent: the invite expired first' THEN last_error ELSE '' END WHERE invite_id = ?`, id); err != nil {
 			return fmt.Errorf("purge mails: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE audit_events SET object_label = '', before_json = '', after_json = '' WHERE object_type = 'invite' AND object_id = ? AND company_id = ?`, id, companyID); err != nil {

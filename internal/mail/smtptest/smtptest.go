@@ -46,7 +46,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	messages []Message
-	replies  []int
+	replies  []reply
 	fault    Fault
 	changed  chan struct{}
 	closed   chan struct{}
@@ -128,7 +128,23 @@ func (s *Server) Close() {
 func (s *Server) Reply(codes ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.replies = append(s.replies, codes...)
+	for _, c := range codes {
+		s.replies = append(s.replies, reply{code: c})
+	}
+}
+
+// ReplyText queues a refusal of the next message with code and text, in
+// which "{rcpt}" stands for the message's first recipient, as in
+// ReplyText(550, "5.1.1 <{rcpt}>: Recipient address rejected").
+func (s *Server) ReplyText(code int, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.replies = append(s.replies, reply{code: code, text: text})
+}
+
+type reply struct {
+	code int
+	text string
 }
 
 // Messages returns the messages accepted so far, oldest first.
@@ -168,10 +184,17 @@ func (s *Server) deliver(m Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.replies) > 0 {
-		code := s.replies[0]
+		r := s.replies[0]
 		s.replies = s.replies[1:]
-		if code >= 400 {
-			return replyError(code)
+		if r.code >= 400 && r.text != "" {
+			rcpt := ""
+			if len(m.To) > 0 {
+				rcpt = m.To[0]
+			}
+			return &smtp.SMTPError{Code: r.code, EnhancedCode: smtp.NoEnhancedCode, Message: strings.ReplaceAll(r.text, "{rcpt}", rcpt)}
+		}
+		if r.code >= 400 {
+			return replyError(r.code)
 		}
 	}
 	s.messages = append(s.messages, m)
