@@ -52,7 +52,7 @@ func (db *DB) DueReminders(ctx context.Context, l company.Lifecycle, limit int) 
 		return nil, nil
 	}
 	var ids []int64
-	if err := db.db.SelectContext(ctx, &ids, q, args...); err != nil {
+	if err := db.rd.SelectContext(ctx, &ids, q, args...); err != nil {
 		return nil, fmt.Errorf("due reminders: %w", err)
 	}
 	return ids, nil
@@ -63,7 +63,7 @@ func (db *DB) DueReminders(ctx context.Context, l company.Lifecycle, limit int) 
 func (db *DB) DueExpiries(ctx context.Context, limit int) ([]int64, error) {
 	q, args := dueExpiriesQuery(db.now(), limit)
 	var ids []int64
-	if err := db.db.SelectContext(ctx, &ids, q, args...); err != nil {
+	if err := db.rd.SelectContext(ctx, &ids, q, args...); err != nil {
 		return nil, fmt.Errorf("due expiries: %w", err)
 	}
 	return ids, nil
