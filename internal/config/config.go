@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"companyadmin/internal/company"
+	cmail "companyadmin/internal/mail"
 	"companyadmin/internal/seal"
 )
 
@@ -133,8 +134,8 @@ func load(getenv func(string) string, bot bool) (Config, error) {
 		}
 	}
 	if c.SMTPURL != "" {
-		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-			bad["SMTP_URL"] = "must be smtp://[user:pass@]host:port or smtps://[user:pass@]host:465"
+		if err := cmail.CheckURL(c.SMTPURL); err != nil {
+			bad["SMTP_URL"] = "must be smtp://[user:pass@]host:port or smtps://[user:pass@]host:465 (" + err.Error() + ")"
 		}
 	}
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {

@@ -119,3 +119,18 @@ func TestWorkspaceInstalls(t *testing.T) {
 		}
 	}
 }
+
+func TestSMTPURLPortOutOfRange(t *testing.T) {
+	for _, raw := range []string{"smtp://mail.example.com:99999", "smtp://mail.example.com:0", "smtps://u:secret@mail.example.com:70000"} {
+		_, err := Load(env(map[string]string{"SMTP_URL": raw}))
+		if err == nil || !strings.Contains(err.Error(), "SMTP_URL") || !strings.Contains(err.Error(), "65535") {
+			t.Errorf("SMTP_URL=%s: error = %v, want one naming SMTP_URL and the port range", raw, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("SMTP_URL=%s: error repeats the password: %v", raw, err)
+		}
+	}
+	if _, err := Load(env(map[string]string{"SMTP_URL": "smtp://mail.example.com:2525"})); err != nil {
+		t.Errorf("a good SMTP_URL is refused: %v", err)
+	}
+}
