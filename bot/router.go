@@ -55,6 +55,7 @@ func (b *Bot) routes() {
 		blocks.PageAction(blocks.KindRooms):            b.roomsPaged,
 		blocks.KindRooms + "_" + blocks.ActionEdit:     b.editRoom,
 		blocks.KindRooms + "_" + blocks.ActionManagers: b.roomManagers,
+		blocks.KindRooms + "_" + blocks.ActionDelete:   b.deleteRooms,
 
 		blocks.PickAction(blocks.KindSystems):        b.itemTicked,
 		blocks.PageAction(blocks.KindSystems):        b.systemsPaged,
@@ -73,6 +74,7 @@ func (b *Bot) routes() {
 		blocks.CallbackMemberDelete: b.submitDeleteMembers,
 		blocks.CallbackRoomEdit:     b.submitEditRoom,
 		blocks.CallbackRoomManagers: b.submitRoomManagers,
+		blocks.CallbackRoomDelete:   b.submitDeleteRooms,
 		blocks.CallbackSystemEdit:   b.submitEditSystem,
 		blocks.CallbackBulk:         b.submitBulk,
 		blocks.CallbackResendOld:    b.submitResendOld,

@@ -30,9 +30,12 @@ type List struct {
 	// Extra buttons that do not need ticked items (e.g. "Resend all older
 	// than…").
 	Tools []ListAction
-	Page  ListState
-	Total int
-	Size  int // items per page
+	// Footer is mrkdwn shown beside the buttons: what cannot be done
+	// here, and who does it.
+	Footer string
+	Page   ListState
+	Total  int
+	Size   int // items per page
 }
 
 // Item is one tickable entry.
@@ -158,6 +161,9 @@ func ListMessage(l List) slack.Msg {
 	}
 	if len(buttons) > 0 {
 		bs = append(bs, slack.NewDividerBlock(), slack.NewActionBlock(l.Kind+"_actions", buttons...))
+	}
+	if l.Footer != "" {
+		bs = append(bs, slack.NewContextBlock(l.Kind+"_footer", mrkdwn(l.Footer)))
 	}
 	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: l.Title, Blocks: slack.Blocks{BlockSet: bs}}
 }

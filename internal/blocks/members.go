@@ -19,6 +19,7 @@ const (
 	CallbackMemberDelete = "member_delete"
 	CallbackRoomEdit     = "room_edit"
 	CallbackRoomManagers = "room_managers"
+	CallbackRoomDelete   = "room_delete"
 	CallbackSystemEdit   = "system_edit"
 
 	BlockName     = "name"
