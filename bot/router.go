@@ -72,6 +72,7 @@ func (b *Bot) routes() {
 		blocks.CallbackInvite:       b.submitInvite,
 		blocks.CallbackMemberEdit:   b.submitEditMember,
 		blocks.CallbackMemberDelete: b.submitDeleteMembers,
+		blocks.CallbackRemoveAdmin:  b.submitRemoveAdmin,
 		blocks.CallbackRoomEdit:     b.submitEditRoom,
 		blocks.CallbackRoomManagers: b.submitRoomManagers,
 		blocks.CallbackRoomDelete:   b.submitDeleteRooms,

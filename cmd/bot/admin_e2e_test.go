@@ -324,8 +324,29 @@ func TestLastAdminFromSlack(t *testing.T) {
 		if text, _ := a.lastResponse(); !strings.Contains(text, "*Bob Builder* can now use Company Admin") || !strings.Contains(text, "Bob Builder · admin") {
 			t.Fatalf("make admin: %s", text)
 		}
+		// Removing an admin asks first, and nothing changes until confirmed.
+		a.press("U0ANN", "members_remove_admin", `{}`, "members", bob.ID)
+		view, meta := a.lastView()
+		if !strings.Contains(view, "Remove the admin rights of this member?") || !strings.Contains(view, "Bob Builder") ||
+			strings.Contains(view, "your own admin rights") || !strings.Contains(view, `"callback_id":"member_remove_admin"`) {
+			t.Fatalf("remove admin modal: %s", view)
+		}
+		if m, _ := db.Member(ctx, a.co.ID, bob.ID); !m.Admin {
+			t.Fatal("bob lost the admin right before the confirmation")
+		}
+		// Removing oneself says so plainly.
 		a.press("U0ANN", "members_remove_admin", `{}`, "members", ann.ID)
-		if text, _ := a.lastResponse(); !strings.Contains(text, "*Ann Admin* no longer has admin rights") {
+		view, meta = a.lastView()
+		if !strings.Contains(view, "Remove your own admin rights?") || !strings.Contains(view, "You are removing your own admin rights") || !strings.Contains(view, "can no longer use Company Admin") {
+			t.Fatalf("self-removal modal: %s", view)
+		}
+		if m, _ := db.Member(ctx, a.co.ID, ann.ID); !m.Admin {
+			t.Fatal("ann lost the admin right before confirming")
+		}
+		if answer := a.submit("U0ANN", "member_remove_admin", meta, nil); answer != nil {
+			t.Fatalf("remove admin answer: %v", answer)
+		}
+		if text, _ := a.lastResponse(); !strings.Contains(text, "You no longer have admin rights") {
 			t.Fatalf("remove admin: %s", text)
 		}
 		// ...and is then refused, as a non-admin, on the next press.

@@ -17,6 +17,7 @@ const (
 
 	CallbackMemberEdit   = "member_edit"
 	CallbackMemberDelete = "member_delete"
+	CallbackRemoveAdmin  = "member_remove_admin"
 	CallbackRoomEdit     = "room_edit"
 	CallbackRoomManagers = "room_managers"
 	CallbackRoomDelete   = "room_delete"
@@ -197,6 +198,44 @@ func DeleteMembersModal(ms []company.Member, metadata string) slack.ModalViewReq
 		CallbackID:      CallbackMemberDelete,
 		Title:           plain(title),
 		Submit:          plain("Delete"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: metadata,
+		Blocks:          slack.Blocks{BlockSet: bs},
+	}
+}
+
+// RemoveAdminModal asks to confirm taking the admin right from the members
+// named. When the admin is among them (self), it says plainly that they
+// lock themselves out.
+func RemoveAdminModal(ms []company.Member, self bool, metadata string) slack.ModalViewRequest {
+	what := fmt.Sprintf("*Remove the admin rights of these %d members?*", len(ms))
+	if len(ms) == 1 {
+		what = "*Remove the admin rights of this member?*"
+	}
+	if self && len(ms) == 1 {
+		what = "*Remove your own admin rights?*"
+	}
+	bs := []slack.Block{slack.NewSectionBlock(mrkdwn(what), nil, nil)}
+	var lines []string
+	for _, m := range ms {
+		line := "• *" + Escape(displayName(m)) + "*"
+		if displayName(m) != m.Email {
+			line += " (" + Escape(m.Email) + ")"
+		}
+		lines = append(lines, line)
+	}
+	for _, text := range pack(lines, MaxTextLength) {
+		bs = append(bs, slack.NewSectionBlock(mrkdwn(text), nil, nil))
+	}
+	if self {
+		bs = append(bs, slack.NewSectionBlock(mrkdwn(":warning: *You are removing your own admin rights.* Once you press Remove, you can no longer use Company Admin, this list included. Only another admin of your company, or your service partner, can give them back."), nil, nil))
+	}
+	bs = append(bs, slack.NewContextBlock("consequences", mrkdwn("They stay members, with their video address, personal room and licence; they can no longer use Company Admin.")))
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      CallbackRemoveAdmin,
+		Title:           plain("Remove admin"),
+		Submit:          plain("Remove"),
 		Close:           plain("Cancel"),
 		PrivateMetadata: metadata,
 		Blocks:          slack.Blocks{BlockSet: bs},
