@@ -37,11 +37,7 @@ func (b *Bot) membersPage(ctx context.Context, c caller, st blocks.ListState, no
 	}
 	p := blocks.MembersPage{Domain: c.company.Domain, Licences: lic, Page: st, Total: total, Note: note}
 	for _, e := range entries {
-		item := blocks.MemberItem{Member: e.Member, Room: e.Room}
-		for _, s := range e.Systems {
-			item.Systems = append(item.Systems, s.Name)
-		}
-		p.Items = append(p.Items, item)
+		p.Items = append(p.Items, blocks.MemberItem{Member: e.Member, Room: e.Room, Systems: e.Systems})
 	}
 	return blocks.MembersList(p)
 }

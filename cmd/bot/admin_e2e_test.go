@@ -153,7 +153,7 @@ func TestMembersFromSlack(t *testing.T) {
 		gina := a.addMember(gx, "gina@globex.example", "Gina Globex", "gina.g")
 
 		_, body := a.command("U0ANN", "members")
-		for _, want := range []string{"Bob Builder", "bob@example.com · bob.builder · room bob.builder.vmr · system Bob's desk", "Ann Admin · admin", "Carol Cole", "Showing 1–3 of 3", "@acme.vc.example.com"} {
+		for _, want := range []string{"Bob Builder", "bob@example.com · bob.builder · room bob.builder.vmr · 1 video system", "*Bob Builder* · video systems: Bob's desk (bob.desk@acme.vc.example.com)", "Ann Admin · admin", "Carol Cole", "Showing 1–3 of 3", "@acme.vc.example.com"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("members list lacks %q:\n%s", want, body)
 			}
@@ -163,6 +163,12 @@ func TestMembersFromSlack(t *testing.T) {
 		}
 		if _, body = a.command("U0ANN", "members CAROL"); !strings.Contains(body, "Carol Cole") || strings.Contains(body, "Bob Builder") {
 			t.Errorf("search for carol:\n%s", body)
+		}
+		// A twinned system's address or name finds its member.
+		for _, q := range []string{"bob.desk@acme", "Bob's desk"} {
+			if _, body = a.command("U0ANN", "members "+q); !strings.Contains(body, "Bob Builder") || strings.Contains(body, "Carol Cole") || !strings.Contains(body, "Showing 1–1 of 1") {
+				t.Errorf("search for %q:\n%s", q, body)
+			}
 		}
 
 		// Edit needs exactly one tick.

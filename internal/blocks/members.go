@@ -56,8 +56,8 @@ const (
 // MemberItem is a member as the members list shows them.
 type MemberItem struct {
 	company.Member
-	Room    string   // the personal room's address
-	Systems []string // names of the video systems twinned to them
+	Room    string           // the personal room's address
+	Systems []company.System // the video systems twinned to them
 }
 
 // MembersPage is one page of the members list.
@@ -98,10 +98,19 @@ func MembersList(p MembersPage) slack.Msg {
 		if m.Room != "" {
 			detail = append(detail, "room "+company.LocalPart(m.Room))
 		}
+		item := Item{ID: fmt.Sprint(m.ID), Label: label}
 		if len(m.Systems) > 0 {
-			detail = append(detail, "system "+strings.Join(m.Systems, ", "))
+			// Systems go in a line of their own, where names and
+			// addresses are read in full.
+			detail = append(detail, plural(len(m.Systems), fmt.Sprintf("%d video system", len(m.Systems))))
+			var ss []string
+			for _, s := range m.Systems {
+				ss = append(ss, Escape(s.Name)+" ("+Escape(s.Address)+")")
+			}
+			item.Note = "*" + Escape(displayName(m.Member)) + "* · video systems: " + strings.Join(ss, ", ")
 		}
-		l.Items = append(l.Items, Item{ID: fmt.Sprint(m.ID), Label: label, Detail: strings.Join(detail, " · ")})
+		item.Detail = strings.Join(detail, " · ")
+		l.Items = append(l.Items, item)
 	}
 	return withNote(ListMessage(l), p.Note)
 }

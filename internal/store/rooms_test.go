@@ -68,3 +68,36 @@ func TestDeleteTeamRooms(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchMembersBySystem finds members by the name or address of a video
+// system twinned to them, only within the company.
+func TestSearchMembersBySystem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := newCompany(t, db, 5)
+		bob := addMember(t, db, c, "bob@example.com", "Bob", "bob.builder")
+		addMember(t, db, c, "carol@example.com", "Carol", "carol.c")
+		o := otherCompany(t, db)
+		addMember(t, db, o, "eve@globex.example", "Eve", "eve.evil")
+		if _, err := db.AddSystem(ctx, c.ID, "Corner 50% desk", "corner.desk", "bob@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AddSystem(ctx, c.ID, "Lobby", "lobby.corner", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AddSystem(ctx, o.ID, "Corner desk", "corner.desk@globex.vc.example.com", "eve@globex.example"); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"corner.desk@acme", "CORNER.DESK", "50% desk"} {
+			ms, total, err := db.SearchMembers(ctx, c.ID, q, 0, 10)
+			if err != nil || total != 1 || len(ms) != 1 || ms[0].ID != bob.ID || len(ms[0].Systems) != 1 {
+				t.Errorf("SearchMembers(%q) = %+v, %d, %v", q, ms, total, err)
+			}
+		}
+		if ms, total, _ := db.SearchMembers(ctx, c.ID, "corner", 0, 10); total != 1 || ms[0].ID != bob.ID {
+			t.Errorf("a shared system matched a member: %+v", ms)
+		}
+		if ms, _ := db.MemberOptions(ctx, c.ID, "corner.desk", 10); len(ms) != 1 || ms[0].ID != bob.ID {
+			t.Errorf("MemberOptions = %+v", ms)
+		}
+	})
+}
