@@ -33,7 +33,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.LoadBot(getenv)
+	load := config.LoadBot
+	if *console {
+		load = config.LoadConsole
+	}
+	cfg, err := load(getenv)
 	if err != nil {
 		return err
 	}
