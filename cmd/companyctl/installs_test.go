@@ -53,7 +53,7 @@ func TestInstalls(t *testing.T) {
 				t.Fatal(err)
 			}
 			slackauth.New(slackauth.Options{Store: db, Keys: keys, ClientID: slacktest.ClientID, ClientSecret: slacktest.ClientSecret, APIURL: fake.URL(), PublicURL: srv.URL}).
-				Installer(web.New(db, nil, nil)).Register(mux)
+				Installer(web.New(db, nil, nil, web.Options{})).Register(mux)
 
 			out := c.ok("company", "install-link", "--company", "T0ACME", "--expires", "1h")
 			link, rest, _ := strings.Cut(out, "\n")

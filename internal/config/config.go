@@ -18,7 +18,7 @@ import (
 	"companyadmin/internal/seal"
 )
 
-// Config is every setting of DESIGN §6.
+// Config is every setting the programs read from the environment.
 type Config struct {
 	DatabaseURL        string
 	Port               int
@@ -46,14 +46,29 @@ type Config struct {
 	SlackTokenRefreshAhead time.Duration
 }
 
-// Load reads the configuration through getenv (os.Getenv in production).
-func Load(getenv func(string) string) (Config, error) { return load(getenv, false) }
+// DefaultDatabaseURL is the embedded SQLite database used when
+// DATABASE_URL is not set.
+const DefaultDatabaseURL = "sqlite:companyadmin.db"
+
+// Load reads the configuration through getenv (os.Getenv in production),
+// for programs that make no links (companyctl).
+func Load(getenv func(string) string) (Config, error) { return load(getenv, false, false) }
+
+// LoadWorker reads the configuration of the worker, whose mails carry links
+// to the bot's pages: PUBLIC_URL is required unless the database is the
+// embedded SQLite one.
+func LoadWorker(getenv func(string) string) (Config, error) { return load(getenv, false, true) }
 
 // LoadBot reads the configuration of the web process, which also needs what
-// it takes to verify Slack's requests.
-func LoadBot(getenv func(string) string) (Config, error) { return load(getenv, true) }
+// it takes to verify Slack's requests, and PUBLIC_URL as LoadWorker does.
+func LoadBot(getenv func(string) string) (Config, error) { return load(getenv, true, true) }
 
-func load(getenv func(string) string, bot bool) (Config, error) {
+// LoadConsole reads the configuration of the terminal console, whose links
+// point at the pages it serves itself, so PUBLIC_URL may be left out
+// whatever the database.
+func LoadConsole(getenv func(string) string) (Config, error) { return load(getenv, true, false) }
+
+func load(getenv func(string) string, bot, needPublicURL bool) (Config, error) {
 	bad := map[string]string{}
 	get := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -62,7 +77,7 @@ func load(getenv func(string) string, bot bool) (Config, error) {
 		return def
 	}
 	c := Config{
-		DatabaseURL:        get("DATABASE_URL", "sqlite:companyadmin.db"),
+		DatabaseURL:        get("DATABASE_URL", DefaultDatabaseURL),
 		SlackBotToken:      get("SLACK_BOT_TOKEN", ""),
 		SlackSigningSecret: get("SLACK_SIGNING_SECRET", ""),
 		SlackAppToken:      get("SLACK_APP_TOKEN", ""),
@@ -93,6 +108,11 @@ func load(getenv func(string) string, bot bool) (Config, error) {
 	c.PublicURL = strings.TrimRight(get("PUBLIC_URL", fmt.Sprintf("http://localhost:%d", port)), "/")
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad["PUBLIC_URL"] = "must be an absolute http or https URL"
+	} else if needPublicURL && get("PUBLIC_URL", "") == "" && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		// The bot and the worker each have a PORT of their own: a link
+		// made from the worker's would point at a port nobody listens on.
+		bad["PUBLIC_URL"] = "is required: it is the address where people reach the bot's web pages (links in mails and QR codes), as in https://admin.example.com. " +
+			"Only when the bot and the worker both run on the embedded SQLite database (DATABASE_URL unset or sqlite:PATH, on one machine) may it be left out; links then use http://localhost:$PORT"
 	}
 	if c.SlackBotToken != "" && !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
 		bad["SLACK_BOT_TOKEN"] = "must be a bot token starting with xoxb-"

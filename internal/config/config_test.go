@@ -134,3 +134,29 @@ func TestSMTPURLPortOutOfRange(t *testing.T) {
 		t.Errorf("a good SMTP_URL is refused: %v", err)
 	}
 }
+
+// TestPublicURLRequired: the bot and the worker each have their own PORT,
+// so outside the embedded SQLite database they must be told PUBLIC_URL.
+func TestPublicURLRequired(t *testing.T) {
+	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+	mysqlVars := map[string]string{"DATABASE_URL": "mysql://u:p@db:3306/app", "PORT": "5000"}
+	for name, load := range map[string]func(func(string) string) (Config, error){"worker": LoadWorker, "bot": LoadBot} {
+		_, err := load(env(mysqlVars))
+		if err == nil || !strings.Contains(err.Error(), "PUBLIC_URL is required") || !strings.Contains(err.Error(), "embedded SQLite") {
+			t.Errorf("%s on MySQL without PUBLIC_URL: err = %v", name, err)
+		}
+		c, err := load(env(map[string]string{"PORT": "5000"}))
+		if err != nil || c.PublicURL != "http://localhost:5000" {
+			t.Errorf("%s on the SQLite default: %+v, %v", name, c.PublicURL, err)
+		}
+		with := map[string]string{"DATABASE_URL": mysqlVars["DATABASE_URL"], "PUBLIC_URL": "https://admin.example.com"}
+		if c, err := load(env(with)); err != nil || c.PublicURL != "https://admin.example.com" {
+			t.Errorf("%s with PUBLIC_URL: %+v, %v", name, c.PublicURL, err)
+		}
+	}
+	for name, load := range map[string]func(func(string) string) (Config, error){"console": LoadConsole, "companyctl": Load} {
+		if _, err := load(env(mysqlVars)); err != nil {
+			t.Errorf("%s on MySQL without PUBLIC_URL: %v", name, err)
+		}
+	}
+}

@@ -54,7 +54,7 @@ func newSite(t *testing.T, db *store.DB) *site {
 		Store: db, Keys: s.keys, ClientID: slacktest.ClientID, ClientSecret: slacktest.ClientSecret,
 		APIURL: s.slack.URL(), PublicURL: s.srv.URL,
 	})
-	s.ws.Installer(web.New(db, nil, nil)).Register(mux)
+	s.ws.Installer(web.New(db, nil, nil, web.Options{})).Register(mux)
 	return s
 }
 
