@@ -72,7 +72,7 @@ func newApp(t *testing.T, db *store.DB, licences int) *app {
 	api := slackclient.New(slackclient.Options{Token: a.slack.Token, APIURL: a.slack.URL(), Logger: logger, Observer: a.metrics})
 	a.bot = bot.New(bot.Options{Store: db, Slack: api, HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck})
 	t.Cleanup(func() { a.bot.Close(5 * time.Second) })
-	handler = surface{pages: web.New(db, logger, time.Now), sink: eventsink.New(db, logger, sinkUser, sinkPassword), db: db, metrics: a.metrics, logger: logger}.routes(a.bot)
+	handler = surface{pages: web.New(db, logger, time.Now, web.Options{PublicURL: a.srv.URL}), sink: eventsink.New(db, logger, sinkUser, sinkPassword), db: db, metrics: a.metrics, logger: logger}.routes(a.bot)
 	return a
 }
 

@@ -134,7 +134,7 @@ func TestStartNamesWhatDoesNotAnswer(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"database", map[string]string{"DATABASE_URL": "mysql://u:p@" + closed + "/x"}, "connect to database"},
+		{"database", map[string]string{"DATABASE_URL": "mysql://u:p@" + closed + "/x", "PUBLIC_URL": "https://admin.example.com"}, "connect to database"},
 		{"slack", map[string]string{
 			"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "start.db"), "PORT": "0",
 			"SLACK_BOT_TOKEN": "xoxb-not-the-right-one", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.URL(),

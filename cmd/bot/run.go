@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"companyadmin/bot"
+	"companyadmin/bot/console"
 	"companyadmin/internal/company"
 	"companyadmin/internal/config"
 	"companyadmin/internal/demo"
@@ -35,7 +36,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.LoadBot(getenv)
+	load := config.LoadBot
+	if *console {
+		load = config.LoadConsole
+	}
+	cfg, err := load(getenv)
 	if err != nil {
 		return err
 	}
@@ -60,8 +65,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	var api *slack.Client
 	if cfg.SlackConfigured() && !*console {
 		api = slackclient.New(slackclient.Options{Token: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, Logger: logger, Observer: m})
-		if err := slackclient.Check(ctx, api); err != nil {
-			return err
+		// With workspace installs alone there is no bot token to check.
+		if cfg.SlackBotToken != "" {
+			if err := slackclient.Check(ctx, api); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -74,7 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
 	opts := bot.Options{Store: db, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, Acked: m.ObserveAck}
-	pages := web.New(db, logger, time.Now)
+	pages := web.New(db, logger, time.Now, web.Options{PublicURL: cfg.PublicURL})
 	sink := eventsink.New(db, logger, cfg.EventSinkUser, cfg.EventSinkPassword)
 	if cfg.EventSinkUser == "" {
 		logger.Info("EVENT_SINK_USER is not set: the Pexip event sink at /events/pexip is off")
@@ -130,7 +138,7 @@ func runConsole(ctx context.Context, cfg config.Config, opts bot.Options, db *st
 		}
 	}
 	send := &worker.SendMail{Store: db, Sender: sender, Owner: worker.NewOwner(), Clock: time.Now, Logger: logger}
-	c := bot.NewConsole(opts, bot.ConsoleOptions{
+	c := console.New(opts, console.Options{
 		Team: co.SlackTeam, User: "UCONSOLE", Email: admin.Email, Name: admin.FullName, Dir: cfg.ReportDir,
 		AfterEach: func(ctx context.Context) {
 			if _, err := send.Run(ctx); err != nil {

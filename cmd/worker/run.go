@@ -42,7 +42,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	cfg, err := config.Load(getenv)
+	cfg, err := config.LoadWorker(getenv)
 	if err != nil {
 		return err
 	}
@@ -82,8 +82,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Lifecycle: cfg.Lifecycle, PublicURL: cfg.PublicURL, ReportDir: cfg.ReportDir}
 	if cfg.SlackConfigured() {
 		api := slackclient.New(slackclient.Options{Token: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL, Logger: logger, Observer: m})
-		if err := slackclient.Check(ctx, api); err != nil {
-			return err
+		// With workspace installs alone there is no bot token to check.
+		if cfg.SlackBotToken != "" {
+			if err := slackclient.Check(ctx, api); err != nil {
+				return err
+			}
 		}
 		deps.Slack = api
 	} else {

@@ -127,10 +127,7 @@ func TestCompose(t *testing.T) {
 			}
 			env[k] = v
 		}
-		load := config.Load
-		if name == "bot" {
-			load = config.LoadBot
-		}
+		load := map[string]func(func(string) string) (config.Config, error){"release": config.Load, "bot": config.LoadBot, "worker": config.LoadWorker}[name]
 		cfg, err := load(func(k string) string { return env[k] })
 		if err != nil {
 			t.Errorf("%s: %v", name, err)

@@ -21,11 +21,11 @@ func (db *DB) MailQueue(ctx context.Context) (Queue, error) {
 	var q Queue
 	// Read-only: no transaction needed. The oldest row is read as a row,
 	// not as MIN(), so that SQLite hands back a time and not text.
-	if err := db.db.GetContext(ctx, &q.Depth, `SELECT COUNT(*) FROM mails WHERE state = 'queued'`); err != nil {
+	if err := db.rd.GetContext(ctx, &q.Depth, `SELECT COUNT(*) FROM mails WHERE state = 'queued'`); err != nil {
 		return Queue{}, fmt.Errorf("mail queue: %w", err)
 	}
 	var oldest time.Time
-	err := db.db.GetContext(ctx, &oldest, `SELECT created_at FROM mails WHERE state = 'queued' ORDER BY created_at LIMIT 1`)
+	err := db.rd.GetContext(ctx, &oldest, `SELECT created_at FROM mails WHERE state = 'queued' ORDER BY created_at LIMIT 1`)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
