@@ -52,8 +52,8 @@ func TestPendingGolden(t *testing.T) {
 	sent := time.Date(2026, 3, 2, 23, 30, 0, 0, time.UTC)
 	resent := sent.Add(72 * time.Hour)
 	items := []PendingItem{
-		{Invite: company.Invite{ID: 41, Email: "bob@example.com", FullName: "Bob Builder", Role: company.RoleAdmin, InvitedByName: "Ann Admin", SentAt: sent, ReminderCount: 1, ExpiresAt: sent.Add(60 * 24 * time.Hour)}, ResentAt: &resent},
-		{Invite: company.Invite{ID: 40, Email: "carol@example.com", Role: company.RoleMember, InvitedByName: "Ann Admin", SentAt: sent, ReminderCount: 2, ExpiresAt: sent.Add(60 * 24 * time.Hour)},
+		{Invite: company.Invite{ID: 41, Email: "bob@example.com", FullName: "Bob Builder", Role: company.RoleAdmin, InvitedByName: "Ann Admin", SentAt: sent, CreatedAt: sent, ReminderCount: 1, ExpiresAt: sent.Add(60 * 24 * time.Hour)}, ResentAt: &resent},
+		{Invite: company.Invite{ID: 40, Email: "carol@example.com", Role: company.RoleMember, InvitedByName: "Ann Admin", SentAt: sent, CreatedAt: sent, ReminderCount: 2, ExpiresAt: sent.Add(60 * 24 * time.Hour)},
 			MailError: "550 5.1.1 <carol@example.com>:\n Recipient address rejected"},
 	}
 	berlin, err := time.LoadLocation("Europe/Berlin")
@@ -67,7 +67,7 @@ func TestPendingGolden(t *testing.T) {
 
 func TestPendingDetailFitsAnOption(t *testing.T) {
 	sent := time.Date(2026, 12, 22, 0, 0, 0, 0, time.UTC)
-	it := PendingItem{Invite: company.Invite{Email: "a@example.com", InvitedByName: "Ann", SentAt: sent, ReminderCount: 2, ExpiresAt: sent}, ResentAt: &sent}
+	it := PendingItem{Invite: company.Invite{Email: "a@example.com", InvitedByName: "Ann", SentAt: sent, CreatedAt: sent, ReminderCount: 2, ExpiresAt: sent}, ResentAt: &sent}
 	if d := pendingDetail(it, time.UTC); len([]rune(d)) > maxOptionText {
 		t.Errorf("detail of %d characters: %q", len([]rune(d)), d)
 	}

@@ -94,7 +94,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	now := db.now()
 	until := ts(now.Add(lease))
 	var ids []int64
-	err := db.db.SelectContext(ctx, &ids, `SELECT id FROM platform_events WHERE state = 'new' AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?`, now, limit)
+	err := db.rd.SelectContext(ctx, &ids, `SELECT id FROM platform_events WHERE state = 'new' AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?`, now, limit)
 	if err != nil || len(ids) == 0 {
 		return nil, wrap("claim events", err)
 	}
@@ -106,7 +106,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 		return nil, fmt.Errorf("claim events: %w", err)
 	}
 	var out []PlatformEvent
-	err = db.db.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events
+	err = db.rd.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events
 		WHERE id BETWEEN ? AND ? AND state = 'new' AND lease_owner = ? AND lease_until = ? ORDER BY id`, ids[0], ids[len(ids)-1], owner, until)
 	return out, wrap("claim events", err)
 }
@@ -117,9 +117,9 @@ func (db *DB) Events(ctx context.Context, state string, limit int) ([]PlatformEv
 	var out []PlatformEvent
 	var err error
 	if state == "" {
-		err = db.db.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events ORDER BY id DESC LIMIT ?`, limit)
+		err = db.rd.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events ORDER BY id DESC LIMIT ?`, limit)
 	} else {
-		err = db.db.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events WHERE state = ? ORDER BY id DESC LIMIT ?`, state, limit)
+		err = db.rd.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events WHERE state = ? ORDER BY id DESC LIMIT ?`, state, limit)
 	}
 	return out, wrap("list events", err)
 }
@@ -130,7 +130,7 @@ func (db *DB) EventCounts(ctx context.Context) (map[string]int, error) {
 		State string `db:"state"`
 		N     int    `db:"n"`
 	}
-	if err := db.db.SelectContext(ctx, &rows, `SELECT state, COUNT(*) AS n FROM platform_events GROUP BY state`); err != nil {
+	if err := db.rd.SelectContext(ctx, &rows, `SELECT state, COUNT(*) AS n FROM platform_events GROUP BY state`); err != nil {
 		return nil, fmt.Errorf("count events: %w", err)
 	}
 	out := map[string]int{}
@@ -184,7 +184,7 @@ func (db *DB) PurgeKeptEvents(ctx context.Context, before time.Time, limit int) 
 // malformed and unknown events stay for inspection, until PurgeKeptEvents.
 func (db *DB) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
 	var ids []int64
-	err := db.db.SelectContext(ctx, &ids, `SELECT id FROM platform_events WHERE state = 'done' AND processed_at < ? ORDER BY id LIMIT ?`, ts(before), limit)
+	err := db.rd.SelectContext(ctx, &ids, `SELECT id FROM platform_events WHERE state = 'done' AND processed_at < ? ORDER BY id LIMIT ?`, ts(before), limit)
 	if err != nil || len(ids) == 0 {
 		return 0, wrap("purge events", err)
 	}

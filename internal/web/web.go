@@ -264,3 +264,9 @@ func (p *Pages) parsePost(w http.ResponseWriter, r *http.Request) bool {
 	}
 	return true
 }
+
+// Notice answers with a page that only tells something, for handlers of
+// other packages that serve a page of this site (the Slack install).
+func (p *Pages) Notice(w http.ResponseWriter, r *http.Request, status int, title, text string) {
+	p.render(w, r, status, pageMessage, message{Title: title, Text: text})
+}
