@@ -17,7 +17,7 @@ import (
 	cmail "companyadmin/internal/mail"
 )
 
-// Config is every setting of DESIGN §6.
+// Config is every setting read from the environment, as the README's Configuration table lists them.
 type Config struct {
 	DatabaseURL        string
 	Port               int
