@@ -61,7 +61,11 @@ func (db *DB) SaveEvents(ctx context.Context, events []PlatformEvent) error {
 		if e.State == "" {
 			e.State = EventNew
 		}
-		rows[i] = []any{clip(e.Source, 16), clip(e.Node, 64), e.Seq, clip(e.Type, 64), e.State, clip(e.Note, 500), strings.ToValidUTF8(e.Body, "\uFFFD"), clip(e.RemoteAddr, 64), now}
+		body := strings.ToValidUTF8(e.Body, "\uFFFD")
+		if e.State == EventMalformed || e.State == EventUnknown {
+			body, e.Note = keptBody(body, e.Note, len(e.Body))
+		}
+		rows[i] = []any{clip(e.Source, 16), clip(e.Node, 64), e.Seq, clip(e.Type, 64), e.State, clip(e.Note, 500), body, clip(e.RemoteAddr, 64), now}
 	}
 	const insert = `INSERT INTO platform_events (source, node, seq, event, state, note, body, remote_addr, received_at) VALUES `
 	var err error
@@ -136,9 +140,48 @@ func (db *DB) EventCounts(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
+// MaxKeptBody bounds the body of an event kept only for inspection
+// (malformed, or of an unknown type): the first 64 KiB are kept, and the
+// note says how large the body was.
+const MaxKeptBody = 64 << 10
+
+// keptBody cuts body to MaxKeptBody bytes, at a character boundary, and
+// says in the note how many of the received bytes were kept.
+func keptBody(body, note string, received int) (string, string) {
+	if len(body) <= MaxKeptBody {
+		return body, note
+	}
+	cut := MaxKeptBody
+	for cut > 0 && !utf8.RuneStart(body[cut]) {
+		cut--
+	}
+	return body[:cut], clip(note, 400) + fmt.Sprintf(" [body truncated: the first %d of %d bytes kept]", cut, received)
+}
+
+// PurgeKeptEvents deletes up to limit events kept for inspection
+// (rejected, malformed, unknown) that were received before the given
+// time, oldest first, and returns how many went.
+func (db *DB) PurgeKeptEvents(ctx context.Context, before time.Time, limit int) (int, error) {
+	var ids []int64
+	err := db.db.SelectContext(ctx, &ids, `SELECT id FROM platform_events WHERE state IN ('rejected', 'malformed', 'unknown') AND received_at < ? ORDER BY id LIMIT ?`, ts(before), limit)
+	if err != nil || len(ids) == 0 {
+		return 0, wrap("purge kept events", err)
+	}
+	q, args, err := sqlx.In(`DELETE FROM platform_events WHERE id IN (?)`, ids)
+	if err != nil {
+		return 0, fmt.Errorf("purge kept events: %w", err)
+	}
+	res, err := db.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("purge kept events: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // PurgeEvents deletes up to limit processed events that were processed
 // before the given time, oldest first, and returns how many went. Rejected,
-// malformed and unknown events stay for inspection.
+// malformed and unknown events stay for inspection, until PurgeKeptEvents.
 func (db *DB) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
 	var ids []int64
 	err := db.rd.SelectContext(ctx, &ids, `SELECT id FROM platform_events WHERE state = 'done' AND processed_at < ? ORDER BY id LIMIT ?`, ts(before), limit)

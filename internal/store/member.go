@@ -197,13 +197,22 @@ func (db *DB) Admins(ctx context.Context, companyID int64) ([]company.Member, er
 }
 
 // LinkSlackUser remembers which Slack user a member is, so later messages
-// can mention them.
-func (db *DB) LinkSlackUser(ctx context.Context, memberID int64, slackUser string) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE members SET slack_user = ? WHERE id = ? AND slack_user <> ?`, slackUser, memberID, slackUser)
+// can mention them. The link is pinned: a member already linked to another
+// Slack user stays linked to them, and LinkSlackUser reports false.
+func (db *DB) LinkSlackUser(ctx context.Context, memberID int64, slackUser string) (bool, error) {
+	res, err := db.db.ExecContext(ctx, `UPDATE members SET slack_user = ? WHERE id = ? AND slack_user = ''`, slackUser, memberID)
 	if err != nil {
-		return fmt.Errorf("link slack user: %w", err)
+		return false, fmt.Errorf("link slack user: %w", err)
 	}
-	return nil
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	var linked string
+	err = db.db.GetContext(ctx, &linked, `SELECT slack_user FROM members WHERE id = ?`, memberID)
+	if err != nil {
+		return false, fmt.Errorf("link slack user: %w", notFound(err, "That member no longer exists."))
+	}
+	return linked == slackUser, nil
 }
 
 // PersonalRoom returns the personal room of a member.

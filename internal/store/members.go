@@ -46,21 +46,25 @@ func searchPattern(q string) string {
 }
 
 // memberFilter is the WHERE clause of a search of a company's members by
-// name, email or video address.
+// name, email or video address, or by the name or address of a video
+// system twinned to them.
 func memberFilter(companyID int64, query string) (string, []any) {
 	if strings.TrimSpace(query) == "" {
 		return "company_id = ?", []any{companyID}
 	}
 	p := searchPattern(query)
 	lp := strings.ToLower(p)
-	return "company_id = ? AND (full_name LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!' OR video_address LIKE ? ESCAPE '!')", []any{companyID, p, lp, lp}
+	return `company_id = ? AND (full_name LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!' OR video_address LIKE ? ESCAPE '!'
+		OR id IN (SELECT twin_member_id FROM systems WHERE company_id = ? AND twin_member_id IS NOT NULL AND (name LIKE ? ESCAPE '!' OR address LIKE ? ESCAPE '!')))`,
+		[]any{companyID, p, lp, lp, companyID, p, lp}
 }
 
 const memberOrder = ` ORDER BY LOWER(full_name), email, id`
 
 // SearchMembers returns one page of a company's members whose name, email
-// or video address contains query (all members when it is empty), by name,
-// with the total number that match.
+// or video address, or a twinned video system's name or address, contains
+// query (all members when it is empty), by name, with the total number
+// that match.
 func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, offset, limit int) ([]MemberEntry, int, error) {
 	where, args := memberFilter(companyID, query)
 	var total int
