@@ -269,10 +269,10 @@ func (s *Scheduler) run(ctx context.Context, e *entry, trigger string) (res Resu
 		log.Warn("job run", append(attrs, slog.String("outcome", "interrupted"), slog.Any("error", err))...)
 	case err != nil:
 		log.Error("job run", append(attrs, slog.String("outcome", "failed"), slog.Any("error", err))...)
-	case res == (Result{}):
+	case res.Done+res.Retry+res.Failed+res.Skipped == 0:
 		// A pass that found nothing to do is the common case of the
 		// every-few-seconds jobs: keep it out of the default log (it is
-		// still a row of job_runs).
+		// still a row of job_runs, with its note saying why).
 		log.Debug("job run", append(attrs, slog.String("outcome", "ok"))...)
 	default:
 		log.Info("job run", append(attrs, slog.String("outcome", "ok"))...)
