@@ -646,7 +646,7 @@ func (s consoleSlack) GetUserInfoContext(_ context.Context, user string, _ ...sl
 	if user != s.c.user {
 		return nil, errors.New("user_not_found")
 	}
-	return &slack.User{ID: user, Name: s.name, RealName: s.name, Profile: slack.UserProfile{RealName: s.name, Email: s.c.email}}, nil
+	return &slack.User{ID: user, TeamID: s.c.team, Name: s.name, RealName: s.name, IsEmailConfirmed: true, Profile: slack.UserProfile{RealName: s.name, Email: s.c.email}}, nil
 }
 
 func (s consoleSlack) OpenViewContext(_ context.Context, _ string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {

@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
 	opts := bot.Options{Store: db, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle}
-	pages := web.New(db, logger, time.Now)
+	pages := web.New(db, logger, time.Now, web.Options{PublicURL: cfg.PublicURL})
 	sink := eventsink.New(db, logger, cfg.EventSinkUser, cfg.EventSinkPassword)
 	if cfg.EventSinkUser == "" {
 		logger.Info("EVENT_SINK_USER is not set: the Pexip event sink at /events/pexip is off")

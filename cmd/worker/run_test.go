@@ -148,7 +148,7 @@ func TestOnceInviteReminders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.LinkSlackUser(ctx, ann.ID, "UANN"); err != nil {
+	if _, err := db.LinkSlackUser(ctx, ann.ID, "UANN"); err != nil {
 		t.Fatal(err)
 	}
 	db.Clock = func() time.Time { return time.Now().Add(-61 * 24 * time.Hour) }

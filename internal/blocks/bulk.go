@@ -116,9 +116,11 @@ func BulkResult(r BulkReport) slack.Msg {
 		}
 		bs = append(bs, slack.NewSectionBlock(mrkdwn(rowList(title, unit, r.Rejected, ", see the attached file")), nil, nil))
 	}
-	text := fmt.Sprintf("Bulk invite of %s: %d invited, %d skipped, %d rejected.", r.Source, r.Invited, len(r.Skipped), len(r.Rejected))
+	// The fallback text is mrkdwn too: the file name is the uploader's and
+	// could hold <!channel> or a link.
+	text := fmt.Sprintf("Bulk invite of %s: %d invited, %d skipped, %d rejected.", Escape(r.Source), r.Invited, len(r.Skipped), len(r.Rejected))
 	if r.Missing > 0 {
-		text = fmt.Sprintf("Bulk invite of %s: nothing invited, %s missing.", r.Source, plural(r.Missing, thousands(r.Missing)+" licence"))
+		text = fmt.Sprintf("Bulk invite of %s: nothing invited, %s missing.", Escape(r.Source), plural(r.Missing, thousands(r.Missing)+" licence"))
 	}
 	return slack.Msg{Text: text, Blocks: slack.Blocks{BlockSet: bs}}
 }

@@ -107,3 +107,19 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkResultEscapesTheFileName checks that the uploader's file name
+// cannot mention everyone or add a link through the message's fallback
+// text, which notifications show.
+func TestBulkResultEscapesTheFileName(t *testing.T) {
+	const name = "<!channel> <https://evil.example|people> & co.csv"
+	for _, r := range []BulkReport{
+		{Source: name, Invited: 3},
+		{Source: name, Missing: 2, Licences: company.Licences{Total: 1}},
+	} {
+		m := BulkResult(r)
+		if strings.ContainsAny(m.Text, "<>") || !strings.Contains(m.Text, "&lt;!channel&gt; &lt;https://evil.example|people&gt; &amp; co.csv") {
+			t.Errorf("fallback text %q does not escape the file name", m.Text)
+		}
+	}
+}

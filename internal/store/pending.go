@@ -43,7 +43,7 @@ func (db *DB) PendingInvites(ctx context.Context, companyID int64, q PendingQuer
 		args = append(args, strings.ToLower(like), like)
 	}
 	var total int
-	if err := db.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM invites i WHERE `+where, args...); err != nil {
+	if err := db.rd.GetContext(ctx, &total, `SELECT COUNT(*) FROM invites i WHERE `+where, args...); err != nil {
 		return nil, 0, fmt.Errorf("count pending invites: %w", err)
 	}
 	limit := q.Limit
@@ -51,7 +51,7 @@ func (db *DB) PendingInvites(ctx context.Context, companyID int64, q PendingQuer
 		limit = 30
 	}
 	var out []PendingInvite
-	err := db.db.SelectContext(ctx, &out, `SELECT i.id, i.company_id, COALESCE(i.email, '') AS email, i.full_name, COALESCE(i.video_address, '') AS video_address, i.role,
+	err := db.rd.SelectContext(ctx, &out, `SELECT i.id, i.company_id, COALESCE(i.email, '') AS email, i.full_name, COALESCE(i.video_address, '') AS video_address, i.role,
 			i.invited_by_member_id, COALESCE(NULLIF(m.full_name, ''), i.invited_by_name) AS invited_by_name, i.state, i.sent_at, i.reminder_count,
 			i.last_reminded_at, i.expires_at, i.accepted_at, i.member_id, i.created_at, i.resent_at,
 			COALESCE(ml.state, '') AS mail_state, COALESCE(ml.last_error, '') AS mail_error

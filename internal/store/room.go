@@ -151,7 +151,7 @@ func deleteTeamRoom(ctx context.Context, tx *sqlx.Tx, r company.Room) (DeletedRo
 // Rooms lists the rooms of one kind of a company by name.
 func (db *DB) Rooms(ctx context.Context, companyID int64, kind string) ([]company.Room, error) {
 	var rs []company.Room
-	if err := db.db.SelectContext(ctx, &rs, `SELECT `+roomColumns+` FROM rooms WHERE company_id = ? AND kind = ? ORDER BY name, id`, companyID, kind); err != nil {
+	if err := db.rd.SelectContext(ctx, &rs, `SELECT `+roomColumns+` FROM rooms WHERE company_id = ? AND kind = ? ORDER BY name, id`, companyID, kind); err != nil {
 		return nil, fmt.Errorf("list rooms: %w", err)
 	}
 	return rs, nil
@@ -179,11 +179,11 @@ func roomFilter(companyID int64, query string) (string, []any) {
 func (db *DB) SearchTeamRooms(ctx context.Context, companyID int64, query string, offset, limit int) ([]RoomEntry, int, error) {
 	where, args := roomFilter(companyID, query)
 	var total int
-	if err := db.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM rooms WHERE `+where, args...); err != nil {
+	if err := db.rd.GetContext(ctx, &total, `SELECT COUNT(*) FROM rooms WHERE `+where, args...); err != nil {
 		return nil, 0, fmt.Errorf("search rooms: %w", err)
 	}
 	var rs []company.Room
-	if err := db.db.SelectContext(ctx, &rs, `SELECT `+roomColumns+` FROM rooms WHERE `+where+` ORDER BY LOWER(name), id LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
+	if err := db.rd.SelectContext(ctx, &rs, `SELECT `+roomColumns+` FROM rooms WHERE `+where+` ORDER BY LOWER(name), id LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
 		return nil, 0, fmt.Errorf("search rooms: %w", err)
 	}
 	out, err := withManagers(ctx, db.db, rs)
