@@ -45,6 +45,11 @@ type Console struct {
 	// notice is the text of the last modal that only informed, so that
 	// the same words arriving as a direct message are not printed twice.
 	notice string
+	// While a modal submission is answered, messages the bot posts wait
+	// in held, so that what replaces the modal prints first, as Slack
+	// shows it at once.
+	holding bool
+	held    []json.RawMessage
 }
 
 // Options says who the console user is.
@@ -171,6 +176,10 @@ func (c *Console) show(raw json.RawMessage) {
 	text, choices := renderBlocks(raw, 1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.holding {
+		c.held = append(c.held, raw)
+		return
+	}
 	if len(choices) == 0 && c.notice != "" && strings.TrimSpace(text) == c.notice {
 		// Slack shows a confirmation in the modal and in a direct
 		// message; the terminal has printed it once already.
@@ -376,18 +385,42 @@ func (c *Console) submit(ctx context.Context, view slack.ModalViewRequest, state
 		"view": map[string]any{"id": "VCONSOLE", "type": "modal", "callback_id": view.CallbackID, "private_metadata": view.PrivateMetadata,
 			"state": map[string]any{"values": state}},
 	}
+	c.mu.Lock()
+	c.holding = true
+	c.mu.Unlock()
+	released := false
+	release := func() {
+		if released {
+			return
+		}
+		released = true
+		c.mu.Lock()
+		held := c.held
+		c.held, c.holding = nil, false
+		c.mu.Unlock()
+		for _, raw := range held {
+			c.show(raw)
+		}
+	}
+	defer release()
 	answer := c.interact(ctx, payload)
 	resp, _ := answer.(*slack.ViewSubmissionResponse)
 	if resp != nil {
 		switch resp.ResponseAction {
 		case slack.RAErrors:
+			release()
 			return resp.Errors
 		case slack.RAUpdate, slack.RAPush:
 			if resp.View != nil {
+				if resp.View.Submit != nil && resp.View.CallbackID != "" {
+					// A form that asks: what waits prints first.
+					release()
+				}
 				c.form(ctx, *resp.View, nil)
 			}
 		}
 	}
+	release()
 	c.settle(ctx)
 	return nil
 }
