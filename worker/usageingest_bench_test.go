@@ -25,6 +25,11 @@ import (
 // sends them. It reports the events per second of the sink, of the job,
 // and of the two one after the other ("events/s").
 //
+// Each round is followed by the reference, in a database of its own: the
+// database's own rate for the same events inserted straight into it, one
+// single-row insert per event (one statement, one commit) from four writers
+// at once ("db-events/s"); "sink/db" is the sink's rate over it.
+//
 //	TEST_MYSQL_DSN=mysql://root@127.0.0.1:3306/test go test -run '^$' -bench Ingest -benchtime 3x ./worker
 func BenchmarkIngest(b *testing.B) {
 	if os.Getenv("TEST_MYSQL_DSN") == "" {
@@ -51,7 +56,8 @@ func BenchmarkIngest(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 
 			const nodes, callsPerNode = 4, 2500 // 30,000 events a round
-			var sinkTime, jobTime time.Duration
+			refDB := storetest.Open(b, store.MySQL)
+			var sinkTime, jobTime, refTime time.Duration
 			var events int
 			round := 0
 			for b.Loop() {
@@ -88,10 +94,28 @@ func BenchmarkIngest(b *testing.B) {
 					b.Fatalf("round %d recorded %d calls, want %d (%v)", round, res.Done, nodes*callsPerNode, res)
 				}
 				events += nodes * callsPerNode * 3
+
+				start = time.Now()
+				var rg sync.WaitGroup
+				for n := range nodes {
+					rg.Go(func() {
+						for i, body := range nodePosts(round, n, callsPerNode, 1) {
+							e := store.PlatformEvent{Source: "pexip", Node: fmt.Sprintf("10.0.0.%d", n), Seq: int64(i), Type: "participant_connected", Body: body, RemoteAddr: "127.0.0.1"}
+							if err := refDB.SaveEvents(ctx, []store.PlatformEvent{e}); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				}
+				rg.Wait()
+				refTime += time.Since(start)
 			}
 			b.ReportMetric(float64(events)/sinkTime.Seconds(), "sink-events/s")
 			b.ReportMetric(float64(events)/jobTime.Seconds(), "job-events/s")
 			b.ReportMetric(float64(events)/(sinkTime+jobTime).Seconds(), "events/s")
+			b.ReportMetric(float64(events)/refTime.Seconds(), "db-events/s")
+			b.ReportMetric(refTime.Seconds()/sinkTime.Seconds(), "sink/db")
 		})
 	}
 }
