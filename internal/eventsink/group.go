@@ -51,9 +51,9 @@ type group struct {
 	mu       sync.Mutex
 	queue    []*saveRequest // posts waiting for a place in an insert
 	inflight int            // leaders gathering or inserting
-	arrive chan struct{} // signalled when a post queues while a leader waits
-	recent [8]int        // posts in the latest inserts, for the leader's wait
-	next   int
+	arrive   chan struct{}  // signalled when a post queues while a leader waits
+	recent   [8]int         // posts in the latest inserts, for the leader's wait
+	next     int
 }
 
 type saveRequest struct {
