@@ -262,7 +262,9 @@ func (db *DB) ExpireInvites(ctx context.Context, ids []int64) ([]ExpiredInvite, 
 		if _, err := exec("cancel mails", `UPDATE mails SET state = 'failed', last_error = 'not sent: the invite expired first' WHERE invite_id IN (?) AND state = 'queued'`, dueIDs); err != nil {
 			return err
 		}
-		if _, err := exec("purge mails", `UPDATE mails SET to_addr = '', text_body = '', html_body = '' WHERE invite_id IN (?)`, dueIDs); err != nil {
+		// The server's reply to a failed attempt may quote the address.
+		if _, err := exec("purge mails", `UPDATE mails SET to_addr = '', text_body = '', html_body = '',
+			last_error = CASE WHEN last_error = 'not sent: the invite expired first' THEN last_error ELSE '' END WHERE invite_id IN (?)`, dueIDs); err != nil {
 			return err
 		}
 		if _, err := exec("purge audit events", `UPDATE audit_events SET object_label = '', before_json = '', after_json = '' WHERE object_type = 'invite' AND object_id IN (?)`, dueIDs); err != nil {
