@@ -53,6 +53,9 @@ func (db *DB) AddTeamRoom(ctx context.Context, companyID int64, name, address st
 				return err
 			}
 		}
+		if err := platformCreated(ctx, tx, companyID, PlatformRoom, r.ID, r.CreatedAt); err != nil {
+			return err
+		}
 		return audit(ctx, tx, companyID, company.Operator, "room.added", "room", r.ID, r.Address, nil, map[string]any{"room": r, "managers": managerEmails}, r.CreatedAt)
 	})
 	if err != nil {
@@ -77,6 +80,9 @@ func (db *DB) RemoveTeamRoom(ctx context.Context, companyID int64, address strin
 			return company.Errorf(company.Invalid, "%s is a personal room; it goes only when its member is deleted.", r.Address)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM rooms WHERE id = ?`, r.ID); err != nil {
+			return err
+		}
+		if err := platformGone(ctx, tx, PlatformRoom, r.ID, db.now()); err != nil {
 			return err
 		}
 		if err := releaseAddress(ctx, tx, r.Address); err != nil {
@@ -211,6 +217,9 @@ func (db *DB) EditTeamRoom(ctx context.Context, companyID int64, actor company.A
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE rooms SET name = ?, address = ? WHERE id = ?`, after.Name, after.Address, id); err != nil {
 			return fmt.Errorf("update room: %w", err)
+		}
+		if err := platformChanged(ctx, tx, companyID, PlatformRoom, id, db.now()); err != nil {
+			return err
 		}
 		return audit(ctx, tx, companyID, actor, "room.edited", "room", id, after.Address,
 			map[string]string{"name": before.Name, "address": before.Address}, map[string]string{"name": after.Name, "address": after.Address}, db.now())
