@@ -44,6 +44,8 @@ func commands() []command {
 		{"room add", "--company C --name NAME --address ADDRESS [--manager EMAIL]...", "add a team room, with any number of managing members", runRoomAdd},
 		{"room remove", "--company C --address ADDRESS", "delete a team room", runRoomRemove},
 		{"usage import", "--company C FILE.csv", "load past calls from a CSV file whose header names start, end or duration, alias, and optionally id, remote alias, direction, protocol, role", runUsageImport},
+		{"platform status", "[--company C]", "count the objects synced with the video platform, pending and failed, and show the latest errors", runPlatformStatus},
+		{"platform reconcile", "[--company C] [--dry-run]", "compare the video platform with what should be there and fix the difference (or only print the plan)", runPlatformReconcile},
 		{"demo", "", "create a demo company with members, rooms, systems and invites (again: no change)", runDemo},
 	}
 }

@@ -17,6 +17,8 @@ import (
 
 	"companyadmin/internal/config"
 	"companyadmin/internal/mail"
+	"companyadmin/internal/pexipapi"
+	"companyadmin/internal/provision"
 	"companyadmin/internal/store"
 	"companyadmin/worker"
 )
@@ -81,6 +83,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: admins are not told in Slack about their expired invites, and usage reports are written to REPORT_DIR", "dir", cfg.ReportDir)
 	}
+	if cfg.PexipConfigured() {
+		syncer, err := newSyncer(cfg.Pexip, db, logger.With("job", "platform"), deps.Owner)
+		if err != nil {
+			return err
+		}
+		deps.Platform = syncer
+	} else {
+		logger.Info("PEXIP_URL is not set: members, rooms and video systems are not provisioned on the video platform")
+	}
 	sched, err := worker.NewScheduler(deps, worker.Jobs(deps))
 	if err != nil {
 		return err
@@ -109,4 +120,13 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, nil))
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// newSyncer connects the platform sync to the Management Node of p.
+func newSyncer(p config.Pexip, db *store.DB, logger *slog.Logger, owner string) (*provision.Syncer, error) {
+	cl, err := pexipapi.New(pexipapi.Config{URL: p.URL, User: p.User, Password: p.Password, ClientID: p.ClientID, ClientKey: p.ClientKey, Concurrency: p.Concurrency})
+	if err != nil {
+		return nil, fmt.Errorf("PEXIP_URL: %w", err)
+	}
+	return &provision.Syncer{Store: db, Client: cl, Tag: p.Tag, Logger: logger, Owner: owner}, nil
 }

@@ -152,7 +152,9 @@ func (s *Syncer) plan(ctx context.Context, companyID int64) (Plan, error) {
 		found := onPlatform[tag]
 		delete(onPlatform, tag)
 		// Keep the copy we know, or the first; any other is a duplicate.
-		sort.SliceStable(found, func(a, b int) bool { return found[a].String("resource_uri") == o.URI && found[b].String("resource_uri") != o.URI })
+		sort.SliceStable(found, func(a, b int) bool {
+			return found[a].String("resource_uri") == o.URI && found[b].String("resource_uri") != o.URI
+		})
 		for _, dup := range found[min(1, len(found)):] {
 			p.Actions = append(p.Actions, Action{Op: OpDelete, Resource: res, Tag: tag, URI: dup.String("resource_uri"), Label: o.Address, Why: "a second copy"})
 		}
