@@ -272,30 +272,61 @@ func (s *Syncer) syncHeld(ctx context.Context, companyID int64) (Result, error) 
 	return total, nil
 }
 
-// each runs fn for every object, as many at once as the client allows.
-func (s *Syncer) each(ctx context.Context, objs []store.PlatformObject, fn func(context.Context, store.PlatformObject) (Result, error)) (Result, error) {
+// outcomeBatch is how many outcomes are recorded in one transaction.
+const outcomeBatch = 100
+
+// step is the work for one object: what it did, and what to record (an
+// empty Outcome records nothing).
+type step func(context.Context, store.PlatformObject) (Result, store.PlatformOutcome)
+
+// each runs fn for every object, as many at once as the client allows,
+// and records the outcomes in batches from one goroutine, so the database
+// sees one writer. A confirmation lost to a crash before it was recorded
+// is harmless: a create sent again is refused as a duplicate and then
+// found by its tag.
+func (s *Syncer) each(ctx context.Context, objs []store.PlatformObject, fn step) (Result, error) {
 	var (
 		mu    sync.Mutex
 		total Result
-		errs  []error
 		wg    sync.WaitGroup
 	)
 	work := make(chan store.PlatformObject)
+	outs := make(chan store.PlatformOutcome, outcomeBatch)
 	for range s.Client.Concurrency() + 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for o := range work {
-				r, err := fn(ctx, o)
+				r, out := fn(ctx, o)
 				mu.Lock()
 				total.add(r)
-				if err != nil {
-					errs = append(errs, err)
-				}
 				mu.Unlock()
+				if out.Outcome != "" {
+					outs <- out
+				}
 			}
 		}()
 	}
+	writeErr := make(chan error, 1)
+	go func() {
+		var batch []store.PlatformOutcome
+		var err error
+		flush := func() {
+			if err == nil {
+				// Recorded even when ctx ends: the platform already changed.
+				err = s.Store.RecordPlatformOutcomes(context.WithoutCancel(ctx), batch)
+			}
+			batch = batch[:0]
+		}
+		for out := range outs {
+			batch = append(batch, out)
+			if len(batch) == outcomeBatch || len(outs) == 0 {
+				flush()
+			}
+		}
+		flush()
+		writeErr <- err
+	}()
 	for _, o := range objs {
 		if ctx.Err() != nil {
 			break
@@ -304,84 +335,111 @@ func (s *Syncer) each(ctx context.Context, objs []store.PlatformObject, fn func(
 	}
 	close(work)
 	wg.Wait()
-	if len(errs) > 0 {
-		return total, errs[0]
+	close(outs)
+	if err := <-writeErr; err != nil {
+		return total, err
 	}
 	return total, ctx.Err()
 }
 
-// syncOne makes the platform match one object. Only store errors come
-// back; platform failures are recorded on the object.
-func (s *Syncer) syncOne(ctx context.Context, o store.PlatformObject) (Result, error) {
+// syncOne makes the platform match one object.
+func (s *Syncer) syncOne(ctx context.Context, o store.PlatformObject) (Result, store.PlatformOutcome) {
 	if !o.Exists {
 		return s.remove(ctx, o)
 	}
 	return s.put(ctx, o)
 }
 
-func (s *Syncer) remove(ctx context.Context, o store.PlatformObject) (Result, error) {
+func (s *Syncer) removed(o store.PlatformObject) (Result, store.PlatformOutcome) {
+	return Result{Done: 1}, store.PlatformOutcome{ID: o.ID, Revision: o.Revision, Outcome: store.OutcomeRemoved}
+}
+
+func (s *Syncer) synced(o store.PlatformObject, uri string, want pexipapi.Object) (Result, store.PlatformOutcome) {
+	return Result{Done: 1}, store.PlatformOutcome{ID: o.ID, Revision: o.Revision, Outcome: store.OutcomeSynced, URI: uri, JSON: encode(want)}
+}
+
+func (s *Syncer) remove(ctx context.Context, o store.PlatformObject) (Result, store.PlatformOutcome) {
 	uri := o.URI
 	if uri == "" {
 		// Never confirmed created; but a create may have happened unseen.
 		found, err := s.findByTag(ctx, o)
 		if err != nil {
-			return s.failed(ctx, o, o.URI, o.Lookup, err)
+			return s.failed(o, o.URI, o.Lookup, err)
 		}
 		if found == nil {
-			return Result{Done: 1}, s.Store.PlatformRemoved(ctx, o.ID, o.Revision)
+			return s.removed(o)
 		}
 		uri = found.String("resource_uri")
 	}
 	if err := s.Client.Delete(ctx, uri); err != nil {
-		return s.failed(ctx, o, uri, o.Lookup, err)
+		return s.failed(o, uri, o.Lookup, err)
 	}
-	return Result{Done: 1}, s.Store.PlatformRemoved(ctx, o.ID, o.Revision)
+	return s.removed(o)
 }
 
-func (s *Syncer) put(ctx context.Context, o store.PlatformObject) (Result, error) {
+func (s *Syncer) put(ctx context.Context, o store.PlatformObject) (Result, store.PlatformOutcome) {
 	want := s.Desired(o)
 	uri := o.URI
 	var have pexipapi.Object
 	if uri == "" && o.Lookup {
 		found, err := s.findByTag(ctx, o)
 		if err != nil {
-			return s.failed(ctx, o, "", true, err)
+			return s.failed(o, "", true, err)
 		}
 		if found != nil {
 			uri, have = found.String("resource_uri"), found
 		}
 	}
 	if uri != "" {
-		if have == nil {
-			have = pexipapi.Object{}
-			if o.SyncedJSON != "" {
-				json.Unmarshal([]byte(o.SyncedJSON), &have)
-			}
-		}
-		d := Diff(want, have)
-		if len(d) == 0 {
-			return Result{Done: 1}, s.Store.PlatformSynced(ctx, o.ID, o.Revision, uri, encode(want))
-		}
-		err := s.Client.Patch(ctx, uri, d)
-		if err == nil {
-			return Result{Done: 1}, s.Store.PlatformSynced(ctx, o.ID, o.Revision, uri, encode(want))
-		}
-		if pexipapi.KindOf(err) != pexipapi.NotFound {
-			return s.failed(ctx, o, uri, false, err)
-		}
-		// Deleted on the platform behind our back: create it again.
-		s.log().Info("platform object vanished; creating it again", "tag", s.TagOf(o), "uri", uri)
+		return s.patch(ctx, o, uri, want, have, true)
 	}
 	uri, err := s.Client.Create(ctx, Resource(o.Kind), want)
-	if err != nil {
-		return s.failed(ctx, o, "", pexipapi.KindOf(err) == pexipapi.Unknown, err)
+	if err == nil {
+		return s.synced(o, uri, want)
 	}
-	return Result{Done: 1}, s.Store.PlatformSynced(ctx, o.ID, o.Revision, uri, encode(want))
+	if pexipapi.KindOf(err) == pexipapi.Conflict {
+		// Our own copy, created by a request whose answer was lost, is
+		// refused as a duplicate: look for it before calling it a conflict.
+		found, ferr := s.findByTag(ctx, o)
+		if ferr != nil {
+			return s.failed(o, "", true, ferr)
+		}
+		if found != nil {
+			return s.patch(ctx, o, found.String("resource_uri"), want, found, false)
+		}
+	}
+	return s.failed(o, "", pexipapi.KindOf(err) == pexipapi.Unknown, err)
+}
+
+// patch sends the fields of want that differ from have (the fields last
+// confirmed when have is nil). With recreate, an object deleted on the
+// platform behind our back is created again.
+func (s *Syncer) patch(ctx context.Context, o store.PlatformObject, uri string, want, have pexipapi.Object, recreate bool) (Result, store.PlatformOutcome) {
+	if have == nil {
+		have = pexipapi.Object{}
+		if o.SyncedJSON != "" {
+			json.Unmarshal([]byte(o.SyncedJSON), &have)
+		}
+	}
+	d := Diff(want, have)
+	if len(d) == 0 {
+		return s.synced(o, uri, want)
+	}
+	err := s.Client.Patch(ctx, uri, d)
+	if err == nil {
+		return s.synced(o, uri, want)
+	}
+	if pexipapi.KindOf(err) != pexipapi.NotFound || !recreate {
+		return s.failed(o, uri, false, err)
+	}
+	s.log().Info("platform object vanished; creating it again", "tag", s.TagOf(o), "uri", uri)
+	o.URI, o.Lookup = "", false
+	return s.put(ctx, o)
 }
 
 // failed records a platform failure: a refusal fails the object until it
 // changes, anything else backs off.
-func (s *Syncer) failed(ctx context.Context, o store.PlatformObject, uri string, lookup bool, err error) (Result, error) {
+func (s *Syncer) failed(o store.PlatformObject, uri string, lookup bool, err error) (Result, store.PlatformOutcome) {
 	k := pexipapi.KindOf(err)
 	f := store.PlatformFailure{URI: uri, Lookup: lookup || o.Lookup && uri == ""}
 	r := Result{}
@@ -395,7 +453,7 @@ func (s *Syncer) failed(ctx context.Context, o store.PlatformObject, uri string,
 		r.Retry = 1
 	}
 	s.log().Warn("platform sync failed", "tag", s.TagOf(o), "kind", k.String(), "err", err)
-	return r, s.Store.PlatformFailed(ctx, o.ID, o.Revision, f)
+	return r, store.PlatformOutcome{ID: o.ID, Revision: o.Revision, Outcome: store.OutcomeFailed, Failure: f}
 }
 
 // backoff is the wait before the next attempt after attempts failures:

@@ -240,16 +240,16 @@ func (s *Syncer) apply(ctx context.Context, p Plan) (Result, error) {
 		}
 		res.Done++
 	}
-	r, err := s.each(ctx, deletes, func(ctx context.Context, o store.PlatformObject) (Result, error) {
+	r, err := s.each(ctx, deletes, func(ctx context.Context, o store.PlatformObject) (Result, store.PlatformOutcome) {
 		a := byID[o.ID]
 		if err := s.Client.Delete(ctx, a.URI); err != nil {
 			s.log().Warn("reconcile: delete failed", "tag", a.Tag, "uri", a.URI, "err", err)
-			return Result{Retry: 1}, nil
+			return Result{Retry: 1}, store.PlatformOutcome{}
 		}
 		if a.object != nil {
-			return Result{Done: 1}, s.Store.PlatformRemoved(ctx, a.object.ID, a.object.Revision)
+			return s.removed(*a.object)
 		}
-		return Result{Done: 1}, nil
+		return Result{Done: 1}, store.PlatformOutcome{}
 	})
 	res.add(r)
 	return res, err

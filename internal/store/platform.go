@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -143,31 +144,25 @@ func (db *DB) PlatformObjects(ctx context.Context, companyID int64) ([]PlatformO
 	return out, err
 }
 
-// PlatformSynced records that the platform confirmed an object as it was
-// at revision: it is synced unless it changed here meanwhile. The URI and
-// the fields confirmed are kept either way.
-func (db *DB) PlatformSynced(ctx context.Context, id, revision int64, uri, syncedJSON string) error {
-	now := db.now()
-	_, err := db.db.ExecContext(ctx, `UPDATE platform_objects SET uri = ?, synced_json = ?, lookup = FALSE, attempts = 0, last_error = '',
-		state = CASE WHEN revision = ? THEN 'synced' ELSE 'pending' END, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
-		uri, syncedJSON, revision, now, now, id)
-	if err != nil {
-		return fmt.Errorf("platform object %d synced: %w", id, err)
-	}
-	return nil
-}
+// Outcomes of one object's sync.
+const (
+	OutcomeSynced  = "synced"
+	OutcomeRemoved = "removed"
+	OutcomeFailed  = "failed"
+)
 
-// PlatformRemoved forgets an object the platform confirmed deleted, unless
-// it changed here meanwhile (then only its URI is cleared).
-func (db *DB) PlatformRemoved(ctx context.Context, id, revision int64) error {
-	res, err := db.db.ExecContext(ctx, `DELETE FROM platform_objects WHERE id = ? AND revision = ?`, id, revision)
-	if err != nil {
-		return fmt.Errorf("platform object %d removed: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		_, err = db.db.ExecContext(ctx, `UPDATE platform_objects SET uri = '', synced_json = '', lookup = FALSE, updated_at = ? WHERE id = ?`, db.now(), id)
-	}
-	return err
+// PlatformOutcome is what the platform answered for one object at a
+// revision.
+type PlatformOutcome struct {
+	ID       int64
+	Revision int64
+	// Outcome is OutcomeSynced (the platform holds the object as it was
+	// at Revision: URI, with the fields JSON), OutcomeRemoved (the
+	// platform confirmed it gone) or OutcomeFailed (Failure).
+	Outcome string
+	URI     string
+	JSON    string
+	Failure PlatformFailure
 }
 
 // PlatformFailure is what went wrong with one object's sync.
@@ -186,22 +181,65 @@ type PlatformFailure struct {
 	Lookup bool
 }
 
-// PlatformFailed records a failed sync of an object at revision. If the
-// object changed here meanwhile it is due again at once.
-func (db *DB) PlatformFailed(ctx context.Context, id, revision int64, f PlatformFailure) error {
-	now := db.now()
-	state := PlatformPending
-	if f.Permanent {
-		state = PlatformFailed
+// RecordPlatformOutcomes records what the platform answered, in one
+// transaction. An object that changed here since the revision synced stays
+// pending (due at once), keeping the URI learnt; one removed on the platform
+// is forgotten unless it changed meanwhile.
+func (db *DB) RecordPlatformOutcomes(ctx context.Context, outs []PlatformOutcome) error {
+	if len(outs) == 0 {
+		return nil
 	}
-	_, err := db.db.ExecContext(ctx, `UPDATE platform_objects SET uri = ?, lookup = ?, last_error = ?, attempts = attempts + 1,
-		state = CASE WHEN revision = ? THEN ? ELSE 'pending' END,
-		next_attempt_at = CASE WHEN revision = ? THEN ? ELSE ? END, updated_at = ? WHERE id = ?`,
-		f.URI, f.Lookup, truncate(f.Reason, 1000), revision, state, revision, ts(f.RetryAt), now, now, id)
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		now := db.now()
+		for _, o := range outs {
+			var err error
+			switch o.Outcome {
+			case OutcomeSynced:
+				_, err = tx.ExecContext(ctx, `UPDATE platform_objects SET uri = ?, synced_json = ?, lookup = FALSE, attempts = 0, last_error = '',
+					state = CASE WHEN revision = ? THEN 'synced' ELSE 'pending' END, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+					o.URI, o.JSON, o.Revision, now, now, o.ID)
+			case OutcomeRemoved:
+				var res sql.Result
+				res, err = tx.ExecContext(ctx, `DELETE FROM platform_objects WHERE id = ? AND revision = ?`, o.ID, o.Revision)
+				if err == nil {
+					if n, _ := res.RowsAffected(); n == 0 {
+						_, err = tx.ExecContext(ctx, `UPDATE platform_objects SET uri = '', synced_json = '', lookup = FALSE, updated_at = ? WHERE id = ?`, now, o.ID)
+					}
+				}
+			case OutcomeFailed:
+				f := o.Failure
+				state := PlatformPending
+				if f.Permanent {
+					state = PlatformFailed
+				}
+				_, err = tx.ExecContext(ctx, `UPDATE platform_objects SET uri = ?, lookup = ?, last_error = ?, attempts = attempts + 1,
+					state = CASE WHEN revision = ? THEN ? ELSE 'pending' END,
+					next_attempt_at = CASE WHEN revision = ? THEN ? ELSE ? END, updated_at = ? WHERE id = ?`,
+					f.URI, f.Lookup, truncate(f.Reason, 1000), o.Revision, state, o.Revision, ts(f.RetryAt), now, now, o.ID)
+			default:
+				err = fmt.Errorf("unknown outcome %q", o.Outcome)
+			}
+			if err != nil {
+				return fmt.Errorf("platform object %d: %w", o.ID, err)
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("platform object %d failed: %w", id, err)
+		return fmt.Errorf("record platform outcomes: %w", err)
 	}
 	return nil
+}
+
+// PlatformSynced records that the platform holds an object as it was at
+// revision, at uri with the fields syncedJSON.
+func (db *DB) PlatformSynced(ctx context.Context, id, revision int64, uri, syncedJSON string) error {
+	return db.RecordPlatformOutcomes(ctx, []PlatformOutcome{{ID: id, Revision: revision, Outcome: OutcomeSynced, URI: uri, JSON: syncedJSON}})
+}
+
+// PlatformRemoved records that the platform confirmed an object deleted.
+func (db *DB) PlatformRemoved(ctx context.Context, id, revision int64) error {
+	return db.RecordPlatformOutcomes(ctx, []PlatformOutcome{{ID: id, Revision: revision, Outcome: OutcomeRemoved}})
 }
 
 // PlatformReplan sets what a reconcile found on the platform for an object

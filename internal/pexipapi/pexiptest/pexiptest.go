@@ -43,8 +43,11 @@ type Server struct {
 	// Clock decides "now" for tokens; nil means time.Now.
 	Clock func() time.Time
 
-	mu        sync.Mutex
-	objects   map[string]map[int]map[string]any // resource → id → fields
+	mu      sync.Mutex
+	objects map[string]map[int]map[string]any // resource → id → fields
+	// Unique keys, as "conference name x", "alias x", "end_user email x",
+	// to the URI holding them.
+	unique    map[string]string
 	nextID    int
 	history   []map[string]any
 	tokens    map[string]time.Time
@@ -67,6 +70,7 @@ func New() *Server {
 	s := &Server{
 		objects:  map[string]map[int]map[string]any{"conference": {}, "end_user": {}, "device": {}},
 		tokens:   map[string]time.Time{},
+		unique:   map[string]string{},
 		jtis:     map[string]bool{},
 		requests: map[string]int{},
 	}
@@ -155,6 +159,7 @@ func (s *Server) Remove(uri string) bool {
 	if !ok || s.objects[res][id] == nil {
 		return false
 	}
+	s.unindex(res, s.objects[res][id])
 	delete(s.objects[res], id)
 	return true
 }
@@ -167,9 +172,11 @@ func (s *Server) Edit(uri string, fields map[string]any) bool {
 	if !ok || s.objects[res][id] == nil {
 		return false
 	}
+	s.unindex(res, s.objects[res][id])
 	for k, v := range fields {
 		s.objects[res][id][k] = v
 	}
+	s.index(res, s.objects[res][id])
 	return true
 }
 
@@ -220,7 +227,39 @@ func (s *Server) insert(resource string, o map[string]any) (int, string) {
 		s.objects[resource] = map[int]map[string]any{}
 	}
 	s.objects[resource][id] = o
+	s.index(resource, o)
 	return id, uri
+}
+
+// keys returns the unique keys an object holds.
+func keys(resource string, o map[string]any) []string {
+	switch resource {
+	case "conference":
+		ks := []string{"conference name " + fmt.Sprint(o["name"])}
+		for _, a := range aliasesOf(o["aliases"]) {
+			ks = append(ks, "alias "+a)
+		}
+		return ks
+	case "device":
+		return []string{"alias " + fmt.Sprint(o["alias"])}
+	case "end_user":
+		return []string{"end_user email " + strings.ToLower(fmt.Sprint(o["primary_email_address"]))}
+	}
+	return nil
+}
+
+func (s *Server) index(resource string, o map[string]any) {
+	for _, k := range keys(resource, o) {
+		s.unique[k] = fmt.Sprint(o["resource_uri"])
+	}
+}
+
+func (s *Server) unindex(resource string, o map[string]any) {
+	for _, k := range keys(resource, o) {
+		if s.unique[k] == fmt.Sprint(o["resource_uri"]) {
+			delete(s.unique, k)
+		}
+	}
 }
 
 // aliasObjects turns a posted aliases list into the stored form.
@@ -452,9 +491,12 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) {
 		if _, ok := ch["aliases"]; ok && resource == "conference" {
 			merged["aliases"] = s.aliasObjects(o["resource_uri"].(string), ch["aliases"])
 		}
+		s.unindex(resource, o)
 		objs[id] = merged
+		s.index(resource, merged)
 		w.WriteHeader(http.StatusAccepted)
 	case http.MethodDelete:
+		s.unindex(resource, o)
 		delete(objs, id)
 		w.WriteHeader(http.StatusNoContent)
 	default:
@@ -465,19 +507,19 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) {
 // validate applies the platform's uniqueness rules to o as it would be
 // stored under id (0 for a new object). It returns the 400 body's fields.
 func (s *Server) validate(resource string, id int, o map[string]any) map[string]any {
+	self := fmt.Sprintf("%s%s/%d/", configPath, resource, id)
+	taken := func(k string) bool { holder, ok := s.unique[k]; return ok && holder != self }
 	switch resource {
 	case "conference":
 		name, _ := o["name"].(string)
 		if name == "" {
 			return map[string]any{"name": []string{"This field is required."}}
 		}
-		for oid, c := range s.objects["conference"] {
-			if oid != id && c["name"] == name {
-				return map[string]any{"name": []string{"Virtual Meeting Room with this Name already exists."}}
-			}
+		if taken("conference name " + name) {
+			return map[string]any{"name": []string{"Virtual Meeting Room with this Name already exists."}}
 		}
 		for _, a := range aliasesOf(o["aliases"]) {
-			if s.aliasTaken(a, "conference", id) {
+			if taken("alias " + a) {
 				return map[string]any{"aliases": []any{map[string]any{"alias": []string{"Alias with this Alias already exists."}}}}
 			}
 		}
@@ -486,7 +528,7 @@ func (s *Server) validate(resource string, id int, o map[string]any) map[string]
 		if a == "" {
 			return map[string]any{"alias": []string{"This field is required."}}
 		}
-		if s.aliasTaken(a, "device", id) {
+		if taken("alias " + a) {
 			return map[string]any{"alias": []string{"Device with this Alias already exists."}}
 		}
 	case "end_user":
@@ -494,37 +536,11 @@ func (s *Server) validate(resource string, id int, o map[string]any) map[string]
 		if e == "" {
 			return map[string]any{"primary_email_address": []string{"This field is required."}}
 		}
-		for oid, u := range s.objects["end_user"] {
-			if oid != id && strings.EqualFold(fmt.Sprint(u["primary_email_address"]), e) {
-				return map[string]any{"primary_email_address": []string{"End user with this Primary email address already exists."}}
-			}
+		if taken("end_user email " + strings.ToLower(e)) {
+			return map[string]any{"primary_email_address": []string{"End user with this Primary email address already exists."}}
 		}
 	}
 	return nil
-}
-
-// aliasTaken reports whether alias belongs to a conference or device other
-// than (resource, id).
-func (s *Server) aliasTaken(alias, resource string, id int) bool {
-	for oid, c := range s.objects["conference"] {
-		if resource == "conference" && oid == id {
-			continue
-		}
-		for _, a := range aliasesOf(c["aliases"]) {
-			if a == alias {
-				return true
-			}
-		}
-	}
-	for oid, d := range s.objects["device"] {
-		if resource == "device" && oid == id {
-			continue
-		}
-		if d["alias"] == alias {
-			return true
-		}
-	}
-	return false
 }
 
 // writeList filters, pages and writes a list answer.
