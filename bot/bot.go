@@ -51,6 +51,10 @@ type Options struct {
 	// TempDir holds usage reports while they are built and sent; empty
 	// means the system's temporary directory.
 	TempDir string
+	// Platform tells that members, rooms and systems are provisioned on
+	// the video platform (PEXIP_URL is set): lists then mark those not
+	// there yet or refused.
+	Platform bool
 }
 
 // Bot answers Slack.
@@ -63,6 +67,7 @@ type Bot struct {
 	signingSecret string
 	clock         func() time.Time
 	tempDir       string
+	platform      bool
 	// reports lets one usage report be built at a time, so that admins
 	// asking together do not multiply the memory it takes.
 	reports chan struct{}
@@ -89,6 +94,7 @@ func New(o Options) *Bot {
 		signingSecret: o.SigningSecret,
 		clock:         o.Clock,
 		tempDir:       o.TempDir,
+		platform:      o.Platform,
 		reports:       make(chan struct{}, 1),
 		bgCtx:         ctx,
 		bgCancel:      cancel,

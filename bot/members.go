@@ -35,8 +35,20 @@ func (b *Bot) membersPage(ctx context.Context, c caller, st blocks.ListState, no
 		return b.failure("members list", err)
 	}
 	p := blocks.MembersPage{Domain: c.company.Domain, Licences: lic, Page: st, Total: total, Note: note}
+	var marks map[int64]*blocks.PlatformMark
+	if b.platform {
+		ids := make([]int64, len(entries))
+		for i, e := range entries {
+			ids[i] = e.ID
+		}
+		ms, err := b.store.MemberPlatformMarks(ctx, c.company.ID, ids)
+		if err != nil {
+			return b.failure("members list", err)
+		}
+		marks = platformMarks(ms)
+	}
 	for _, e := range entries {
-		item := blocks.MemberItem{Member: e.Member, Room: e.Room}
+		item := blocks.MemberItem{Member: e.Member, Room: e.Room, Platform: marks[e.ID]}
 		for _, s := range e.Systems {
 			item.Systems = append(item.Systems, s.Name)
 		}

@@ -56,6 +56,8 @@ type MemberItem struct {
 	company.Member
 	Room    string   // the personal room's address
 	Systems []string // names of the video systems twinned to them
+	// Platform marks a member or personal room not on the video platform.
+	Platform *PlatformMark
 }
 
 // MembersPage is one page of the members list.
@@ -87,6 +89,7 @@ func MembersList(p MembersPage) slack.Msg {
 		Total: p.Total,
 		Size:  MembersPageSize,
 	}
+	var marks []*PlatformMark
 	for _, m := range p.Items {
 		label := displayName(m.Member)
 		if m.Admin {
@@ -99,8 +102,10 @@ func MembersList(p MembersPage) slack.Msg {
 		if len(m.Systems) > 0 {
 			detail = append(detail, "system "+strings.Join(m.Systems, ", "))
 		}
-		l.Items = append(l.Items, Item{ID: fmt.Sprint(m.ID), Label: label, Detail: strings.Join(detail, " · ")})
+		l.Items = append(l.Items, Item{ID: fmt.Sprint(m.ID), Label: label, Detail: markDetail(m.Platform, strings.Join(detail, " · "))})
+		marks = append(marks, m.Platform)
 	}
+	l.Summary = strings.Join(nonEmpty(l.Summary, markSummary(marks)), "\n")
 	return withNote(ListMessage(l), p.Note)
 }
 

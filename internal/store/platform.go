@@ -398,3 +398,35 @@ func (db *DB) PlatformMarks(ctx context.Context, companyID int64, kind string, l
 	}
 	return out, rows.Err()
 }
+
+// MemberPlatformMarks returns, by member ID, the marks of members whose
+// end user or personal room is not synced: a refusal of either wins over
+// a pending one.
+func (db *DB) MemberPlatformMarks(ctx context.Context, companyID int64, memberIDs []int64) (map[int64]PlatformMark, error) {
+	out, err := db.PlatformMarks(ctx, companyID, PlatformMember, memberIDs)
+	if err != nil || len(memberIDs) == 0 {
+		return out, err
+	}
+	q, args, err := sqlx.In(`SELECT r.owner_member_id, po.state, po.last_error FROM platform_objects po
+		JOIN rooms r ON r.id = po.local_id AND r.kind = 'personal'
+		WHERE po.company_id = ? AND po.kind = 'vmr' AND po.state <> 'synced' AND r.owner_member_id IN (?)`, companyID, memberIDs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("member platform marks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var m PlatformMark
+		if err := rows.Scan(&id, &m.State, &m.LastError); err != nil {
+			return nil, err
+		}
+		if prev, ok := out[id]; !ok || prev.State != PlatformFailed {
+			out[id] = m
+		}
+	}
+	return out, rows.Err()
+}
