@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"companyadmin/internal/company"
+	"companyadmin/internal/pexipapi"
 	"companyadmin/internal/provision"
 	"companyadmin/internal/store"
 )
@@ -102,6 +103,9 @@ type Deps struct {
 	// Platform syncs with the video platform; nil when PEXIP_URL is not
 	// set, and then the platform jobs are not in the table.
 	Platform *provision.Syncer
+	// Pexip reads the video platform's call history; nil when PEXIP_URL
+	// is not set.
+	Pexip *pexipapi.Client
 }
 
 func (d Deps) withDefaults() Deps {
@@ -136,6 +140,10 @@ func Jobs(d Deps) []Job {
 			Job{Name: "platform-sync", Schedule: "@every 10s", Lease: 5 * time.Minute, Run: (&PlatformSync{Syncer: d.Platform}).Run},
 			Job{Name: "platform-reconcile", Schedule: "0 17 3 * * *", Lease: 10 * time.Minute, Run: (&PlatformReconcile{Store: d.Store, Syncer: d.Platform, Logger: log("platform-reconcile")}).Run},
 		)
+	}
+	if d.Pexip != nil {
+		jobs = append(jobs, Job{Name: "usage-history", Schedule: "@every 5m", Lease: 5 * time.Minute,
+			Run: (&UsageHistory{Store: d.Store, Client: d.Pexip, Clock: d.Clock, Logger: log("usage-history")}).Run})
 	}
 	return jobs
 }

@@ -89,6 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		deps.Platform = syncer
+		deps.Pexip = syncer.Client
 	} else {
 		logger.Info("PEXIP_URL is not set: members, rooms and video systems are not provisioned on the video platform")
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -429,4 +430,42 @@ func (db *DB) MemberPlatformMarks(ctx context.Context, companyID int64, memberID
 		}
 	}
 	return out, rows.Err()
+}
+
+// HistoryReadUntil returns up to when the call history of source has been
+// read whole; ok is false before the first read.
+func (db *DB) HistoryReadUntil(ctx context.Context, source string) (time.Time, bool, error) {
+	var t time.Time
+	err := db.db.GetContext(ctx, &t, `SELECT read_until FROM usage_history WHERE source = ?`, source)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, false, nil
+	}
+	if err != nil {
+		return t, false, fmt.Errorf("history watermark: %w", err)
+	}
+	return t.UTC(), true, nil
+}
+
+// SetHistoryReadUntil records that the call history of source has been
+// read whole up to t. It never moves the mark back.
+func (db *DB) SetHistoryReadUntil(ctx context.Context, source string, t time.Time) error {
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		now := db.now()
+		res, err := tx.ExecContext(ctx, `UPDATE usage_history SET read_until = ?, updated_at = ? WHERE source = ? AND read_until < ?`, ts(t), now, source, ts(t))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO usage_history (source, read_until, updated_at) VALUES (?, ?, ?)`, source, ts(t), now)
+		if isDuplicate(err) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set history watermark: %w", err)
+	}
+	return nil
 }
