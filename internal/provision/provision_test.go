@@ -490,3 +490,28 @@ func TestOneSyncerPerCompany(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteTeamRoomsFromSlack: rooms an admin deletes leave the platform.
+func TestDeleteTeamRoomsFromSlack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		r, err := db.AddTeamRoom(e.ctx, e.c.ID, "Board", "boardroom", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.sync()
+		if len(e.fake.Objects("conference")) != 1 {
+			t.Fatal("room not created")
+		}
+		if _, err := db.DeleteTeamRooms(e.ctx, e.c.ID, company.Operator, []int64{r.ID}); err != nil {
+			t.Fatal(err)
+		}
+		e.sync()
+		if n := len(e.fake.Objects("conference")); n != 0 {
+			t.Fatalf("%d conferences after the room was deleted", n)
+		}
+		if c := e.counts(); c.Pending+c.Synced+c.Failed != 0 {
+			t.Fatalf("counts %+v", c)
+		}
+	})
+}

@@ -125,7 +125,7 @@ func platformGone(ctx context.Context, tx *sqlx.Tx, kind string, localID int64, 
 // a sync now.
 func (db *DB) PlatformDueCompanies(ctx context.Context) ([]int64, error) {
 	var ids []int64
-	err := db.db.SelectContext(ctx, &ids, `SELECT DISTINCT company_id FROM platform_objects WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY company_id`, db.now())
+	err := db.rd.SelectContext(ctx, &ids, `SELECT DISTINCT company_id FROM platform_objects WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY company_id`, db.now())
 	return ids, err
 }
 
@@ -133,7 +133,7 @@ func (db *DB) PlatformDueCompanies(ctx context.Context) ([]int64, error) {
 // sync now, with what they should look like.
 func (db *DB) DuePlatformObjects(ctx context.Context, companyID int64, limit int) ([]PlatformObject, error) {
 	var out []PlatformObject
-	err := db.db.SelectContext(ctx, &out, platformSelect+`WHERE po.company_id = ? AND po.state = 'pending' AND po.next_attempt_at <= ? ORDER BY po.id LIMIT ?`,
+	err := db.rd.SelectContext(ctx, &out, platformSelect+`WHERE po.company_id = ? AND po.state = 'pending' AND po.next_attempt_at <= ? ORDER BY po.id LIMIT ?`,
 		companyID, db.now(), limit)
 	return out, err
 }
@@ -141,7 +141,7 @@ func (db *DB) DuePlatformObjects(ctx context.Context, companyID int64, limit int
 // PlatformObjects returns every platform object of a company.
 func (db *DB) PlatformObjects(ctx context.Context, companyID int64) ([]PlatformObject, error) {
 	var out []PlatformObject
-	err := db.db.SelectContext(ctx, &out, platformSelect+`WHERE po.company_id = ? ORDER BY po.id`, companyID)
+	err := db.rd.SelectContext(ctx, &out, platformSelect+`WHERE po.company_id = ? ORDER BY po.id`, companyID)
 	return out, err
 }
 
@@ -345,7 +345,7 @@ func (db *DB) PlatformStatus(ctx context.Context, companyID int64, limit int) ([
 		where, args = "WHERE company_id = ? ", []any{companyID}
 	}
 	var counts []PlatformCount
-	err := db.db.SelectContext(ctx, &counts, `SELECT company_id,
+	err := db.rd.SelectContext(ctx, &counts, `SELECT company_id,
 		SUM(CASE WHEN state = 'synced' THEN 1 ELSE 0 END) AS synced,
 		SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending,
 		SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed
@@ -358,7 +358,7 @@ func (db *DB) PlatformStatus(ctx context.Context, companyID int64, limit int) ([
 	if companyID != 0 {
 		w += "AND po.company_id = ? "
 	}
-	err = db.db.SelectContext(ctx, &errs, platformSelect+w+`ORDER BY po.updated_at DESC, po.id DESC LIMIT ?`, append(args, limit)...)
+	err = db.rd.SelectContext(ctx, &errs, platformSelect+w+`ORDER BY po.updated_at DESC, po.id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("platform status: %w", err)
 	}
@@ -384,7 +384,7 @@ func (db *DB) PlatformMarks(ctx context.Context, companyID int64, kind string, l
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, q, args...)
+	rows, err := db.rd.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("platform marks: %w", err)
 	}
@@ -414,7 +414,7 @@ func (db *DB) MemberPlatformMarks(ctx context.Context, companyID int64, memberID
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, q, args...)
+	rows, err := db.rd.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("member platform marks: %w", err)
 	}
@@ -436,7 +436,7 @@ func (db *DB) MemberPlatformMarks(ctx context.Context, companyID int64, memberID
 // read whole; ok is false before the first read.
 func (db *DB) HistoryReadUntil(ctx context.Context, source string) (time.Time, bool, error) {
 	var t time.Time
-	err := db.db.GetContext(ctx, &t, `SELECT read_until FROM usage_history WHERE source = ?`, source)
+	err := db.rd.GetContext(ctx, &t, `SELECT read_until FROM usage_history WHERE source = ?`, source)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, false, nil
 	}
