@@ -39,7 +39,7 @@ const sinkUser, sinkPassword = "pexip", "event-sink-password"
 // app is the web process under test, with a fake Slack and a real SMTP
 // server around it.
 type app struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	slack *slacktest.API
 	smtp  *smtptest.Server
@@ -55,14 +55,14 @@ type app struct {
 func newApp(t *testing.T, db *store.DB, licences int) *app { return newAppWith(t, db, licences, false) }
 
 // newAppWith is newApp; platform turns on the video platform's marks.
-func newAppWith(t *testing.T, db *store.DB, licences int, platform bool) *app {
+func newAppWith(t testing.TB, db *store.DB, licences int, platform bool) *app {
 	return buildApp(t, db, licences, platform, nil)
 }
 
 // buildApp is newAppWith; slackConfig, when not nil, adds to the Slack
 // settings (the fake's API URL and static bot token) before the web
 // process's Slack clients are made from them, as cmd/bot does.
-func buildApp(t *testing.T, db *store.DB, licences int, platform bool, slackConfig func(cfg *config.Config)) *app {
+func buildApp(t testing.TB, db *store.DB, licences int, platform bool, slackConfig func(cfg *config.Config)) *app {
 	ctx := context.Background()
 	a := &app{t: t, db: db, slack: slacktest.Start(t), smtp: smtptest.Start(t)}
 	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: licences})

@@ -22,7 +22,7 @@ import (
 // Slack workspace and installed there through an install link, with no
 // static bot token: every Slack call must carry the right workspace's
 // token, since the fake refuses a token of another workspace.
-func twoWorkspaces(t *testing.T, db *store.DB) (*app, company.Company) {
+func twoWorkspaces(t testing.TB, db *store.DB) (*app, company.Company) {
 	t.Helper()
 	key := make([]byte, 32)
 	rand.Read(key)
@@ -43,26 +43,29 @@ func twoWorkspaces(t *testing.T, db *store.DB) (*app, company.Company) {
 		t.Fatal(err)
 	}
 	a.slack.AddUser(slacktest.User{ID: "U0BOB", Name: "bob", RealName: "Bob Beta", Email: "bob@beta.example", Team: "T0BETA"})
-	for _, in := range []struct {
-		co   company.Company
-		team string
-	}{{a.co, "T0ACME"}, {beta, "T0BETA"}} {
-		link, _, err := a.ws.NewLink(ctx, in.co.ID, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.slack.NextInstall(slacktest.Install{Team: in.team, TeamName: in.co.Name, User: "UINSTALLER", Rotate: true})
-		jar, _ := cookiejar.New(nil)
-		resp, err := (&http.Client{Jar: jar, Timeout: 10 * time.Second}).Get(link)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("install of %s: %d", in.team, resp.StatusCode)
-		}
-	}
+	installVia(t, a, a.co, "T0ACME")
+	installVia(t, a, beta, "T0BETA")
 	return a, beta
+}
+
+// installVia installs the app for a company in a workspace as its admin
+// would: the install link, in a browser, approved in (the fake) Slack.
+func installVia(t testing.TB, a *app, co company.Company, team string) {
+	t.Helper()
+	link, _, err := a.ws.NewLink(context.Background(), co.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.slack.NextInstall(slacktest.Install{Team: team, TeamName: co.Name, User: "UINSTALLER", Rotate: true})
+	jar, _ := cookiejar.New(nil)
+	resp, err := (&http.Client{Jar: jar, Timeout: 10 * time.Second}).Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("install of %s: %d", team, resp.StatusCode)
+	}
 }
 
 func TestTwoWorkspaces(t *testing.T) {
