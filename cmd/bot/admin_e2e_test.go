@@ -25,9 +25,10 @@ import (
 func (a *app) addMember(co company.Company, email, name, local string) company.Member {
 	a.t.Helper()
 	ctx := context.Background()
-	_, hash := company.NewToken()
-	if _, _, err := a.db.CreateInvite(ctx, store.NewInvite{CompanyID: co.ID, Email: email, Role: company.RoleMember, Actor: company.Operator, TokenHash: hash, Expiry: time.Hour,
-		Mail: func(inv company.Invite) (company.Mail, error) {
+	var hash string
+	if _, _, err := a.db.CreateInvite(ctx, store.NewInvite{CompanyID: co.ID, Email: email, Role: company.RoleMember, Actor: company.Operator, Expiry: time.Hour,
+		Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+			hash = company.HashToken(tok)
 			return company.Mail{Kind: company.MailInvitation, To: inv.Email}, nil
 		}}); err != nil {
 		a.t.Fatal(err)

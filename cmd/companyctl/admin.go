@@ -24,6 +24,9 @@ func runAdminGrant(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 	if err := checkEmail(*email); err != nil {
 		return badFlag(fs, "email", err)
 	}
+	if err := checkName(fs, *name, company.FieldFullName); err != nil {
+		return err
+	}
 	db, err := c.open(ctx)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ package blocks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -26,6 +27,35 @@ const (
 	// the field.
 	ActionValue = "value"
 )
+
+// InviteBlocks are the input blocks of the invite modal.
+var InviteBlocks = []string{BlockFullName, BlockEmail, BlockVideoAddress, BlockRole}
+
+// fieldBlocks are the blocks of the modals in which the domain's fields
+// are typed.
+var fieldBlocks = map[company.Field]string{
+	company.FieldFullName:     BlockFullName,
+	company.FieldEmail:        BlockEmail,
+	company.FieldVideoAddress: BlockVideoAddress,
+	company.FieldRole:         BlockRole,
+	company.FieldName:         BlockName,
+}
+
+// FieldErrors keys the messages of fe by the block IDs of the modal's
+// inputs, for a response_action "errors", so that each message shows beside
+// its input. It returns false when a message belongs to a field that has
+// no block among blockIDs, which the modal then cannot show.
+func FieldErrors(fe company.FieldErrors, blockIDs ...string) (map[string]string, bool) {
+	out := make(map[string]string, len(fe))
+	for f, msg := range fe {
+		id, ok := fieldBlocks[f]
+		if !ok || !slices.Contains(blockIDs, id) {
+			return nil, false
+		}
+		out[id] = msg
+	}
+	return out, true
+}
 
 // Slack's limits that rendering must respect.
 const (

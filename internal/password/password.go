@@ -123,24 +123,25 @@ func param(s, prefix string, bits int) (uint64, error) {
 	return n, nil
 }
 
-// Check applies the password rules to what someone typed in the "password"
-// and "password_confirm" fields of a form. It returns a company.FieldErrors
-// naming those fields, or nil when the password may be used.
+// Check applies the password rules to what someone typed as a password and
+// its confirmation. It returns a company.FieldErrors of
+// company.FieldPassword and company.FieldPasswordConfirm, or nil when the
+// password may be used.
 func Check(pw, confirm string) error {
 	fe := company.FieldErrors{}
 	switch n := utf8.RuneCountInString(pw); {
 	case n == 0:
-		fe.Add("password", "Choose a password.")
+		fe.Add(company.FieldPassword, "Choose a password.")
 	case n < MinLength:
-		fe.Add("password", fmt.Sprintf("Your password needs at least %d characters.", MinLength))
+		fe.Add(company.FieldPassword, fmt.Sprintf("Your password needs at least %d characters.", MinLength))
 	case n > MaxLength:
-		fe.Add("password", fmt.Sprintf("Your password can have at most %d characters.", MaxLength))
+		fe.Add(company.FieldPassword, fmt.Sprintf("Your password can have at most %d characters.", MaxLength))
 	}
 	switch {
 	case confirm == "" && pw != "":
-		fe.Add("password_confirm", "Type your password again to confirm it.")
+		fe.Add(company.FieldPasswordConfirm, "Type your password again to confirm it.")
 	case confirm != pw:
-		fe.Add("password_confirm", "The two passwords do not match. Type the same password in both fields.")
+		fe.Add(company.FieldPasswordConfirm, "The two passwords do not match. Type the same password in both fields.")
 	}
 	return fe.Err()
 }

@@ -27,6 +27,11 @@ func ReadText(s string) (*Roster, error) {
 			if strings.Contains(entry, "<") {
 				if a, err := mail.ParseAddress(entry); err == nil {
 					row.Email, row.FullName = a.Address, strings.TrimSpace(a.Name)
+				} else if lt := strings.LastIndexByte(entry, '<'); strings.HasSuffix(entry, ">") {
+					// A name the mail syntax refuses (a control character,
+					// an unquoted dot) is still a name: the invite's rules
+					// say what is wrong with it, not the email's.
+					row.Email, row.FullName = strings.TrimSpace(entry[lt+1:len(entry)-1]), strings.Trim(strings.TrimSpace(entry[:lt]), `"`)
 				}
 			}
 			if len([]rune(entry)) > MaxCellLength {

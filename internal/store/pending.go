@@ -80,7 +80,7 @@ type InviteActions struct {
 // fresh invitation with it; the old link stops working. Sent date, reminders
 // and expiry stay as they were. IDs of other companies' invites are counted
 // as unknown and left alone.
-func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, actor company.Actor, render func(inv company.Invite, token string) (company.Mail, error)) (InviteActions, error) {
+func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, actor company.Actor, render InviteMail) (InviteActions, error) {
 	var acts InviteActions
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		acts = InviteActions{}
@@ -118,7 +118,7 @@ func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, a
 
 // ResendOlderThan resends every pending invite of a company that was sent,
 // and not resent, within the last age.
-func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Duration, actor company.Actor, render func(inv company.Invite, token string) (company.Mail, error)) ([]company.Invite, error) {
+func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Duration, actor company.Actor, render InviteMail) ([]company.Invite, error) {
 	var due []company.Invite
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockCompany(ctx, tx, companyID); err != nil {
@@ -141,7 +141,7 @@ func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Dur
 
 // resend rotates the token of each invite, drops its queued mails that
 // carry the old link, and queues a new invitation.
-func resend(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.Invite, actor company.Actor, render func(company.Invite, string) (company.Mail, error), now time.Time) error {
+func resend(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.Invite, actor company.Actor, render InviteMail, now time.Time) error {
 	if len(invs) == 0 {
 		return nil
 	}
@@ -163,27 +163,12 @@ func resend(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.In
 	}
 	events := make([]event, len(invs))
 	for i, inv := range invs {
-		events[i] = event{action: "invite.resent", objectType: "invite", objectID: inv.ID, label: inv.Email, after: map[string]any{"resent_at": now}}
+		events[i] = event{CompanyID: companyID, Actor: actor, Action: "invite.resent", ObjectType: "invite", ObjectID: inv.ID, Label: inv.Email, At: now}
 	}
-	if err := auditMany(ctx, tx, companyID, actor, events, now); err != nil {
+	if err := auditMany(ctx, tx, events); err != nil {
 		return err
 	}
-	for start := 0; start < len(invs); start += chunkMails {
-		end := min(start+chunkMails, len(invs))
-		mails := make([]company.Mail, 0, end-start)
-		for i := start; i < end; i++ {
-			m, err := render(invs[i], tokens[i])
-			if err != nil {
-				return fmt.Errorf("render invitation: %w", err)
-			}
-			m.CompanyID, m.InviteID = &companyID, &invs[i].ID
-			mails = append(mails, m)
-		}
-		if err := insertMails(ctx, tx, mails, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return queueInvitations(ctx, tx, companyID, invs, tokens, render, now)
 }
 
 // RevokeInvites withdraws each pending invite among ids: its licence and
@@ -219,15 +204,15 @@ func (db *DB) RevokeInvites(ctx context.Context, companyID int64, ids []int64, a
 					return err
 				}
 			}
-			before := inv
 			inv.State = company.InviteRevoked
 			acts.Done = append(acts.Done, inv)
-			events = append(events, event{action: "invite.revoked", objectType: "invite", objectID: inv.ID, label: inv.Email, before: before, after: map[string]any{"state": company.InviteRevoked}})
+			events = append(events, event{CompanyID: companyID, Actor: actor, Action: "invite.revoked", ObjectType: "invite", ObjectID: inv.ID, Label: inv.Email,
+				Before: map[string]any{"state": company.InvitePending}, After: map[string]any{"state": company.InviteRevoked}, At: now})
 		}
 		if err := dropQueuedMails(ctx, tx, acts.Done, now); err != nil {
 			return err
 		}
-		if err := auditMany(ctx, tx, companyID, actor, events, now); err != nil {
+		if err := auditMany(ctx, tx, events); err != nil {
 			return err
 		}
 		lic = l

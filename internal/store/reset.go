@@ -56,10 +56,10 @@ func (db *DB) RequestPasswordResets(ctx context.Context, r ResetRequest) ([]comp
 				return fmt.Errorf("render reset mail: %w", err)
 			}
 			mail.CompanyID = &r.CompanyID
-			if err := insertMail(ctx, tx, mail, now); err != nil {
+			if err := insertMails(ctx, tx, []company.Mail{mail}, now); err != nil {
 				return err
 			}
-			if err := audit(ctx, tx, r.CompanyID, r.Actor, "member.password_reset_requested", "member", m.ID, m.Email, nil, map[string]any{"reset": id, "expires_at": expires}, now); err != nil {
+			if err := audit(ctx, tx, event{CompanyID: r.CompanyID, Actor: r.Actor, Action: "member.password_reset_requested", ObjectType: "member", ObjectID: m.ID, Label: m.Email, After: map[string]any{"reset": id, "expires_at": expires}, At: now}); err != nil {
 				return err
 			}
 		}
@@ -128,7 +128,7 @@ func (db *DB) ResetPassword(ctx context.Context, tokenHash, passwordHash string)
 			return err
 		}
 		actor := company.Actor{MemberID: m.ID, Name: displayName(m)}
-		return audit(ctx, tx, m.CompanyID, actor, "member.password_reset", "member", m.ID, m.Email, nil, nil, now)
+		return audit(ctx, tx, event{CompanyID: m.CompanyID, Actor: actor, Action: "member.password_reset", ObjectType: "member", ObjectID: m.ID, Label: m.Email, At: now})
 	})
 	if err != nil {
 		return m, fmt.Errorf("reset password: %w", err)
