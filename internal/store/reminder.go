@@ -144,7 +144,7 @@ func (db *DB) RemindInvite(ctx context.Context, r Reminder) (company.Invite, boo
 			return err
 		}
 		reminded = true
-		return audit(ctx, tx, event{CompanyID: c.ID, Actor: company.Worker, Action: "invite.reminded", ObjectType: "invite", ObjectID: inv.ID, Label: inv.Email, Before: map[string]any{"reminders": before}, After: map[string]any{"reminders": step, "expires_at": inv.ExpiresAt}, At: now})
+		return audit(ctx, tx, event{CompanyID: c.ID, Actor: company.Worker, Action: "invite.reminded", ObjectType: "invite", ObjectID: inv.ID, Label: inv.Email, Before: map[string]any{"reminders": before}, After: map[string]any{"reminders": step}, At: now})
 	})
 	if err != nil {
 		return inv, false, fmt.Errorf("remind invite %d: %w", r.InviteID, err)
