@@ -59,14 +59,14 @@ func (b *Bot) pendingPageAction(ctx context.Context, c caller, ic slack.Interact
 
 func (b *Bot) pendingResend(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
 	b.actOnTicked(ctx, c, ic, a, "resend", func(ids []int64) (string, error) {
-		acts, err := b.store.ResendInvites(ctx, c.company.ID, ids, c.actor(), b.invitation(c))
+		acts, err := b.store.ResendInvites(ctx, c.company.ID, ids, c.actor(), b.lifecycle.Expiry, b.invitation(c))
 		if err != nil {
 			return "", err
 		}
 		b.noteUnknown(c, acts.Unknown)
 		done := ""
 		if len(acts.Done) > 0 {
-			done = fmt.Sprintf("Resent %s with a new link; the old links no longer work.", count(len(acts.Done), "invite"))
+			done = fmt.Sprintf("Resent %s with a new link; the old links no longer work. Reminders and expiry count from today.", count(len(acts.Done), "invite"))
 		}
 		return actionNote(done, acts.Gone, acts.Unknown), nil
 	})
@@ -189,7 +189,7 @@ func (b *Bot) submitResendOld(ctx context.Context, c caller, ic slack.Interactio
 	}
 	meta := decodeMeta(ic.View.PrivateMetadata)
 	b.background("resend old invites", func(ctx context.Context) error {
-		done, err := b.store.ResendOlderThan(ctx, c.company.ID, time.Duration(days)*24*time.Hour, c.actor(), b.invitation(c))
+		done, err := b.store.ResendOlderThan(ctx, c.company.ID, time.Duration(days)*24*time.Hour, c.actor(), b.lifecycle.Expiry, b.invitation(c))
 		msg := blocks.TextMessage(fmt.Sprintf(":white_check_mark: Resent %s sent more than %s ago, each with a new link.", count(len(done), "invite"), count(days, "day")))
 		switch {
 		case err != nil:

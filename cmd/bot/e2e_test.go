@@ -66,7 +66,7 @@ func newApp(t *testing.T, db *store.DB, licences int) *app {
 	api := slack.New(a.slack.Token, slack.OptionAPIURL(a.slack.URL()))
 	a.bot = bot.New(bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret})
 	t.Cleanup(func() { a.bot.Close(5 * time.Second) })
-	handler = routes(a.bot, web.New(db, logger, time.Now), eventsink.New(db, logger, sinkUser, sinkPassword), db)
+	handler = routes(a.bot, web.New(db, logger, time.Now, web.Options{PublicURL: a.srv.URL}), eventsink.New(db, logger, sinkUser, sinkPassword), db)
 	return a
 }
 

@@ -55,6 +55,12 @@ func (p *Pages) Activate(w http.ResponseWriter, r *http.Request) {
 	if !p.parsePost(w, r) {
 		return
 	}
+	tokenHash := company.HashToken(r.PathValue("token"))
+	if !p.allow(w, r, "your invitation still works.",
+		limitCheck{"client", p.limits.client, clientKey(r)},
+		limitCheck{"link", p.limits.link, tokenHash}) {
+		return
+	}
 	inv, c, ok := p.usableInvite(w, r)
 	if !ok {
 		return
@@ -64,13 +70,24 @@ func (p *Pages) Activate(w http.ResponseWriter, r *http.Request) {
 	v.Address = r.PostForm.Get("video_address")
 	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
 
-	// Everything the form can check is checked before the password is
-	// hashed and the store is asked, so one round shows every mistake.
+	// Everything that can be checked is checked before the password is
+	// hashed, cheapest first, so one round shows every mistake and a post
+	// bound to fail costs no hashing: the rules of names and addresses,
+	// the password's, then whether the address is free.
 	d, fe := company.CheckMember(company.MemberInput{FullName: v.FullName, VideoAddress: v.Address}, c.Domain)
 	if fe == nil {
 		fe = company.FieldErrors{}
 	}
-	if more, ok := company.Fields(password.Check(pw, confirm)); ok {
+	if more, ok := company.Fields(password.Check(pw, confirm, d.FullName, inv.Email, d.VideoAddress, c.Name)); ok {
+		fe.Merge(more)
+	}
+	if len(fe) == 0 {
+		err := p.db.ActivationConflicts(r.Context(), inv, d.VideoAddress)
+		more, ok := company.Fields(err)
+		if !ok && err != nil {
+			p.internal(w, r, err)
+			return
+		}
 		fe.Merge(more)
 	}
 	if len(fe) > 0 {
@@ -78,12 +95,12 @@ func (p *Pages) Activate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	hash, err := password.Hash(pw)
+	hash, err := p.hasher.Hash(r.Context(), pw)
 	if err != nil {
 		p.internal(w, r, err)
 		return
 	}
-	m, room, err := p.db.AcceptInvite(r.Context(), company.HashToken(r.PathValue("token")),
+	m, room, err := p.db.AcceptInvite(r.Context(), tokenHash,
 		store.Activation{FullName: d.FullName, VideoAddress: d.VideoAddress, PasswordHash: hash})
 	if fe, ok := company.Fields(err); ok {
 		p.formErrors(w, r, v, fe)
@@ -105,7 +122,11 @@ func (p *Pages) usableInvite(w http.ResponseWriter, r *http.Request) (company.In
 		err = inv.Usable(p.clock())
 	}
 	if err != nil {
-		p.fail(w, r, err)
+		var next *link
+		if inv.State == company.InviteAccepted {
+			next = forgotLink
+		}
+		p.failLink(w, r, err, next)
 		return inv, c, false
 	}
 	return inv, c, true
