@@ -333,7 +333,7 @@ func TestLastAdminFromSlack(t *testing.T) {
 		}
 		// Removing an admin asks first, and nothing changes until confirmed.
 		a.press("U0ANN", "members_remove_admin", `{}`, "members", bob.ID)
-		view, meta := a.lastView()
+		view, _ := a.lastView()
 		if !strings.Contains(view, "Remove the admin rights of this member?") || !strings.Contains(view, "Bob Builder") ||
 			strings.Contains(view, "your own admin rights") || !strings.Contains(view, `"callback_id":"member_remove_admin"`) {
 			t.Fatalf("remove admin modal: %s", view)

@@ -32,7 +32,6 @@ type world struct {
 	loc     *time.Location
 	period  company.Period
 	calls   []company.UsageRecord // the company's calls in the period
-	names   map[int64]string      // member, room and system names by kind-prefixed key
 	ann     company.Member
 	bob     company.Member
 	annRoom company.Room
