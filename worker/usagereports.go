@@ -92,7 +92,7 @@ func (j *UsageReports) Run(ctx context.Context) (Result, error) {
 		if err != nil {
 			res.Failed++
 			notes = append(notes, fmt.Sprintf("%s: unreadable schedule %q", co.Name, co.ReportSchedule))
-			log.Error("usage report schedule cannot be read", "schedule", co.ReportSchedule, "error", err)
+			log.Error("usage report schedule cannot be read", "schedule", co.ReportSchedule, "err", err)
 			continue
 		}
 		p, due := DuePeriod(sched, now, co.Location(), c.CatchUp)
@@ -128,12 +128,12 @@ func (j *UsageReports) Run(ctx context.Context) (Result, error) {
 		case claim.Attempts >= c.MaxAttempts:
 			res.Failed++
 			notes = append(notes, fmt.Sprintf("%s: gave up: %v", co.Name, err))
-			log.Error("usage report failed for good", "error", err)
+			log.Error("usage report failed for good", "err", err)
 			err = c.Store.ReportAttemptFailed(rctx, claim.ID, c.Owner, err.Error(), time.Time{})
 		default:
 			res.Retry++
 			notes = append(notes, fmt.Sprintf("%s: %v", co.Name, err))
-			log.Warn("usage report not delivered; will try again", "error", err, "retry_in", c.Retry)
+			log.Warn("usage report not delivered; will try again", "err", err, "retry_in", c.Retry)
 			err = c.Store.ReportAttemptFailed(rctx, claim.ID, c.Owner, err.Error(), c.Clock().Add(c.Retry))
 		}
 		cancel()

@@ -8,6 +8,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Company time zones and CRON_TZ schedules must resolve on hosts
+	// without a zoneinfo database, such as minimal containers.
+	_ "time/tzdata"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-// Command worker runs Company Admin's scheduled jobs (DESIGN §4) until it is
+// Command worker runs Company Admin's scheduled jobs until it is
 // interrupted; `worker -once JOB` runs one job now and exits.
 package main
 
@@ -6,6 +6,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	// Company time zones and CRON_TZ schedules must resolve on hosts
+	// without a zoneinfo database, such as minimal containers.
+	_ "time/tzdata"
 )
 
 func main() {

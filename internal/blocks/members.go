@@ -90,7 +90,7 @@ func MembersList(p MembersPage) slack.Msg {
 		Size:  MembersPageSize,
 	}
 	for _, m := range p.Items {
-		label := displayName(m.Member)
+		label := m.DisplayName()
 		if m.Admin {
 			label += " · admin"
 		}
@@ -102,24 +102,17 @@ func MembersList(p MembersPage) slack.Msg {
 		if len(m.Systems) > 0 {
 			// Systems go in a line of their own, where names and
 			// addresses are read in full.
-			detail = append(detail, plural(len(m.Systems), fmt.Sprintf("%d video system", len(m.Systems))))
+			detail = append(detail, company.Plural(len(m.Systems), "video system", "video systems"))
 			var ss []string
 			for _, s := range m.Systems {
 				ss = append(ss, Escape(s.Name)+" ("+Escape(s.Address)+")")
 			}
-			item.Note = "*" + Escape(displayName(m.Member)) + "* · video systems: " + strings.Join(ss, ", ")
+			item.Note = "*" + Escape(m.DisplayName()) + "* · video systems: " + strings.Join(ss, ", ")
 		}
 		item.Detail = strings.Join(detail, " · ")
 		l.Items = append(l.Items, item)
 	}
 	return withNote(ListMessage(l), p.Note)
-}
-
-func displayName(m company.Member) string {
-	if strings.TrimSpace(m.FullName) != "" {
-		return m.FullName
-	}
-	return m.Email
 }
 
 // emptyText is what a list shows with no items: why, for a search.
@@ -189,8 +182,8 @@ func DeleteMembersModal(ms []company.Member, metadata string) slack.ModalViewReq
 	bs := []slack.Block{slack.NewSectionBlock(mrkdwn(what), nil, nil)}
 	var lines []string
 	for _, m := range ms {
-		line := "• *" + Escape(displayName(m)) + "*"
-		if displayName(m) != m.Email {
+		line := "• *" + Escape(m.DisplayName()) + "*"
+		if m.DisplayName() != m.Email {
 			line += " (" + Escape(m.Email) + ")"
 		}
 		if m.Admin {
@@ -227,8 +220,8 @@ func RemoveAdminModal(ms []company.Member, self bool, metadata string) slack.Mod
 	bs := []slack.Block{slack.NewSectionBlock(mrkdwn(what), nil, nil)}
 	var lines []string
 	for _, m := range ms {
-		line := "• *" + Escape(displayName(m)) + "*"
-		if displayName(m) != m.Email {
+		line := "• *" + Escape(m.DisplayName()) + "*"
+		if m.DisplayName() != m.Email {
 			line += " (" + Escape(m.Email) + ")"
 		}
 		lines = append(lines, line)
@@ -275,7 +268,7 @@ func pack(lines []string, limit int) []string {
 
 // MemberOption is a member as an option of a member picker.
 func MemberOption(m company.Member) *slack.OptionBlockObject {
-	text := displayName(m)
+	text := m.DisplayName()
 	if text != m.Email {
 		text += " (" + m.Email + ")"
 	}

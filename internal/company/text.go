@@ -2,6 +2,7 @@ package company
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -30,7 +31,7 @@ func Truncate(s string, n int) string {
 // DisplayName is how a member is named in lists and messages: their full
 // name, or their email when they have none.
 func (m Member) DisplayName() string {
-	if m.FullName != "" {
+	if strings.TrimSpace(m.FullName) != "" {
 		return m.FullName
 	}
 	return m.Email

@@ -291,16 +291,9 @@ func lastAdmin(ctx context.Context, tx *sqlx.Tx, c company.Company, removing []c
 		return nil
 	}
 	if len(admins) == 1 {
-		return company.Errorf(company.Conflict, "%s is the last admin of %s, and a company always keeps at least one admin. Make someone else an admin first.", displayName(admins[0]), c.Name)
+		return company.Errorf(company.Conflict, "%s is the last admin of %s, and a company always keeps at least one admin. Make someone else an admin first.", admins[0].DisplayName(), c.Name)
 	}
 	return company.Errorf(company.Conflict, "Those are all the admins of %s, and a company always keeps at least one admin. Make someone else an admin first.", c.Name)
-}
-
-func displayName(m company.Member) string {
-	if m.FullName != "" {
-		return m.FullName
-	}
-	return m.Email
 }
 
 // SetAdmin gives the members with the given IDs the admin right, or takes

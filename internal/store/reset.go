@@ -118,7 +118,7 @@ func (db *DB) RequestOwnPasswordResets(ctx context.Context, r OwnResetRequest) (
 			if err != nil {
 				return err
 			}
-			actor := company.Actor{MemberID: m.ID, Name: displayName(m)}
+			actor := company.Actor{MemberID: m.ID, Name: m.DisplayName()}
 			mail := func(m company.Member, token string, expiresAt time.Time) (company.Mail, error) {
 				return r.Mail(c, m, token, expiresAt)
 			}
@@ -191,7 +191,7 @@ func (db *DB) ResetPassword(ctx context.Context, tokenHash, passwordHash string)
 		if _, err := tx.ExecContext(ctx, `UPDATE members SET password_hash = ?, updated_at = ? WHERE id = ?`, passwordHash, now, m.ID); err != nil {
 			return err
 		}
-		actor := company.Actor{MemberID: m.ID, Name: displayName(m)}
+		actor := company.Actor{MemberID: m.ID, Name: m.DisplayName()}
 		return audit(ctx, tx, event{CompanyID: m.CompanyID, Actor: actor, Action: "member.password_reset", ObjectType: "member", ObjectID: m.ID, Label: m.Email, At: now})
 	})
 	if err != nil {
