@@ -195,7 +195,7 @@ func (p *pass) remind(ctx context.Context, id int64) (bool, error) {
 		Mail: func(c company.Company, inv company.Invite) (company.Mail, error) {
 			return mail.Reminder(mail.InviteData{
 				To: inv.Email, InviteeName: inv.FullName, CompanyName: c.Name, InviterName: inv.InvitedByName,
-				Link: j.PublicURL + "/invite/" + token, ExpiresAt: inv.ExpiresAt, Location: c.Location(),
+				Link: company.InviteLink(j.PublicURL, token), ExpiresAt: inv.ExpiresAt, Location: c.Location(),
 			}, daysLeft(inv.ExpiresAt, j.Clock()))
 		},
 	})

@@ -83,3 +83,17 @@ func TestCheckMember(t *testing.T) {
 		t.Errorf("room name with NEL passed")
 	}
 }
+
+func TestLinks(t *testing.T) {
+	for _, base := range []string{"https://admin.example.com", "https://admin.example.com/"} {
+		if got := InviteLink(base, "tok"); got != "https://admin.example.com/invite/tok" {
+			t.Errorf("InviteLink(%q) = %q", base, got)
+		}
+		if got := ResetLink(base, "tok"); got != "https://admin.example.com/reset/tok" {
+			t.Errorf("ResetLink(%q) = %q", base, got)
+		}
+		if got := ConnectLink(base, "c0de"); got != "https://admin.example.com/connect/c0de" {
+			t.Errorf("ConnectLink(%q) = %q", base, got)
+		}
+	}
+}

@@ -52,7 +52,7 @@ func (p *Pages) Forgot(w http.ResponseWriter, r *http.Request) {
 		Expiry: company.ResetExpiry,
 		Mail: func(c company.Company, m company.Member, token string, expires time.Time) (company.Mail, error) {
 			return mail.PasswordReset(mail.ResetData{To: m.Email, Name: m.FullName, CompanyName: c.Name,
-				Link: p.publicURL + "/reset/" + token, ExpiresAt: expires, Location: c.Location()})
+				Link: company.ResetLink(p.publicURL, token), ExpiresAt: expires, Location: c.Location()})
 		},
 	})
 	if err != nil {
