@@ -26,7 +26,7 @@ const pastedSource = "the pasted addresses"
 
 func (b *Bot) bulkCommand(ctx context.Context, c caller, cmd slack.SlashCommand, _ string) *slack.Msg {
 	if err := b.openBulk(ctx, c, cmd.TriggerID); err != nil {
-		m := b.failure("open bulk modal", err)
+		m := b.failure(ctx, "open bulk modal", err)
 		return &m
 	}
 	return nil
@@ -65,7 +65,7 @@ func (b *Bot) submitBulk(ctx context.Context, c caller, ic slack.InteractionCall
 	case len(files) > 1:
 		return fieldError(blocks.BlockBulkFile, "Choose one file at a time.")
 	case len(files) == 0:
-		b.background("bulk invite", func(ctx context.Context) error {
+		b.background(ctx, "bulk invite", func(ctx context.Context) error {
 			return b.bulkInvite(ctx, c, pastedSource, func(context.Context) (*roster.Roster, error) { return roster.ReadText(text) })
 		})
 		return slack.NewUpdateViewSubmissionResponse(blocks.BulkProcessing(pastedSource))
@@ -80,8 +80,8 @@ func (b *Bot) submitBulk(ctx context.Context, c caller, ic slack.InteractionCall
 	if f.URLPrivateDownload == "" {
 		return fieldError(blocks.BlockBulkFile, "Slack did not share the file with Company Admin. Please choose it again.")
 	}
-	b.log.Info("bulk invite file accepted", "company", c.company.ID, "user", c.slackID, "file", f.ID, "name", f.Name, "size", f.Size)
-	b.background("bulk invite", func(ctx context.Context) error {
+	b.log.InfoContext(ctx, "bulk invite file accepted", "company", c.company.ID, "user", c.slackID, "file", f.ID, "name", f.Name, "size", f.Size)
+	b.background(ctx, "bulk invite", func(ctx context.Context) error {
 		return b.bulkInvite(ctx, c, f.Name, func(ctx context.Context) (*roster.Roster, error) { return b.readFile(ctx, f) })
 	})
 	return slack.NewUpdateViewSubmissionResponse(blocks.BulkProcessing(f.Name))
@@ -101,7 +101,7 @@ func (b *Bot) readFile(ctx context.Context, f slack.File) (*roster.Roster, error
 		if w.over {
 			return nil, company.Errorf(company.Invalid, "The file is larger than %d MB.", roster.MaxFileSize>>20)
 		}
-		b.log.Error("download failed", "file", f.ID, "err", err)
+		b.log.ErrorContext(ctx, "download failed", "file", f.ID, "err", err)
 		return nil, company.Errorf(company.Invalid, "I could not download the file from Slack. Check that Company Admin may read files (the files:read scope), and try again.")
 	}
 	return roster.Read(tmp, roster.MaxFileSize-w.left)
@@ -135,7 +135,7 @@ func (b *Bot) bulkInvite(ctx context.Context, c caller, source string, read func
 	ro, err := read(ctx)
 	if err != nil {
 		if company.KindOf(err) == company.Internal {
-			b.log.Error("bulk invite: read failed", "company", c.company.ID, "source", source, "err", err)
+			b.log.ErrorContext(ctx, "bulk invite: read failed", "company", c.company.ID, "source", source, "err", err)
 		}
 		return b.post(ctx, channel, blocks.TextMessage(fmt.Sprintf(":warning: I could not use %s: %s Nothing was invited.", blocks.Escape(source), company.Message(err))))
 	}
@@ -148,7 +148,7 @@ func (b *Bot) bulkInvite(ctx context.Context, c caller, source string, read func
 		Mail: b.invitation(c),
 	})
 	if err != nil {
-		msg := b.failure("bulk invite", err)
+		msg := b.failure(ctx, "bulk invite", err)
 		return b.post(ctx, channel, blocks.TextMessage(msg.Text+" Nothing was invited."))
 	}
 	problems := slices.Clone(ro.Problems)
@@ -163,7 +163,7 @@ func (b *Bot) bulkInvite(ctx context.Context, c caller, source string, read func
 	for _, p := range problems {
 		report.Rejected = append(report.Rejected, blocks.ReportRow{Line: p.Line, Email: p.Email, Reason: p.Reason})
 	}
-	b.log.Info("bulk invite done", "company", c.company.ID, "user", c.slackID, "source", source, "rows", len(ro.Rows)+len(ro.Problems),
+	b.log.InfoContext(ctx, "bulk invite done", "company", c.company.ID, "user", c.slackID, "source", source, "rows", len(ro.Rows)+len(ro.Problems),
 		"invited", res.Invited, "skipped", len(res.Skipped), "rejected", len(problems), "missing", res.Missing, "took", time.Since(start))
 	if err := b.post(ctx, channel, blocks.BulkResult(report)); err != nil {
 		return err
@@ -200,7 +200,7 @@ func rejectedName(source string) string {
 func (b *Bot) directChannel(ctx context.Context, user string) string {
 	ch, _, _, err := b.slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
 	if err != nil || ch == nil || ch.ID == "" {
-		b.log.Warn("conversations.open failed", "user", user, "err", err)
+		b.log.WarnContext(ctx, "conversations.open failed", "user", user, "err", err)
 		return user
 	}
 	return ch.ID

@@ -16,15 +16,15 @@ import (
 
 // usageCommand answers /company usage [PERIOD] at once and builds the
 // report in the background, then sends it to the admin as a file.
-func (b *Bot) usageCommand(_ context.Context, c caller, _ slack.SlashCommand, args string) *slack.Msg {
+func (b *Bot) usageCommand(ctx context.Context, c caller, _ slack.SlashCommand, args string) *slack.Msg {
 	p, err := company.ParsePeriod(args, b.clock(), c.company.Location())
 	if err != nil {
-		m := b.failure("usage", err)
+		m := b.failure(ctx, "usage", err)
 		return &m
 	}
-	b.background("usage report", func(ctx context.Context) error {
+	b.background(ctx, "usage report", func(ctx context.Context) error {
 		if err := b.sendUsageReport(ctx, c, p); err != nil {
-			b.notify(c.slackID, blocks.TextMessage(blocks.UsageFailed(p, "something went wrong. Please try again in a moment.")))
+			b.notify(ctx, c.slackID, blocks.TextMessage(blocks.UsageFailed(p, "something went wrong. Please try again in a moment.")))
 			return fmt.Errorf("usage report for company %d, %s: %w", c.company.ID, p.Slug(), err)
 		}
 		return nil
@@ -75,6 +75,6 @@ func (b *Bot) sendUsageReport(ctx context.Context, c caller, p company.Period) e
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}
-	b.log.Info("usage report sent", "company", c.company.ID, "period", p.Slug(), "to", c.slackID, "calls", sum.Calls, "bytes", size, "took", time.Since(start))
+	b.log.InfoContext(ctx, "usage report sent", "company", c.company.ID, "period", p.Slug(), "to", c.slackID, "calls", sum.Calls, "bytes", size, "took", time.Since(start))
 	return nil
 }

@@ -8,8 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	// Company time zones and CRON_TZ schedules must resolve on hosts
-	// without a zoneinfo database, such as minimal containers.
+	// Company time zones are found without the system's zoneinfo, which a
+	// minimal container image lacks.
 	_ "time/tzdata"
 )
 

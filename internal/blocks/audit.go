@@ -146,6 +146,10 @@ func sentence(e company.AuditEvent, who, what string, after map[string]any) stri
 		return who + " edited team room " + what
 	case "room.managers_set":
 		return who + " set the managers of team room " + what
+	case "slack.installed":
+		return who + " installed Company Admin in the Slack workspace " + what
+	case "slack.uninstalled":
+		return "Company Admin was removed from the Slack workspace " + what
 	case "system.added":
 		return who + " added video system " + what
 	case "system.removed":
