@@ -49,7 +49,10 @@ type app struct {
 	metrics *metrics.Metrics
 }
 
-func newApp(t *testing.T, db *store.DB, licences int) *app {
+func newApp(t *testing.T, db *store.DB, licences int) *app { return newAppWith(t, db, licences, false) }
+
+// newAppWith is newApp; platform turns on the video platform's marks.
+func newAppWith(t *testing.T, db *store.DB, licences int, platform bool) *app {
 	ctx := context.Background()
 	a := &app{t: t, db: db, slack: slacktest.Start(t), smtp: smtptest.Start(t)}
 	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: licences})
@@ -70,7 +73,7 @@ func newApp(t *testing.T, db *store.DB, licences int) *app {
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(a.srv.Close)
 	api := slackclient.New(slackclient.Options{Token: a.slack.Token, APIURL: a.slack.URL(), Logger: logger, Observer: a.metrics})
-	a.bot = bot.New(bot.Options{Store: db, Slack: api, HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck})
+	a.bot = bot.New(bot.Options{Store: db, Slack: api, HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck, Platform: platform})
 	t.Cleanup(func() { a.bot.Close(5 * time.Second) })
 	handler = surface{pages: web.New(db, logger, time.Now, web.Options{PublicURL: a.srv.URL}), sink: eventsink.New(db, logger, sinkUser, sinkPassword), db: db, metrics: a.metrics, logger: logger}.routes(a.bot)
 	return a

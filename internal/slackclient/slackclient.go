@@ -175,7 +175,7 @@ func Check(ctx context.Context, api *slack.Client) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if _, err := api.AuthTestContext(ctx); err != nil {
-		return fmt.Errorf("Slack (auth.test) does not accept SLACK_BOT_TOKEN or does not answer: %w", err)
+		return fmt.Errorf("auth.test: Slack does not accept SLACK_BOT_TOKEN or does not answer: %w", err)
 	}
 	return nil
 }
