@@ -223,7 +223,7 @@ func (b *Bot) invitation(c caller) func(inv company.Invite, token string) (compa
 		}
 		return mail.Invitation(mail.InviteData{
 			To: inv.Email, InviteeName: inv.FullName, CompanyName: c.company.Name, InviterName: inviter,
-			Link: b.publicURL + "/invite/" + token, ExpiresAt: inv.ExpiresAt, Location: loc,
+			Link: company.InviteLink(b.publicURL, token), ExpiresAt: inv.ExpiresAt, Location: loc,
 		})
 	}
 }

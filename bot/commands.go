@@ -25,11 +25,6 @@ func (b *Bot) Command(ctx context.Context, cmd slack.SlashCommand) *slack.Msg {
 	if run, ok := b.commands[verb]; ok {
 		return run(ctx, c, cmd, strings.TrimSpace(args))
 	}
-	for _, item := range blocks.Menu {
-		if name, _, _ := strings.Cut(item.Command, " "); name == verb {
-			return b.menu(ctx, c, "`/company "+blocks.Escape(verb)+"` is coming soon. Here is what you can do now:")
-		}
-	}
 	return b.menu(ctx, c, "I don't know `"+blocks.Escape(blocks.Truncate(verb, 40))+"`. Here is what I can do:")
 }
 

@@ -82,14 +82,6 @@ func (ids *identities) lookup(ctx context.Context, api Slack, now time.Time, tea
 	}
 }
 
-// forget drops what the cache knows of a user, so the next request asks
-// Slack again.
-func (ids *identities) forget(team, user string) {
-	ids.mu.Lock()
-	defer ids.mu.Unlock()
-	delete(ids.entries, team+"/"+user)
-}
-
 func fetchIdentity(ctx context.Context, api Slack, user string) (identity, error) {
 	u, err := api.GetUserInfoContext(ctx, user)
 	if err != nil {

@@ -102,8 +102,6 @@ func value(state *slack.ViewState, block string) string {
 // the modal beside their inputs.
 func (b *Bot) submitInvite(ctx context.Context, c caller, ic slack.InteractionCallback) any {
 	state := ic.View.State
-	render := b.invitation(c)
-	token, hash := company.NewToken()
 	inv, lic, err := b.store.CreateInvite(ctx, store.NewInvite{
 		CompanyID:    c.company.ID,
 		Email:        value(state, blocks.BlockEmail),
@@ -111,13 +109,14 @@ func (b *Bot) submitInvite(ctx context.Context, c caller, ic slack.InteractionCa
 		VideoAddress: value(state, blocks.BlockVideoAddress),
 		Role:         value(state, blocks.BlockRole),
 		Actor:        c.actor(),
-		TokenHash:    hash,
 		Expiry:       b.lifecycle.Expiry,
-		Mail:         func(inv company.Invite) (company.Mail, error) { return render(inv, token) },
+		Mail:         b.invitation(c),
 	})
 	if err != nil {
 		if fe, ok := company.Fields(err); ok {
-			return slack.NewErrorsViewSubmissionResponse(map[string]string(fe))
+			if errs, ok := blocks.FieldErrors(fe, blocks.InviteBlocks...); ok {
+				return slack.NewErrorsViewSubmissionResponse(errs)
+			}
 		}
 		if company.KindOf(err) == company.Internal {
 			b.log.ErrorContext(ctx, "create invite failed", "company", c.company.ID, "err", err)

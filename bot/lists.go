@@ -106,18 +106,10 @@ func joinAnd(s []string) string {
 
 // submitted answers a modal submission that failed: messages about fields
 // go beside them, others replace the modal.
-func (b *Bot) submitted(ctx context.Context, what, title string, err error, fields ...string) any {
+func (b *Bot) submitted(ctx context.Context, what, title string, err error, blockIDs ...string) any {
 	if fe, ok := company.Fields(err); ok {
-		known := map[string]string{}
-		for f, msg := range fe {
-			for _, want := range fields {
-				if f == want {
-					known[f] = msg
-				}
-			}
-		}
-		if len(known) == len(fe) {
-			return slack.NewErrorsViewSubmissionResponse(known)
+		if errs, ok := blocks.FieldErrors(fe, blockIDs...); ok {
+			return slack.NewErrorsViewSubmissionResponse(errs)
 		}
 	}
 	msg := b.failure(ctx, what, err)

@@ -117,7 +117,7 @@ func (b *Bot) resetPasswords(ctx context.Context, c caller, ic slack.Interaction
 		Expiry:    company.ResetExpiry,
 		Mail: func(m company.Member, token string, expires time.Time) (company.Mail, error) {
 			return mail.PasswordReset(mail.ResetData{To: m.Email, Name: m.FullName, CompanyName: c.company.Name,
-				Link: b.publicURL + "/reset/" + token, ExpiresAt: expires, Location: c.company.Location()})
+				Link: company.ResetLink(b.publicURL, token), ExpiresAt: expires, Location: c.company.Location()})
 		},
 	})
 	if err != nil {

@@ -34,7 +34,9 @@ func (b *Bot) ServeSocketMode(ctx context.Context, client *socketmode.Client) er
 			}
 		}
 	}()
-	if err := client.RunContext(ctx); err != nil && ctx.Err() == nil {
+	// RunContext returns only with an error: the context's when it was
+	// cancelled, which is a normal stop.
+	if err := client.RunContext(ctx); ctx.Err() == nil {
 		return fmt.Errorf("socket mode: %w", err)
 	}
 	return nil

@@ -134,7 +134,7 @@ func (b *Bot) systemQRCodes(ctx context.Context, c caller, ic slack.InteractionC
 
 // sendQRCode draws one system's card and shares it in channel.
 func (b *Bot) sendQRCode(ctx context.Context, channel string, s company.System) error {
-	png, err := qrcard.PNG(qrcard.Card{Link: b.publicURL + "/connect/" + s.ConnectCode, Name: s.Name, Address: s.Address})
+	png, err := qrcard.PNG(qrcard.Card{Link: company.ConnectLink(b.publicURL, s.ConnectCode), Name: s.Name, Address: s.Address})
 	if err != nil {
 		return err
 	}

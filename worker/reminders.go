@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/slackauth"
@@ -166,7 +167,7 @@ func (p *pass) each(ctx context.Context, due func(context.Context, int) ([]int64
 		if err := ctx.Err(); err != nil {
 			return changed, err
 		}
-		p.job.Logger.Warn("batch not handled; going through it one invite at a time", "invites", len(fresh), "error", err)
+		p.job.Logger.Warn("batch not handled; going through it one invite at a time", "invites", len(fresh), "err", err)
 		for _, id := range fresh {
 			if err := ctx.Err(); err != nil {
 				return changed, err
@@ -174,7 +175,7 @@ func (p *pass) each(ctx context.Context, due func(context.Context, int) ([]int64
 			ok, err := one(ctx, id)
 			switch {
 			case err != nil:
-				p.job.Logger.Error("invite not handled", "invite", id, "error", err)
+				p.job.Logger.Error("invite not handled", "invite", id, "err", err)
 				p.res.Failed++
 				p.failed++
 				if inARow++; inARow >= 3 {
@@ -231,7 +232,7 @@ func (p *pass) renderReminder(c company.Company, inv company.Invite, token strin
 	j := p.job
 	return mail.Reminder(mail.InviteData{
 		To: inv.Email, InviteeName: inv.FullName, CompanyName: c.Name, InviterName: inv.InvitedByName,
-		Link: j.PublicURL + "/invite/" + token, ExpiresAt: inv.ExpiresAt, Location: c.Location(),
+		Link: company.InviteLink(j.PublicURL, token), ExpiresAt: inv.ExpiresAt, Location: c.Location(),
 	}, daysLeft(inv.ExpiresAt, j.Clock()))
 }
 
@@ -289,7 +290,7 @@ func (p *pass) tellAdmins(ctx context.Context) {
 	j := p.job
 	notices, err := j.Store.UndeliveredNotices(ctx)
 	if err != nil {
-		j.Logger.Error("could not read the expiry notices", "error", err)
+		j.Logger.Error("could not read the expiry notices", "err", err)
 		p.res.addNote("expiry notices not read")
 		return
 	}
@@ -330,7 +331,7 @@ func (p *pass) tellAdmins(ctx context.Context) {
 			untold++
 			why = append(why, reason)
 			if _, err := j.Store.NoticesDelivered(ctx, ids, "not told: "+reason); err != nil {
-				log.Error("could not mark expiry notices", "error", err)
+				log.Error("could not mark expiry notices", "err", err)
 			}
 		}
 		// retry keeps the notices for the next pass, or gives them up.
@@ -338,7 +339,7 @@ func (p *pass) tellAdmins(ctx context.Context) {
 			failed++
 			n, merr := j.Store.NoticesFailed(ctx, ids, err.Error(), maxNoticeAttempts)
 			if merr != nil {
-				log.Error("could not record the failed expiry notices", "error", merr)
+				log.Error("could not record the failed expiry notices", "err", merr)
 			}
 			if n > 0 {
 				log.Warn("gave up telling the admin about expired invites", "notices", n, "attempts", maxNoticeAttempts)
@@ -346,7 +347,7 @@ func (p *pass) tellAdmins(ctx context.Context) {
 			}
 		}
 		if k.member == 0 {
-			undeliverable(plural(len(ns), "invite") + " sent by no admin")
+			undeliverable(company.Plural(len(ns), "invite", "invites") + " sent by no admin")
 			continue
 		}
 		m, err := j.Store.Member(ctx, k.company, k.member)
@@ -355,7 +356,7 @@ func (p *pass) tellAdmins(ctx context.Context) {
 			undeliverable(fmt.Sprintf("member %d is gone", k.member))
 			continue
 		case err != nil:
-			log.Error("could not look up the admin to tell about expired invites", "error", err)
+			log.Error("could not look up the admin to tell about expired invites", "err", err)
 			retry(err)
 			continue
 		case m.SlackUser == "":
@@ -368,7 +369,7 @@ func (p *pass) tellAdmins(ctx context.Context) {
 		c, ok := companies[k.company]
 		if !ok {
 			if c, err = j.Store.Company(ctx, k.company); err != nil {
-				log.Error("could not look up the company to tell about expired invites", "error", err)
+				log.Error("could not look up the company to tell about expired invites", "err", err)
 				retry(err)
 				continue
 			}
@@ -385,32 +386,32 @@ func (p *pass) tellAdmins(ctx context.Context) {
 			untold += len(ns)
 			why = append(why, c.Name+": the app is not installed in the company's Slack workspace")
 			if n, merr := j.Store.NoticesFailed(ctx, ids, "the app is not installed in the company's Slack workspace", maxNoticeAttempts); merr != nil {
-				log.Error("could not record the failed expiry notices", "error", merr)
+				log.Error("could not record the failed expiry notices", "err", merr)
 			} else {
 				gaveUp += n
 			}
 			continue
 		}
 		if err != nil {
-			log.Error("could not tell the admin about expired invites", "slack_user", m.SlackUser, "error", err)
+			log.Error("could not tell the admin about expired invites", "slack_user", m.SlackUser, "err", err)
 			retry(fmt.Errorf("slack: %w", err))
 			continue
 		}
 		told++
 		if _, err := j.Store.NoticesDelivered(ctx, ids, ""); err != nil {
 			// The admin may be told again next pass: better than never.
-			log.Error("could not mark expiry notices notified", "error", err)
+			log.Error("could not mark expiry notices notified", "err", err)
 		}
 	}
-	note := "told " + plural(told, "admin") + " of expired invites"
+	note := "told " + company.Plural(told, "admin", "admins") + " of expired invites"
 	if untold > 0 {
 		note += fmt.Sprintf(", %d not told (%s)", untold, strings.Join(dedupe(why), "; "))
 	}
 	if failed > 0 {
-		note += ", " + plural(failed, "message") + " failed"
+		note += ", " + company.Plural(failed, "message", "messages") + " failed"
 	}
 	if gaveUp > 0 {
-		note += fmt.Sprintf(", %s given up after %d attempts", plural(gaveUp, "notice"), maxNoticeAttempts)
+		note += fmt.Sprintf(", %s given up after %d attempts", company.Plural(gaveUp, "notice", "notices"), maxNoticeAttempts)
 	}
 	p.res.addNote(note)
 }
@@ -422,26 +423,20 @@ func expiredSummary(c company.Company, emails []string) string {
 	var b strings.Builder
 	if len(emails) == 1 {
 		fmt.Fprintf(&b, "The invitation you sent to %s to join %s expired without being accepted. "+
-			"The licence it held is free again, and the invitee's details have been deleted.", escape(emails[0]), escape(c.Name))
+			"The licence it held is free again, and the invitee's details have been deleted.", blocks.Escape(emails[0]), blocks.Escape(c.Name))
 	} else {
-		fmt.Fprintf(&b, "%d invitations you sent to join %s expired without being accepted:", len(emails), escape(c.Name))
+		fmt.Fprintf(&b, "%d invitations you sent to join %s expired without being accepted:", len(emails), blocks.Escape(c.Name))
 		for i, e := range emails {
 			if i == maxListed {
 				fmt.Fprintf(&b, "\n• …and %d more", len(emails)-maxListed)
 				break
 			}
-			fmt.Fprintf(&b, "\n• %s", escape(e))
+			fmt.Fprintf(&b, "\n• %s", blocks.Escape(e))
 		}
 		b.WriteString("\nThe licences they held are free again, and the invitees' details have been deleted.")
 	}
 	b.WriteString("\nTo invite someone again, use `/company invite`.")
 	return b.String()
-}
-
-// escape makes text safe in a Slack message: &, < and > are control
-// characters there.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 func dedupe(ss []string) []string {
@@ -454,12 +449,4 @@ func dedupe(ss []string) []string {
 		}
 	}
 	return out
-}
-
-// plural writes a count and a noun that takes an s.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -60,11 +60,12 @@ func newAcme(t *testing.T, db *store.DB, clk *clock) *acme {
 // invite and the token of its link.
 func (a *acme) invite(t *testing.T, admin company.Member, email, address string) (company.Invite, string) {
 	t.Helper()
-	token, hash := company.NewToken()
+	var token string
 	inv, _, err := a.db.CreateInvite(context.Background(), store.NewInvite{
 		CompanyID: a.c.ID, Email: email, FullName: "Invitee " + email, VideoAddress: address, Role: "member",
-		Actor: company.Actor{SlackUser: admin.SlackUser, MemberID: admin.ID, Name: admin.FullName}, TokenHash: hash, Expiry: company.DefaultLifecycle.Expiry,
-		Mail: func(inv company.Invite) (company.Mail, error) {
+		Actor: company.Actor{SlackUser: admin.SlackUser, MemberID: admin.ID, Name: admin.FullName}, Expiry: company.DefaultLifecycle.Expiry,
+		Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+			token = tok
 			return mail.Invitation(mail.InviteData{To: inv.Email, InviteeName: inv.FullName, CompanyName: a.c.Name, InviterName: admin.FullName,
 				Link: publicURL + "/invite/" + token, ExpiresAt: inv.ExpiresAt})
 		},

@@ -227,12 +227,12 @@ func (s *Scheduler) run(ctx context.Context, e *entry, trigger string) (res Resu
 		if trigger == "once" {
 			level = slog.LevelWarn
 		}
-		log.Log(ctx, level, "job run skipped: another worker holds the job", "error", err)
+		log.Log(ctx, level, "job run skipped: another worker holds the job", "err", err)
 		s.record(ctx, e, trigger, start, began, Result{Note: err.Error()}, store.RunSkipped)
 		return Result{}, err
 	}
 	if err != nil {
-		log.Error("job run", "outcome", "failed", "error", err)
+		log.Error("job run", "outcome", "failed", "err", err)
 		s.record(ctx, e, trigger, start, began, Result{Note: err.Error()}, store.RunFailed)
 		return Result{}, err
 	}
@@ -264,11 +264,11 @@ func (s *Scheduler) run(ctx context.Context, e *entry, trigger string) (res Resu
 	}
 	switch {
 	case stack != nil:
-		log.Error("job run", append(attrs, slog.String("outcome", "panic"), slog.Any("error", err), slog.String("stack", string(stack)))...)
+		log.Error("job run", append(attrs, slog.String("outcome", "panic"), slog.Any("err", err), slog.String("stack", string(stack)))...)
 	case err != nil && errors.Is(err, context.Canceled):
-		log.Warn("job run", append(attrs, slog.String("outcome", "interrupted"), slog.Any("error", err))...)
+		log.Warn("job run", append(attrs, slog.String("outcome", "interrupted"), slog.Any("err", err))...)
 	case err != nil:
-		log.Error("job run", append(attrs, slog.String("outcome", "failed"), slog.Any("error", err))...)
+		log.Error("job run", append(attrs, slog.String("outcome", "failed"), slog.Any("err", err))...)
 	case res.Done+res.Retry+res.Failed+res.Skipped == 0:
 		// A pass that found nothing to do is the common case of the
 		// every-few-seconds jobs: keep it out of the default log (it is
@@ -328,11 +328,11 @@ func (s *Scheduler) hold(ctx context.Context, e *entry) (context.Context, func()
 			case time.Since(renewed) >= e.lease:
 				// The lease has run out while the database could not be
 				// reached: another worker may have the slot by now.
-				s.logger.Error("job slot not renewed before its lease ran out; stopping the pass", "job", name, "error", err)
+				s.logger.Error("job slot not renewed before its lease ran out; stopping the pass", "job", name, "err", err)
 				cancel(fmt.Errorf("%w: %v", store.ErrLeaseLost, err))
 				return
 			default:
-				s.logger.Warn("could not renew the job slot; trying again", "job", name, "error", err)
+				s.logger.Warn("could not renew the job slot; trying again", "job", name, "err", err)
 			}
 		}
 	})
@@ -343,7 +343,7 @@ func (s *Scheduler) hold(ctx context.Context, e *entry) (context.Context, func()
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer rcancel()
 		if err := s.store.ReleaseJobLease(rctx, name, s.owner); err != nil {
-			s.logger.Warn("could not free the job slot; it is free when the lease runs out", "job", name, "error", err)
+			s.logger.Warn("could not free the job slot; it is free when the lease runs out", "job", name, "err", err)
 		}
 	}
 	return jctx, release, nil
@@ -368,14 +368,14 @@ func (s *Scheduler) record(ctx context.Context, e *entry, trigger string, start,
 		Done: res.Done, Retry: res.Retry, Failed: res.Failed, Skipped: res.Skipped, Note: res.Note,
 	})
 	if err != nil {
-		s.logger.Error("could not record the job run", "job", e.job.Name, "error", err)
+		s.logger.Error("could not record the job run", "job", e.job.Name, "err", err)
 	}
 	last := s.lastPrune.Load()
 	if end.Unix()-last < int64(time.Hour/time.Second) || !s.lastPrune.CompareAndSwap(last, end.Unix()) {
 		return
 	}
 	if n, err := s.store.PruneJobRuns(rctx, end.Add(-runRetention)); err != nil {
-		s.logger.Warn("could not delete old job runs", "error", err)
+		s.logger.Warn("could not delete old job runs", "err", err)
 	} else if n > 0 {
 		s.logger.Info("deleted old job runs", "runs", n, "before", end.Add(-runRetention))
 	}
@@ -389,5 +389,5 @@ func (l cronLogger) Info(msg string, kv ...any) {
 }
 
 func (l cronLogger) Error(err error, msg string, kv ...any) {
-	l.logger.Error("cron: "+msg, append(kv, "error", err)...)
+	l.logger.Error("cron: "+msg, append(kv, "err", err)...)
 }

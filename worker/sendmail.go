@@ -140,7 +140,7 @@ func (j *SendMail) release(ctx context.Context, mails []company.Mail) {
 	defer cancel()
 	n, err := j.Store.ReleaseMails(rctx, j.Owner, ids)
 	if err != nil {
-		j.Logger.Warn("could not hand back unsent mails; they wait for their lease to run out", "mails", ids, "error", err)
+		j.Logger.Warn("could not hand back unsent mails; they wait for their lease to run out", "mails", ids, "err", err)
 		return
 	}
 	j.Logger.Info("handed back unsent mails", "count", n, "mails", ids)
@@ -167,12 +167,12 @@ func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result, los
 		case errors.Is(err, store.ErrLeaseLost):
 			// Delivered, but another worker holds the mail now and may
 			// deliver it again: the lease is too short for this pace.
-			log.Error("mail sent after its lease was lost; another worker may send it again", "error", err)
+			log.Error("mail sent after its lease was lost; another worker may send it again", "err", err)
 			res.Done++
 			*lost++
 			return nil
 		case err != nil:
-			log.Error("mail sent but not recorded as sent; it will be sent again when its lease runs out", "error", err)
+			log.Error("mail sent but not recorded as sent; it will be sent again when its lease runs out", "err", err)
 			return err
 		}
 		res.Done++
@@ -193,7 +193,7 @@ func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result, los
 	switch {
 	case errors.Is(err, store.ErrLeaseLost):
 		// Another worker holds the mail now; its outcome is that worker's.
-		log.Warn("mail attempt not recorded: its lease was lost", "reply", reply, "error", err)
+		log.Warn("mail attempt not recorded: its lease was lost", "reply", reply, "err", err)
 		res.Skipped++
 		*lost++
 		return nil
@@ -224,7 +224,7 @@ func (j *SendMail) record(ctx context.Context, fn func(ctx context.Context) erro
 		if err == nil || errors.Is(err, store.ErrLeaseLost) {
 			return err
 		}
-		j.Logger.Warn("could not record a mail's outcome; trying again", "retry_in", wait, "error", err)
+		j.Logger.Warn("could not record a mail's outcome; trying again", "retry_in", wait, "err", err)
 		t := time.NewTimer(wait)
 		select {
 		case <-rctx.Done():

@@ -118,7 +118,7 @@ func (j *UsageReports) Run(ctx context.Context) (Result, error) {
 			res.Failed++
 			notes = append(notes, fmt.Sprintf("%s: unreadable schedule %q", co.Name, co.ReportSchedule))
 			gaveUp = append(gaveUp, co.Name+": unreadable schedule")
-			log.Error("usage report schedule cannot be read", "schedule", co.ReportSchedule, "error", err)
+			log.Error("usage report schedule cannot be read", "schedule", co.ReportSchedule, "err", err)
 			continue
 		}
 		if n := sched.Next(now); !n.IsZero() && (nextDue.IsZero() || n.Before(nextDue)) {
@@ -256,12 +256,12 @@ func (j *UsageReports) period(ctx context.Context, co company.Company, p company
 	case claim.Attempts >= j.MaxAttempts:
 		res.Failed++
 		res.Note = fmt.Sprintf("%s %s: gave up: %v", co.Name, p.Slug(), err)
-		log.Error("usage report failed for good", "error", err)
+		log.Error("usage report failed for good", "err", err)
 		return res, j.Store.ReportAttemptFailed(rctx, claim.ID, j.Owner, err.Error(), time.Time{})
 	default:
 		res.Retry++
 		res.Note = fmt.Sprintf("%s %s: %v", co.Name, p.Slug(), err)
-		log.Warn("usage report not delivered; will try again", "error", err, "retry_in", j.Retry)
+		log.Warn("usage report not delivered; will try again", "err", err, "retry_in", j.Retry)
 		return res, j.Store.ReportAttemptFailed(rctx, claim.ID, j.Owner, err.Error(), j.Clock().Add(j.Retry))
 	}
 }

@@ -138,7 +138,7 @@ func TestStartNamesWhatDoesNotAnswer(t *testing.T) {
 		{"slack", map[string]string{
 			"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "start.db"), "PORT": "0",
 			"SLACK_BOT_TOKEN": "xoxb-not-the-right-one", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.URL(),
-		}, "Slack (auth.test) does not accept SLACK_BOT_TOKEN or does not answer: invalid_auth"},
+		}, "auth.test: Slack does not accept SLACK_BOT_TOKEN or does not answer: invalid_auth"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := run(context.Background(), nil, func(k string) string { return tt.env[k] }, strings.NewReader(""), io.Discard, io.Discard)

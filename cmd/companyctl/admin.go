@@ -25,6 +25,9 @@ func runAdminGrant(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 	if err := checkEmail(*email); err != nil {
 		return badFlag(fs, "email", err)
 	}
+	if err := checkName(fs, *name, company.FieldFullName); err != nil {
+		return err
+	}
 	db, err := c.open(ctx)
 	if err != nil {
 		return err
@@ -64,6 +67,6 @@ func runAdminGrant(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 		return err
 	}
 	fmt.Fprintf(c.stdout, "granted admin to %s (new member, video address %s, personal room %s) in %s; %d of %s remaining\n",
-		m.Email, m.VideoAddress, room.Address, describe(co), l.Remaining(), plural(l.Total, "licence", "licences"))
+		m.Email, m.VideoAddress, room.Address, describe(co), l.Remaining(), company.Plural(l.Total, "licence", "licences"))
 	return nil
 }

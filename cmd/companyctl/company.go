@@ -58,7 +58,7 @@ func runCompanyCreate(ctx context.Context, c *cli, fs *flag.FlagSet, args []stri
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "created %s (%s, %s, %s)\n", describe(co), co.SlackTeam, co.Domain, plural(co.Licences, "licence", "licences"))
+	fmt.Fprintf(c.stdout, "created %s (%s, %s, %s)\n", describe(co), co.SlackTeam, co.Domain, company.Plural(co.Licences, "licence", "licences"))
 	fmt.Fprintf(c.stdout, "next: companyctl admin grant --company %s --email EMAIL --name NAME\n", co.SlackTeam)
 	return nil
 }
@@ -141,7 +141,7 @@ func runCompanySet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 			return err
 		}
 		if l.Used() > l.Total {
-			fmt.Fprintf(c.stdout, "note: %s in use, more than the %d bought; nobody loses access, but no one new can be invited until use drops below the total\n", plural(l.Used(), "licence is", "licences are"), l.Total)
+			fmt.Fprintf(c.stdout, "note: %s in use, more than the %d bought; nobody loses access, but no one new can be invited until use drops below the total\n", company.Plural(l.Used(), "licence is", "licences are"), l.Total)
 		}
 	}
 	if ch.ReportChannel != nil && *ch.ReportChannel != "" && *ch.ReportChannel != before.ReportChannel {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"companyadmin/internal/company"
 	"context"
 	"flag"
 	"fmt"
@@ -57,7 +58,7 @@ func runMigrate(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) er
 	defer db.Close()
 	n, err := db.Migrate(ctx)
 	if n > 0 {
-		fmt.Fprintf(c.stdout, "applied %s\n", plural(n, "migration", "migrations"))
+		fmt.Fprintf(c.stdout, "applied %s\n", company.Plural(n, "migration", "migrations"))
 	}
 	if err != nil {
 		return err
@@ -66,12 +67,4 @@ func runMigrate(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) er
 		fmt.Fprintln(c.stdout, "database is up to date")
 	}
 	return nil
-}
-
-// plural returns n with the singular or plural noun.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

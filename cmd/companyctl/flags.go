@@ -175,3 +175,12 @@ func checkEmail(email string) error {
 	}
 	return nil
 }
+
+// checkName applies the rules of names (no line breaks or other control
+// characters, at most company.MaxNameLength characters) to a --name flag.
+func checkName(fs *flag.FlagSet, name string, field company.Field) error {
+	if _, msg := company.CheckName(name, field, true); msg != "" {
+		return &usageError{msg: fmt.Sprintf("%s: --name %q: %s", fs.Name(), name, msg)}
+	}
+	return nil
+}

@@ -176,6 +176,6 @@ func runInstallsRekey(ctx context.Context, c *cli, fs *flag.FlagSet, args []stri
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "re-sealed the tokens of %s with the first key of TOKEN_KEYS\n", plural(n, "installation", "installations"))
+	fmt.Fprintf(c.stdout, "re-sealed the tokens of %s with the first key of TOKEN_KEYS\n", company.Plural(n, "installation", "installations"))
 	return nil
 }

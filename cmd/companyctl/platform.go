@@ -1,6 +1,7 @@
 package main
 
 import (
+	"companyadmin/internal/company"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -115,7 +116,7 @@ func runPlatformReconcile(ctx context.Context, c *cli, fs *flag.FlagSet, args []
 			errs = append(errs, fmt.Errorf("company %d: %w", id, err))
 			continue
 		}
-		fmt.Fprintf(c.stdout, "company %d: %d objects tagged on the platform, %d that should be; %s\n", id, plan.Listed, plan.Tracked, plural(len(plan.Actions), "difference", "differences"))
+		fmt.Fprintf(c.stdout, "company %d: %d objects tagged on the platform, %d that should be; %s\n", id, plan.Listed, plan.Tracked, company.Plural(len(plan.Actions), "difference", "differences"))
 		for _, a := range plan.Actions {
 			fmt.Fprintf(c.stdout, "  %s\n", a)
 		}

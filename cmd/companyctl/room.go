@@ -1,6 +1,7 @@
 package main
 
 import (
+	"companyadmin/internal/company"
 	"context"
 	"flag"
 	"fmt"
@@ -25,6 +26,9 @@ func runRoomAdd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) er
 		return err
 	}
 	if err := require(fs, "company", "name", "address"); err != nil {
+		return err
+	}
+	if err := checkName(fs, *name, company.FieldName); err != nil {
 		return err
 	}
 	db, err := c.open(ctx)

@@ -225,17 +225,8 @@ func (c *cli) report(err error) {
 // message returns what the operator is told about err: the domain message of
 // a domain error, the error itself otherwise.
 func message(err error) string {
-	var de *company.Error
-	if errors.As(err, &de) {
+	if company.KindOf(err) != company.Internal {
 		return company.Message(err)
-	}
-	if fe, ok := company.Fields(err); ok {
-		msgs := make([]string, 0, len(fe))
-		for field, msg := range fe {
-			msgs = append(msgs, field+": "+msg)
-		}
-		sort.Strings(msgs)
-		return strings.Join(msgs, "; ")
 	}
 	return strings.ReplaceAll(err.Error(), "\n", " ")
 }

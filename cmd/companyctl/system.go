@@ -31,6 +31,9 @@ func runSystemAdd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) 
 	if err := require(fs, "company", "name", "address"); err != nil {
 		return err
 	}
+	if err := checkName(fs, *name, company.FieldName); err != nil {
+		return err
+	}
 	if *twin != "" {
 		if err := checkEmail(*twin); err != nil {
 			return badFlag(fs, "twin", err)

@@ -93,7 +93,7 @@ func runUsageImport(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 	}
 	if err != nil {
 		if counts[store.Imported] > 0 {
-			fmt.Fprintf(c.stdout, "stopped after importing %s\n", plural(counts[store.Imported], "call", "calls"))
+			fmt.Fprintf(c.stdout, "stopped after importing %s\n", company.Plural(counts[store.Imported], "call", "calls"))
 		}
 		return fmt.Errorf("%s: %w", path, err)
 	}

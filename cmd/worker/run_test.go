@@ -152,10 +152,9 @@ func TestOnceInviteReminders(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Clock = func() time.Time { return time.Now().Add(-61 * 24 * time.Hour) }
-	_, hash := company.NewToken()
 	if _, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: "bob@example.com", Actor: company.Actor{MemberID: ann.ID, Name: "Ann"},
-		TokenHash: hash, Expiry: company.DefaultLifecycle.Expiry,
-		Mail: func(company.Invite) (company.Mail, error) {
+		Expiry: company.DefaultLifecycle.Expiry,
+		Mail: func(company.Invite, string) (company.Mail, error) {
 			return company.Mail{Kind: company.MailInvitation, To: "bob@example.com"}, nil
 		}}); err != nil {
 		t.Fatal(err)

@@ -132,6 +132,23 @@ func TestAdminGolden(t *testing.T) {
 		{ActorName: "Bob <Builder>", Action: "member.password_reset", ObjectLabel: "bob@example.com", CreatedAt: at.Add(-72 * time.Hour)},
 		{ActorName: "Zed", Action: "something.new%d", ObjectLabel: "x", CreatedAt: at.Add(-96 * time.Hour)},
 	}, loc, ""))
+	// Every kind of event reads as a sentence; before and after show only
+	// what changed, including events written in older spellings.
+	golden(t, "audit_sentences", AuditMessage("Acme", []company.AuditEvent{
+		{ActorSlack: "U0ANN", Action: "invite.bulk", ObjectType: "company", ObjectLabel: "people.csv", After: `{"source":"people.csv","invited":12,"skipped":3,"rejected":1}`, CreatedAt: at},
+		{ActorSlack: "U0ANN", Action: "invite.bulk", ObjectType: "company", ObjectLabel: "the pasted addresses", After: `{"invited":1,"skipped":0,"rejected":0}`, CreatedAt: at},
+		{ActorName: "operator", Action: "member.added", ObjectType: "member", ObjectLabel: "dan@example.com", After: `{"ID":4}`, CreatedAt: at},
+		{ActorName: "worker", Action: "invite.reminded", ObjectType: "invite", ObjectLabel: "erin@example.com", Before: `{"reminders":0}`, After: `{"reminders":1,"expires_at":"2026-05-01T09:30:00Z"}`, CreatedAt: at},
+		{ActorName: "worker", Action: "invite.reminded", ObjectType: "invite", ObjectLabel: "", Before: `{"reminders":1}`, After: `{"reminders":2}`, CreatedAt: at},
+		{ActorName: "worker", Action: "invite.expired", ObjectType: "invite", ObjectLabel: "", After: `{"state":"expired"}`, CreatedAt: at},
+		{ActorSlack: "U0ANN", Action: "invite.revoked", ObjectType: "invite", ObjectLabel: "fay@example.com", Before: `{"ID":9,"Email":"fay@example.com","State":"pending","SentAt":"2026-03-01T10:00:00Z"}`, After: `{"state":"revoked"}`, CreatedAt: at},
+		{ActorSlack: "U0ANN", Action: "invite.revoked", ObjectType: "invite", ObjectLabel: "gus@example.com", Before: `{"state":"pending"}`, After: `{"state":"revoked"}`, CreatedAt: at},
+		{ActorSlack: "U0ANN", Action: "invite.resent", ObjectType: "invite", ObjectLabel: "hal@example.com", CreatedAt: at},
+		{ActorName: "Ivy Ives", Action: "invite.accepted", ObjectType: "invite", ObjectLabel: "ivy@example.com", After: `{"member":{}}`, CreatedAt: at},
+		{ActorName: "operator", Action: "company.updated", ObjectType: "company", ObjectLabel: "Acme", Before: `{"Name":"Acme","Licences":10,"ReportChannel":"","CreatedAt":"2026-01-01T00:00:00Z"}`, After: `{"Name":"Acme","Licences":25,"ReportChannel":"C0123","CreatedAt":"2026-01-01T00:00:00Z"}`, CreatedAt: at},
+		{ActorSlack: "U0ANN", Action: "member.admin_removed", ObjectType: "member", ObjectLabel: "bob@example.com", Before: `{"admin":true}`, After: `{"admin":false}`, CreatedAt: at},
+		{ActorSlack: "U0ANN", Action: "room.edited", ObjectType: "room", ObjectLabel: "lab@acme.vc.example.com", Before: `{"name":"Lab","address":"lab.old@acme.vc.example.com"}`, After: `{"name":"Lab","address":"lab@acme.vc.example.com"}`, CreatedAt: at},
+	}, time.UTC, ""))
 }
 
 // TestLargestPagesFitSlack renders the fullest page of each list, and the

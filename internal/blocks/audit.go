@@ -44,54 +44,195 @@ func AuditMessage(companyName string, events []company.AuditEvent, loc *time.Loc
 	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: "Audit log of " + companyName, Blocks: slack.Blocks{BlockSet: bs}}
 }
 
-// AuditLine says one event in words: when, who, what, and for edits what
-// changed.
+// AuditLine says one event as a sentence: when, who did what to what, and
+// for edits the fields that changed, old → new.
 func AuditLine(e company.AuditEvent, loc *time.Location) string {
-	who := "Someone"
-	switch {
-	case e.ActorSlack != "":
-		who = "<@" + e.ActorSlack + ">"
-	case e.ActorName == company.Operator.Name:
-		who = "The service partner"
-	case e.ActorName != "":
-		who = Escape(e.ActorName)
+	after := decode(e.After)
+	line := "`" + e.CreatedAt.In(loc).Format("Mon 2 Jan 2006 15:04") + "` " + sentence(e, actorWords(e), objectWords(e), after)
+	if strings.HasPrefix(e.Action, "invite.") || strings.HasPrefix(e.Action, "member.admin_") {
+		// The sentence says all the change is.
+		return line
 	}
-	object := "*" + Escape(e.ObjectLabel) + "*"
-	what := auditWords(e.Action)
-	line := fmt.Sprintf("`%s` %s %s", e.CreatedAt.In(loc).Format("Mon 2 Jan 2006 15:04"), who, fmt.Sprintf(what, object))
-	if changes := changed(e.Before, e.After); changes != "" {
+	if changes := changed(decode(e.Before), after, loc); changes != "" {
 		line += ": " + changes
 	}
 	return line
 }
 
-// changed lists the fields whose values differ between the before and
-// after of an edit, as "field: old → new".
-func changed(before, after string) string {
-	if before == "" || after == "" {
-		return ""
+// actorWords says who acted.
+func actorWords(e company.AuditEvent) string {
+	switch {
+	case e.ActorSlack != "":
+		return "<@" + e.ActorSlack + ">"
+	case e.ActorName == company.Operator.Name:
+		return "The service partner"
+	case e.ActorName == company.Worker.Name:
+		return "Company Admin"
+	case e.ActorName != "":
+		return Escape(e.ActorName)
 	}
-	var b, a map[string]any
-	if json.Unmarshal([]byte(before), &b) != nil || json.Unmarshal([]byte(after), &a) != nil {
-		return ""
+	return "Someone"
+}
+
+// objectWords names the object; an invitee's email is deleted when their
+// invitation expires, and the event then says so instead.
+func objectWords(e company.AuditEvent) string {
+	if e.ObjectLabel != "" {
+		return "*" + Escape(e.ObjectLabel) + "*"
 	}
+	switch e.ObjectType {
+	case "invite":
+		return "an invitee (details deleted at expiry)"
+	case "member":
+		return "a member"
+	}
+	return "something"
+}
+
+// sentence says what happened, without the time.
+func sentence(e company.AuditEvent, who, what string, after map[string]any) string {
+	switch e.Action {
+	case "company.created":
+		return who + " registered the company " + what
+	case "company.updated":
+		return who + " changed the settings of the company " + what
+	case "member.created_admin":
+		return who + " added " + what + " as a member and admin"
+	case "member.added":
+		return who + " added " + what + " as a member"
+	case "member.admin_granted":
+		return who + " made " + what + " an admin"
+	case "member.admin_removed":
+		return who + " took away the admin right of " + what
+	case "member.edited":
+		return who + " edited member " + what
+	case "member.deleted":
+		return who + " deleted member " + what
+	case "member.password_reset_requested":
+		return who + " sent a password reset link to " + what
+	case "member.password_reset":
+		return who + " set a new password with a reset link (" + what + ")"
+	case "invite.created":
+		return who + " invited " + what
+	case "invite.bulk":
+		s := fmt.Sprintf("%s invited %s from %s", who, company.Plural(count(after["invited"]), "person", "people"), what)
+		if sk, rj := count(after["skipped"]), count(after["rejected"]); sk+rj > 0 {
+			s += fmt.Sprintf(" (%d skipped, %d rejected)", sk, rj)
+		}
+		return s
+	case "invite.accepted":
+		return who + " accepted the invitation sent to " + what + " and became a member"
+	case "invite.reminded":
+		if n := count(after["reminders"]); n > 0 {
+			return fmt.Sprintf("%s sent %s the %s reminder of their invitation", who, what, ordinal(n))
+		}
+		return who + " sent " + what + " a reminder of their invitation"
+	case "invite.resent":
+		return who + " resent the invitation to " + what + " with a new link"
+	case "invite.revoked":
+		return who + " revoked the invitation of " + what
+	case "invite.expired":
+		if e.ObjectLabel == "" {
+			return "An invitation expired; the invitee's email and name were deleted"
+		}
+		return "The invitation of " + what + " expired"
+	case "room.added":
+		return who + " added team room " + what
+	case "room.removed":
+		return who + " removed team room " + what
+	case "room.deleted":
+		return who + " deleted team room " + what
+	case "room.edited":
+		return who + " edited team room " + what
+	case "room.managers_set":
+		return who + " set the managers of team room " + what
+	case "slack.installed":
+		return who + " installed Company Admin in the Slack workspace " + what
+	case "slack.uninstalled":
+		return "Company Admin was removed from the Slack workspace " + what
+	case "system.added":
+		return who + " added video system " + what
+	case "system.removed":
+		return who + " removed video system " + what
+	case "system.edited":
+		return who + " edited video system " + what
+	}
+	return who + " did " + Escape(e.Action) + " to " + what
+}
+
+func ordinal(n int) string {
+	switch n {
+	case 1:
+		return "first"
+	case 2:
+		return "second"
+	case 3:
+		return "third"
+	}
+	return fmt.Sprintf("%dth", n)
+}
+
+func count(v any) int {
+	f, _ := v.(float64)
+	return int(f)
+}
+
+// decode reads the JSON of a before or after state; keys are compared
+// without regard to case, since older events wrote some in Go's spelling.
+func decode(s string) map[string]any {
+	var m map[string]any
+	if s == "" || json.Unmarshal([]byte(s), &m) != nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[fieldKey(k)] = v
+	}
+	return out
+}
+
+// fieldKey turns "VideoAddress" and "video_address" alike into
+// "video address".
+func fieldKey(k string) string {
+	var b strings.Builder
+	for i, r := range k {
+		switch {
+		case r == '_':
+			b.WriteByte(' ')
+		case r >= 'A' && r <= 'Z':
+			if i > 0 && !strings.HasSuffix(b.String(), " ") {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(r - 'A' + 'a')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// changed lists the fields that an edit changed, as "field: old → new":
+// only fields recorded both before and after, whose values differ.
+func changed(before, after map[string]any, loc *time.Location) string {
 	var keys []string
-	for k := range a {
-		keys = append(keys, k)
+	for k := range after {
+		if _, ok := before[k]; ok {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	var out []string
 	for _, k := range keys {
-		old, now := value(b[k]), value(a[k])
+		old, now := auditValue(before[k], loc), auditValue(after[k], loc)
 		if old == now {
 			continue
 		}
-		out = append(out, strings.ReplaceAll(k, "_", " ")+" "+Escape(old)+" → "+Escape(now))
+		out = append(out, k+" "+Escape(old)+" → "+Escape(now))
 	}
 	return strings.Join(out, "; ")
 }
 
-func value(v any) string {
+func auditValue(v any, loc *time.Location) string {
 	switch v := v.(type) {
 	case nil:
 		return "(none)"
@@ -99,11 +240,14 @@ func value(v any) string {
 		if v == "" {
 			return "(none)"
 		}
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t.In(loc).Format("2 Jan 2006 15:04")
+		}
 		return v
 	case []any:
 		var parts []string
 		for _, x := range v {
-			parts = append(parts, value(x))
+			parts = append(parts, auditValue(x, loc))
 		}
 		if len(parts) == 0 {
 			return "(none)"
@@ -117,55 +261,4 @@ func value(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-// auditWords says an action in words; %s is the object.
-func auditWords(action string) string {
-	switch action {
-	case "company.created":
-		return "created the company %s"
-	case "company.updated":
-		return "changed the settings of the company %s"
-	case "member.created_admin":
-		return "added %s as an admin"
-	case "member.admin_granted":
-		return "made %s an admin"
-	case "member.admin_removed":
-		return "removed the admin right of %s"
-	case "member.edited":
-		return "edited member %s"
-	case "member.deleted":
-		return "deleted member %s"
-	case "member.password_reset_requested":
-		return "sent a password reset link to %s"
-	case "member.password_reset":
-		return "set a new password with a reset link (%s)"
-	case "invite.created":
-		return "invited %s"
-	case "invite.accepted":
-		return "accepted the invitation (%s)"
-	case "invite.resent":
-		return "resent the invitation to %s"
-	case "invite.revoked":
-		return "revoked the invitation of %s"
-	case "invite.expired":
-		return "let the invitation of %s expire"
-	case "room.added":
-		return "added team room %s"
-	case "room.removed":
-		return "removed team room %s"
-	case "room.deleted":
-		return "deleted team room %s"
-	case "room.edited":
-		return "edited team room %s"
-	case "room.managers_set":
-		return "set the managers of team room %s"
-	case "system.added":
-		return "added video system %s"
-	case "system.removed":
-		return "removed video system %s"
-	case "system.edited":
-		return "edited video system %s"
-	}
-	return strings.ReplaceAll(Escape(action), "%", "%%") + " %s"
 }

@@ -4,6 +4,7 @@ package blocks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -26,6 +27,35 @@ const (
 	// the field.
 	ActionValue = "value"
 )
+
+// InviteBlocks are the input blocks of the invite modal.
+var InviteBlocks = []string{BlockFullName, BlockEmail, BlockVideoAddress, BlockRole}
+
+// fieldBlocks are the blocks of the modals in which the domain's fields
+// are typed.
+var fieldBlocks = map[company.Field]string{
+	company.FieldFullName:     BlockFullName,
+	company.FieldEmail:        BlockEmail,
+	company.FieldVideoAddress: BlockVideoAddress,
+	company.FieldRole:         BlockRole,
+	company.FieldName:         BlockName,
+}
+
+// FieldErrors keys the messages of fe by the block IDs of the modal's
+// inputs, for a response_action "errors", so that each message shows beside
+// its input. It returns false when a message belongs to a field that has
+// no block among blockIDs, which the modal then cannot show.
+func FieldErrors(fe company.FieldErrors, blockIDs ...string) (map[string]string, bool) {
+	out := make(map[string]string, len(fe))
+	for f, msg := range fe {
+		id, ok := fieldBlocks[f]
+		if !ok || !slices.Contains(blockIDs, id) {
+			return nil, false
+		}
+		out[id] = msg
+	}
+	return out, true
+}
 
 // Slack's limits that rendering must respect.
 const (
@@ -66,19 +96,18 @@ func LicenceLine(l company.Licences) string {
 type MenuItem struct {
 	Command string // text after /company
 	Summary string
-	Ready   bool // false shows the command as coming soon
 }
 
-// Menu lists everything /company can do, as in DESIGN §3.
+// Menu lists everything /company can do.
 var Menu = []MenuItem{
-	{"members [search]", "Members: edit, reset password, make or remove admin, delete", true},
-	{"rooms [search]", "Team rooms: edit name and address, set managers", true},
-	{"systems [search]", "Video systems: edit, Meeting Connect QR code", true},
-	{"invite [email]", "Invite one person", true},
-	{"bulk", "Invite many people from a CSV or Excel file", true},
-	{"pending", "Pending invites: resend or revoke", true},
-	{"usage [last-week|last-month|YYYY-MM|FROM..TO]", "Usage spreadsheet", true},
-	{"audit [N]", "Latest audit events", true},
+	{"members [search]", "Members: edit, reset password, make or remove admin, delete"},
+	{"rooms [search]", "Team rooms: edit name and address, set managers"},
+	{"systems [search]", "Video systems: edit, Meeting Connect QR code"},
+	{"invite [email]", "Invite one person"},
+	{"bulk", "Invite many people from a CSV or Excel file"},
+	{"pending", "Pending invites: resend or revoke"},
+	{"usage [last-week|last-month|YYYY-MM|FROM..TO]", "Usage spreadsheet"},
+	{"audit [N]", "Latest audit events"},
 }
 
 // MenuMessage is the answer to /company and /company help.
@@ -90,16 +119,11 @@ func MenuMessage(companyName string, l company.Licences, note string) slack.Msg 
 		bs = append(bs, slack.NewSectionBlock(mrkdwn(note), nil, nil))
 	}
 	bs = append(bs, slack.NewContextBlock("licences", mrkdwn(LicenceLine(l))))
-	var ready, soon []string
+	var lines []string
 	for _, m := range Menu {
-		line := fmt.Sprintf("`/company %s` — %s", m.Command, m.Summary)
-		if m.Ready {
-			ready = append(ready, line)
-		} else {
-			soon = append(soon, line)
-		}
+		lines = append(lines, fmt.Sprintf("`/company %s` — %s", m.Command, m.Summary))
 	}
-	bs = append(bs, slack.NewSectionBlock(mrkdwn(strings.Join(ready, "\n")), nil, nil))
+	bs = append(bs, slack.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, nil))
 	bs = append(bs, slack.NewActionBlock("menu",
 		slack.NewButtonBlockElement(ActionMenuInvite, "invite", plain("Invite someone")).WithStyle(slack.StylePrimary),
 		menuButton("members", "Members"),
@@ -110,9 +134,6 @@ func MenuMessage(companyName string, l company.Licences, note string) slack.Msg 
 		menuButton("usage", "Usage report"),
 		menuButton("audit", "Audit log"),
 	))
-	if len(soon) > 0 {
-		bs = append(bs, slack.NewContextBlock("soon", mrkdwn("*Coming soon:*\n"+strings.Join(soon, "\n"))))
-	}
 	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: "Company Admin for " + companyName, Blocks: slack.Blocks{BlockSet: bs}}
 }
 

@@ -101,7 +101,7 @@ func BulkResult(r BulkReport) slack.Msg {
 			again = "remove people from the list and paste it again"
 		}
 		summary = fmt.Sprintf(":warning: *Nothing was invited.* The %s valid %s need %s licences, but only %s remain: *%s missing*. Ask your service partner for more licences, revoke pending invites with `/company pending`, or %s.",
-			thousands(valid), plural(valid, unit), thousands(valid), thousands(r.Licences.Remaining()), plural(r.Missing, thousands(r.Missing)+" licence"), again)
+			thousands(valid), noun(valid, unit), thousands(valid), thousands(r.Licences.Remaining()), noun(r.Missing, thousands(r.Missing)+" licence"), again)
 	} else {
 		summary = fmt.Sprintf(":white_check_mark: *Invited %s* · Skipped %s · Rejected %s", thousands(r.Invited), thousands(len(r.Skipped)), thousands(len(r.Rejected)))
 	}
@@ -120,7 +120,7 @@ func BulkResult(r BulkReport) slack.Msg {
 	// could hold <!channel> or a link.
 	text := fmt.Sprintf("Bulk invite of %s: %d invited, %d skipped, %d rejected.", Escape(r.Source), r.Invited, len(r.Skipped), len(r.Rejected))
 	if r.Missing > 0 {
-		text = fmt.Sprintf("Bulk invite of %s: nothing invited, %s missing.", Escape(r.Source), plural(r.Missing, thousands(r.Missing)+" licence"))
+		text = fmt.Sprintf("Bulk invite of %s: nothing invited, %s missing.", Escape(r.Source), noun(r.Missing, thousands(r.Missing)+" licence"))
 	}
 	return slack.Msg{Text: text, Blocks: slack.Blocks{BlockSet: bs}}
 }
@@ -149,8 +149,8 @@ func capitalize(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// plural returns s, with an s appended unless n is one.
-func plural(n int, s string) string {
+// noun returns s, with an s appended unless n is one.
+func noun(n int, s string) string {
 	if n == 1 {
 		return s
 	}

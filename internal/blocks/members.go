@@ -93,7 +93,7 @@ func MembersList(p MembersPage) slack.Msg {
 	}
 	var marks []*PlatformMark
 	for _, m := range p.Items {
-		label := displayName(m.Member)
+		label := m.DisplayName()
 		if m.Admin {
 			label += " · admin"
 		}
@@ -105,12 +105,12 @@ func MembersList(p MembersPage) slack.Msg {
 		if len(m.Systems) > 0 {
 			// Systems go in a line of their own, where names and
 			// addresses are read in full.
-			detail = append(detail, plural(len(m.Systems), fmt.Sprintf("%d video system", len(m.Systems))))
+			detail = append(detail, company.Plural(len(m.Systems), "video system", "video systems"))
 			var ss []string
 			for _, s := range m.Systems {
 				ss = append(ss, Escape(s.Name)+" ("+Escape(s.Address)+")")
 			}
-			item.Note = "*" + Escape(displayName(m.Member)) + "* · video systems: " + strings.Join(ss, ", ")
+			item.Note = "*" + Escape(m.DisplayName()) + "* · video systems: " + strings.Join(ss, ", ")
 		}
 		item.Detail = markDetail(m.Platform, strings.Join(detail, " · "))
 		l.Items = append(l.Items, item)
@@ -118,13 +118,6 @@ func MembersList(p MembersPage) slack.Msg {
 	}
 	l.Summary = strings.Join(nonEmpty(l.Summary, markSummary(marks)), "\n")
 	return withNote(ListMessage(l), p.Note)
-}
-
-func displayName(m company.Member) string {
-	if strings.TrimSpace(m.FullName) != "" {
-		return m.FullName
-	}
-	return m.Email
 }
 
 // emptyText is what a list shows with no items: why, for a search.
@@ -194,8 +187,8 @@ func DeleteMembersModal(ms []company.Member, metadata string) slack.ModalViewReq
 	bs := []slack.Block{slack.NewSectionBlock(mrkdwn(what), nil, nil)}
 	var lines []string
 	for _, m := range ms {
-		line := "• *" + Escape(displayName(m)) + "*"
-		if displayName(m) != m.Email {
+		line := "• *" + Escape(m.DisplayName()) + "*"
+		if m.DisplayName() != m.Email {
 			line += " (" + Escape(m.Email) + ")"
 		}
 		if m.Admin {
@@ -232,8 +225,8 @@ func RemoveAdminModal(ms []company.Member, self bool, metadata string) slack.Mod
 	bs := []slack.Block{slack.NewSectionBlock(mrkdwn(what), nil, nil)}
 	var lines []string
 	for _, m := range ms {
-		line := "• *" + Escape(displayName(m)) + "*"
-		if displayName(m) != m.Email {
+		line := "• *" + Escape(m.DisplayName()) + "*"
+		if m.DisplayName() != m.Email {
 			line += " (" + Escape(m.Email) + ")"
 		}
 		lines = append(lines, line)
@@ -280,7 +273,7 @@ func pack(lines []string, limit int) []string {
 
 // MemberOption is a member as an option of a member picker.
 func MemberOption(m company.Member) *slack.OptionBlockObject {
-	text := displayName(m)
+	text := m.DisplayName()
 	if text != m.Email {
 		text += " (" + m.Email + ")"
 	}

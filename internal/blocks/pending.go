@@ -103,7 +103,7 @@ func pendingDetail(it PendingItem, loc *time.Location) string {
 	if it.ResentAt != nil {
 		parts = append(parts, "resent "+day(*it.ResentAt))
 	}
-	parts = append(parts, plural(inv.ReminderCount, fmt.Sprintf("%d reminder", inv.ReminderCount)), "expires "+day(inv.ExpiresAt))
+	parts = append(parts, company.Plural(inv.ReminderCount, "reminder", "reminders"), "expires "+day(inv.ExpiresAt))
 	if inv.InvitedByName != "" {
 		parts = append(parts, "by "+inv.InvitedByName)
 	}

@@ -6,6 +6,8 @@ package company
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Kind classifies a domain error so the edges can answer it properly.
@@ -38,7 +40,7 @@ func (k Kind) String() string {
 // set, names the input the message belongs beside.
 type Error struct {
 	Kind    Kind
-	Field   string
+	Field   Field
 	Message string
 }
 
@@ -50,7 +52,7 @@ func Errorf(kind Kind, format string, args ...any) *Error {
 }
 
 // FieldError returns a domain error that belongs beside one input field.
-func FieldError(kind Kind, field, format string, args ...any) *Error {
+func FieldError(kind Kind, field Field, format string, args ...any) *Error {
 	return &Error{Kind: kind, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
@@ -70,6 +72,10 @@ func KindOf(err error) Kind {
 // Message returns the admin-facing message of err: the domain message when
 // there is one, and a generic sentence otherwise, so internals never leak.
 func Message(err error) string {
+	var fe FieldErrors
+	if errors.As(err, &fe) {
+		return strings.Join(fe.Messages(), " ")
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Message
@@ -78,13 +84,21 @@ func Message(err error) string {
 }
 
 // FieldErrors collects messages per input field, for forms that show each
-// message beside its input. A non-empty FieldErrors is an error of kind Invalid.
-type FieldErrors map[string]string
+// message beside its input and for answers that list every mistake at once.
+// A non-empty FieldErrors is an error of kind Invalid.
+type FieldErrors map[Field]string
 
 // Add records msg for field unless the field already has a message.
-func (f FieldErrors) Add(field, msg string) {
+func (f FieldErrors) Add(field Field, msg string) {
 	if _, ok := f[field]; !ok {
 		f[field] = msg
+	}
+}
+
+// Merge adds the messages of more, keeping the first message of each field.
+func (f FieldErrors) Merge(more FieldErrors) {
+	for field, msg := range more {
+		f.Add(field, msg)
 	}
 }
 
@@ -96,8 +110,43 @@ func (f FieldErrors) Err() error {
 	return f
 }
 
+func (f FieldErrors) orNil() FieldErrors {
+	if len(f) == 0 {
+		return nil
+	}
+	return f
+}
+
+// Messages returns the messages in the order forms show their fields,
+// then those of any other fields by name.
+func (f FieldErrors) Messages() []string {
+	var out []string
+	for _, field := range f.Fields() {
+		out = append(out, f[field])
+	}
+	return out
+}
+
+// Fields returns the fields that have a message, in the order forms show
+// them, then any others by name.
+func (f FieldErrors) Fields() []Field {
+	var out, others []Field
+	for _, field := range fieldOrder {
+		if _, ok := f[field]; ok {
+			out = append(out, field)
+		}
+	}
+	for field := range f {
+		if !slices.Contains(fieldOrder, field) {
+			others = append(others, field)
+		}
+	}
+	slices.Sort(others)
+	return append(out, others...)
+}
+
 func (f FieldErrors) Error() string {
-	return fmt.Sprintf("%d fields need attention", len(f))
+	return strings.Join(f.Messages(), " ")
 }
 
 // Fields returns the field messages carried by err: those of a FieldErrors,

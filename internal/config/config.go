@@ -336,7 +336,7 @@ func loadPexip(c *Config, get func(string, string) string, bad map[string]string
 		p.Concurrency = n
 	}
 	if key := get("PEXIP_CLIENT_KEY", ""); key != "" {
-		text := []byte(key)
+		var text []byte
 		if path, ok := strings.CutPrefix(key, "@"); ok {
 			b, err := os.ReadFile(path)
 			if err != nil {

@@ -133,30 +133,31 @@ func param(s, prefix string, bits int) (uint64, error) {
 // who knows the person's name, email and company.
 const MinScore = 3
 
-// Check applies the password rules to what someone typed in the "password"
-// and "password_confirm" fields of a form. hints are what an attacker would
+// Check applies the password rules to what someone typed as a password and
+// its confirmation. hints are what an attacker would
 // know of the person (name, email, video address, company name): a password
-// built from them is weak. It returns a company.FieldErrors naming those
-// fields, or nil when the password may be used.
+// built from them is weak. It returns a company.FieldErrors of
+// company.FieldPassword and company.FieldPasswordConfirm, or nil when the
+// password may be used.
 func Check(pw, confirm string, hints ...string) error {
 	fe := company.FieldErrors{}
 	switch n := utf8.RuneCountInString(pw); {
 	case n == 0:
-		fe.Add("password", "Choose a password.")
+		fe.Add(company.FieldPassword, "Choose a password.")
 	case n < MinLength:
-		fe.Add("password", fmt.Sprintf("Your password needs at least %d characters.", MinLength))
+		fe.Add(company.FieldPassword, fmt.Sprintf("Your password needs at least %d characters.", MinLength))
 	case n > MaxLength:
-		fe.Add("password", fmt.Sprintf("Your password can have at most %d characters.", MaxLength))
+		fe.Add(company.FieldPassword, fmt.Sprintf("Your password can have at most %d characters.", MaxLength))
 	default:
 		if msg := weakness(pw, hints); msg != "" {
-			fe.Add("password", msg)
+			fe.Add(company.FieldPassword, msg)
 		}
 	}
 	switch {
 	case confirm == "" && pw != "":
-		fe.Add("password_confirm", "Type your password again to confirm it.")
+		fe.Add(company.FieldPasswordConfirm, "Type your password again to confirm it.")
 	case confirm != pw:
-		fe.Add("password_confirm", "The two passwords do not match. Type the same password in both fields.")
+		fe.Add(company.FieldPasswordConfirm, "The two passwords do not match. Type the same password in both fields.")
 	}
 	return fe.Err()
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // the zones tested must exist on any host
 
 	"github.com/xuri/excelize/v2"
 
@@ -32,7 +33,6 @@ type world struct {
 	loc     *time.Location
 	period  company.Period
 	calls   []company.UsageRecord // the company's calls in the period
-	names   map[int64]string      // member, room and system names by kind-prefixed key
 	ann     company.Member
 	bob     company.Member
 	annRoom company.Room
@@ -47,7 +47,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	w := &world{}
 	var err error
 	if w.loc, err = time.LoadLocation("Europe/Oslo"); err != nil {
-		t.Skip("no time zone data")
+		t.Fatalf("no time zone data: %v", err)
 	}
 	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme & Co", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: 10, TimeZone: "Europe/Oslo"})
 	if err != nil {

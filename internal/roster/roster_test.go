@@ -322,9 +322,7 @@ func TestRejectedFileNeutralisesFormulas(t *testing.T) {
 	for _, row := range r.Rows {
 		ps = append(ps, Problem{Row: row, Reason: "Unknown role."})
 	}
-	for _, p := range r.Problems {
-		ps = append(ps, p)
-	}
+	ps = append(ps, r.Problems...)
 	file := string(r.RejectedFile(ps))
 	for _, want := range []string{
 		"\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"Fix\"\")\",ann@example.com",

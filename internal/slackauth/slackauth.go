@@ -119,7 +119,7 @@ func (w *Workspaces) Start(ctx context.Context) error {
 	defer cancel()
 	r, err := w.Static().AuthTestContext(ctx)
 	if err != nil {
-		return fmt.Errorf("Slack (auth.test) does not accept SLACK_BOT_TOKEN or does not answer: %w", err)
+		return fmt.Errorf("auth.test: Slack does not accept SLACK_BOT_TOKEN or does not answer: %w", err)
 	}
 	w.mu.Lock()
 	w.static = r.TeamID

@@ -28,7 +28,7 @@ func (db *DB) ActivationConflicts(ctx context.Context, inv company.Invite, addre
 			return fmt.Errorf("check activation: %w", err)
 		}
 		if t {
-			fe.Add("video_address", fmt.Sprintf("The video address %s is already taken.", address))
+			fe.Add(company.FieldVideoAddress, fmt.Sprintf("The video address %s is already taken.", address))
 		}
 	}
 	if room := company.PersonalRoomAddress(address); len(fe) == 0 {
@@ -37,7 +37,7 @@ func (db *DB) ActivationConflicts(ctx context.Context, inv company.Invite, addre
 			return fmt.Errorf("check activation: %w", err)
 		}
 		if t {
-			fe.Add("video_address", fmt.Sprintf("The personal room address %s is already taken; choose another video address.", room))
+			fe.Add(company.FieldVideoAddress, fmt.Sprintf("The personal room address %s is already taken; choose another video address.", room))
 		}
 	}
 	var n int
@@ -45,7 +45,7 @@ func (db *DB) ActivationConflicts(ctx context.Context, inv company.Invite, addre
 		return fmt.Errorf("check activation: %w", err)
 	}
 	if n > 0 {
-		fe.Add("email", fmt.Sprintf("%s is already a member of this company.", inv.Email))
+		fe.Add(company.FieldEmail, fmt.Sprintf("%s is already a member of this company.", inv.Email))
 	}
 	return fe.Err()
 }

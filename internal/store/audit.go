@@ -11,33 +11,51 @@ import (
 	"companyadmin/internal/company"
 )
 
+// event is one audit event to record: who did what to which object, with
+// the state before and after for edits.
+type event struct {
+	CompanyID  int64
+	Actor      company.Actor
+	Action     string
+	ObjectType string
+	ObjectID   int64
+	Label      string
+	// Before and After are stored as JSON; nil stores nothing.
+	Before, After any
+	At            time.Time
+}
+
 // audit records one action in the same transaction as the action itself.
-// before and after are stored as JSON; nil stores nothing.
-func audit(ctx context.Context, tx *sqlx.Tx, companyID int64, actor company.Actor, action, objectType string, objectID int64, label string, before, after any, at time.Time) error {
-	enc := func(v any) (string, error) {
-		if v == nil {
-			return "", nil
+func audit(ctx context.Context, tx *sqlx.Tx, e event) error {
+	return auditMany(ctx, tx, []event{e})
+}
+
+// auditMany records events in multi-row inserts: the one way audit events
+// are written.
+func auditMany(ctx context.Context, tx *sqlx.Tx, events []event) error {
+	rows := make([][]any, len(events))
+	for i, e := range events {
+		var enc [2]string
+		for j, v := range []any{e.Before, e.After} {
+			if v == nil {
+				continue
+			}
+			b, err := json.Marshal(v)
+			if err != nil {
+				return fmt.Errorf("audit %s: %w", e.Action, err)
+			}
+			enc[j] = string(b)
 		}
-		b, err := json.Marshal(v)
-		return string(b), err
+		var member *int64
+		if e.Actor.MemberID != 0 {
+			member = &e.Actor.MemberID
+		}
+		rows[i] = []any{e.CompanyID, e.Actor.SlackUser, member, e.Actor.Name, e.Action, e.ObjectType, e.ObjectID, e.Label, enc[0], enc[1], ts(e.At)}
 	}
-	b, err := enc(before)
+	_, err := insertRows(ctx, tx, `INSERT INTO audit_events (company_id, actor_slack_user, actor_member_id, actor_name, action, object_type, object_id, object_label, before_json, after_json, created_at) VALUES `,
+		rows, "", chunkRows)
 	if err != nil {
-		return err
-	}
-	a, err := enc(after)
-	if err != nil {
-		return err
-	}
-	var member *int64
-	if actor.MemberID != 0 {
-		member = &actor.MemberID
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_events (company_id, actor_slack_user, actor_member_id, actor_name, action, object_type, object_id, object_label, before_json, after_json, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		companyID, actor.SlackUser, member, actor.Name, action, objectType, objectID, label, b, a, ts(at))
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
+		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
 }

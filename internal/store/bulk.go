@@ -2,21 +2,16 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
 	"companyadmin/internal/company"
 )
-
-// maxNameLength bounds an invitee's full name, as the activation page does.
-const maxNameLength = 100
 
 // Rows per statement of the set-based reads and multi-row inserts of a bulk
 // invite. Mails carry their bodies, so fewer of them go in one statement.
@@ -46,11 +41,15 @@ type BulkInvite struct {
 	Unit   string
 	Actor  company.Actor
 	Expiry time.Duration
-	// Mail renders the invitation of one new invite, whose link carries
-	// token; it is queued in the same transaction. It is called on another
-	// goroutine than InviteMany's, one call at a time.
-	Mail func(inv company.Invite, token string) (company.Mail, error)
+	// Mail renders the invitation of one new invite; it is queued in the
+	// same transaction. It is called on another goroutine than
+	// InviteMany's, one call at a time.
+	Mail InviteMail
 }
+
+// InviteMail renders the mail of an invite whose link carries token: the
+// invitation, or a resent invitation.
+type InviteMail func(inv company.Invite, token string) (company.Mail, error)
 
 // RowResult says why one row of a bulk invite was skipped or rejected.
 type RowResult struct {
@@ -79,14 +78,15 @@ type BulkResult struct {
 // errShortfall ends a bulk invite's transaction when licences are missing.
 var errShortfall = errors.New("not enough licences")
 
+// errTakenMeanwhile says that an email or video address checked free was
+// taken by a concurrent change before the insert.
+var errTakenMeanwhile = errors.New("taken meanwhile")
+
 // candidate is a row that passed every check that needs no database.
 type candidate struct {
-	index   int
-	line    int
-	email   string
-	name    string
-	address string
-	role    string
+	index int
+	line  int
+	company.Invitee
 }
 
 // InviteMany invites every valid row of a bulk invite in one transaction,
@@ -120,23 +120,21 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 			res.Missing = len(cands) - l.Remaining()
 			return errShortfall
 		}
-		now := db.now()
-		invs := make([]company.Invite, 0, len(cands))
-		tokens := make([]string, 0, len(cands))
-		for start := 0; start < len(cands); start += chunkRows {
-			part, toks, err := insertInvites(ctx, tx, c, b, cands[start:min(start+chunkRows, len(cands))], now)
-			if err != nil {
-				return err
-			}
-			invs, tokens = append(invs, part...), append(tokens, toks...)
+		invitees := make([]company.Invitee, len(cands))
+		for i, cd := range cands {
+			invitees[i] = cd.Invitee
 		}
-		if err := queueInvitations(ctx, tx, c.ID, b.Actor, invs, tokens, b.Mail, now); err != nil {
+		now := db.now()
+		_, err = insertInvitations(ctx, tx, c, b.Actor, b.Expiry, b.Mail, invitees, now)
+		if errors.Is(err, errTakenMeanwhile) {
+			return company.Errorf(company.Conflict, "Some of these people or video addresses were invited by someone else meanwhile. Nothing was invited; try again.")
+		}
+		if err != nil {
 			return err
 		}
 		res.Invited = len(cands)
 		res.Licences.Pending += len(cands)
-		return audit(ctx, tx, c.ID, b.Actor, "invite.bulk", "company", c.ID, b.Source, nil,
-			map[string]any{"source": b.Source, "invited": res.Invited, "skipped": len(res.Skipped), "rejected": len(res.Rejected)}, now)
+		return audit(ctx, tx, event{CompanyID: c.ID, Actor: b.Actor, Action: "invite.bulk", ObjectType: "company", ObjectID: c.ID, Label: b.Source, After: map[string]any{"source": b.Source, "invited": res.Invited, "skipped": len(res.Skipped), "rejected": len(res.Rejected)}, At: now})
 	})
 	if errors.Is(err, errShortfall) {
 		return res, nil
@@ -156,118 +154,171 @@ func repeated(unit string, first int) string {
 	return fmt.Sprintf("Repeated in the file (%s %d).", unit, first)
 }
 
-// checkRows applies the rules that need no database to every row: email,
-// role, name and video address, and repeats within the input.
+// checkRows applies the rules that need no database to every row, with
+// company.CheckInvite, and finds repeats within the input.
 func checkRows(rows []BulkRow, domain, unit string, res *BulkResult) []candidate {
 	emails := map[string]int{}
 	addresses := map[string]int{}
 	var out []candidate
 	for i, r := range rows {
-		reject := func(email, format string, args ...any) {
-			res.Rejected = append(res.Rejected, RowResult{Index: i, Line: r.Line, Email: email, Reason: fmt.Sprintf(format, args...)})
-		}
-		email, err := company.NormalizeEmail(r.Email)
-		if err != nil {
-			reject(r.Email, "%s", company.Message(err))
-			continue
-		}
-		if line, ok := emails[email]; ok {
+		in, fe := company.CheckInvite(company.InviteInput{Email: r.Email, FullName: r.FullName, VideoAddress: r.VideoAddress, Role: r.Role}, domain)
+		email := in.Email
+		if _, bad := fe[company.FieldEmail]; bad {
+			email = r.Email
+		} else if line, ok := emails[email]; ok {
 			res.Skipped = append(res.Skipped, RowResult{Index: i, Line: r.Line, Email: email, Reason: repeated(unit, line)})
 			continue
 		}
-		role, err := company.ParseRole(r.Role)
-		if err != nil {
-			reject(email, "%s", company.Message(err))
-			continue
-		}
-		name := strings.Join(strings.Fields(r.FullName), " ")
-		if utf8.RuneCountInString(name) > maxNameLength {
-			reject(email, "The name has more than %d characters.", maxNameLength)
-			continue
-		}
-		address := ""
-		if strings.TrimSpace(r.VideoAddress) != "" {
-			if address, err = company.NormalizeAddress(r.VideoAddress, domain); err != nil {
-				reject(email, "Video address %q: %s", strings.TrimSpace(r.VideoAddress), company.Message(err))
-				continue
+		if _, bad := fe[company.FieldVideoAddress]; !bad && in.VideoAddress != "" {
+			if line, ok := addresses[in.VideoAddress]; ok {
+				if fe == nil {
+					fe = company.FieldErrors{}
+				}
+				fe.Add(company.FieldVideoAddress, fmt.Sprintf("The video address %s is also given on %s %d.", in.VideoAddress, unit, line))
 			}
-			if line, ok := addresses[address]; ok {
-				reject(email, "The video address %s is also given on %s %d.", address, unit, line)
-				continue
-			}
-			addresses[address] = r.Line
+		}
+		if fe != nil {
+			res.Rejected = append(res.Rejected, RowResult{Index: i, Line: r.Line, Email: email, Reason: rowReason(fe, r)})
+			continue
 		}
 		emails[email] = r.Line
-		out = append(out, candidate{index: i, line: r.Line, email: email, name: name, address: address, role: role})
+		if in.VideoAddress != "" {
+			addresses[in.VideoAddress] = r.Line
+		}
+		out = append(out, candidate{index: i, line: r.Line, Invitee: in})
 	}
 	return out
+}
+
+// rowReason says everything wrong with a row in one line. A bad video
+// address is quoted, since a row has no field beside which to show it.
+func rowReason(fe company.FieldErrors, r BulkRow) string {
+	msgs := make([]string, 0, len(fe))
+	for _, f := range fe.Fields() {
+		msg := fe[f]
+		if f == company.FieldVideoAddress && !strings.Contains(msg, "is also given") {
+			msg = fmt.Sprintf("Video address %q: %s", strings.TrimSpace(r.VideoAddress), msg)
+		}
+		msgs = append(msgs, msg)
+	}
+	return strings.Join(msgs, " ")
 }
 
 // checkCompany drops the candidates who are members or invited already, or
 // whose video address is taken anywhere in the service.
 func checkCompany(ctx context.Context, tx *sqlx.Tx, companyID int64, cands []candidate, res *BulkResult) ([]candidate, error) {
-	var emails, addresses []any
+	var emails, addresses []string
 	for _, c := range cands {
-		emails = append(emails, c.email)
-		if c.address != "" {
-			// The personal room will need its address too.
-			addresses = append(addresses, c.address, company.PersonalRoomAddress(c.address))
+		emails = append(emails, c.Email)
+		if c.VideoAddress != "" {
+			addresses = append(addresses, c.VideoAddress)
 		}
 	}
-	members := map[string]bool{}
-	pending := map[string]time.Time{}
-	taken := map[string]bool{}
-	for start := 0; start < len(emails); start += chunkRows {
-		part := emails[start:min(start+chunkRows, len(emails))]
-		var found []string
-		if err := tx.SelectContext(ctx, &found, `SELECT email FROM members WHERE company_id = ? AND email IN (`+params(len(part))+`)`, append([]any{companyID}, part...)...); err != nil {
-			return nil, err
-		}
-		for _, e := range found {
-			members[e] = true
-		}
-		var invites []struct {
-			Email  string    `db:"pending_email"`
-			SentAt time.Time `db:"sent_at"`
-		}
-		if err := tx.SelectContext(ctx, &invites, `SELECT pending_email, sent_at FROM invites WHERE company_id = ? AND pending_email IN (`+params(len(part))+`)`, append([]any{companyID}, part...)...); err != nil {
-			return nil, err
-		}
-		for _, inv := range invites {
-			pending[inv.Email] = inv.SentAt
-		}
-	}
-	for start := 0; start < len(addresses); start += chunkRows {
-		part := addresses[start:min(start+chunkRows, len(addresses))]
-		var found []string
-		if err := tx.SelectContext(ctx, &found, `SELECT address FROM video_addresses WHERE address IN (`+params(len(part))+`)`, part...); err != nil {
-			return nil, err
-		}
-		for _, a := range found {
-			taken[a] = true
-		}
+	t, err := lookupTaken(ctx, tx, companyID, emails, addresses)
+	if err != nil {
+		return nil, err
 	}
 	out := cands[:0]
 	for _, c := range cands {
-		r := RowResult{Index: c.index, Line: c.line, Email: c.email}
-		switch sent, invited := pending[c.email]; {
-		case members[c.email]:
+		r := RowResult{Index: c.index, Line: c.line, Email: c.Email}
+		switch sent, invited := t.invited[c.Email]; {
+		case t.members[c.Email]:
 			r.Reason = "Already a member."
 			res.Skipped = append(res.Skipped, r)
 		case invited:
 			r.Reason = fmt.Sprintf("Already invited on %s.", sent.Format("2 Jan 2006"))
 			res.Skipped = append(res.Skipped, r)
-		case c.address != "" && taken[c.address]:
-			r.Reason = fmt.Sprintf("The video address %s is already taken.", c.address)
-			res.Rejected = append(res.Rejected, r)
-		case c.address != "" && taken[company.PersonalRoomAddress(c.address)]:
-			r.Reason = fmt.Sprintf("The personal room address %s that goes with this video address is already taken.", company.PersonalRoomAddress(c.address))
-			res.Rejected = append(res.Rejected, r)
 		default:
+			if fe := t.check(c.Invitee); fe != nil {
+				r.Reason = strings.Join(fe.Messages(), " ")
+				res.Rejected = append(res.Rejected, r)
+				continue
+			}
 			out = append(out, c)
 		}
 	}
 	return out, nil
+}
+
+// taken is what the database already holds of a set of emails and video
+// addresses: members and pending invites of the company, and addresses in
+// use anywhere in the service.
+type taken struct {
+	members   map[string]bool
+	invited   map[string]time.Time // email → when the pending invite was sent
+	addresses map[string]bool
+}
+
+// lookupTaken reads, with set-based queries, which of emails are members or
+// invited in the company, and which of addresses, or of the personal room
+// addresses that go with them, are in use.
+func lookupTaken(ctx context.Context, q sqlx.QueryerContext, companyID int64, emails, addresses []string) (taken, error) {
+	t := taken{members: map[string]bool{}, invited: map[string]time.Time{}, addresses: map[string]bool{}}
+	for part := range slices.Chunk(emails, chunkRows) {
+		args := append([]any{companyID}, anys(part)...)
+		var found []string
+		if err := sqlx.SelectContext(ctx, q, &found, `SELECT email FROM members WHERE company_id = ? AND email IN (`+params(len(part))+`)`, args...); err != nil {
+			return t, err
+		}
+		for _, e := range found {
+			t.members[e] = true
+		}
+		var invites []struct {
+			Email  string    `db:"pending_email"`
+			SentAt time.Time `db:"sent_at"`
+		}
+		if err := sqlx.SelectContext(ctx, q, &invites, `SELECT pending_email, sent_at FROM invites WHERE company_id = ? AND pending_email IN (`+params(len(part))+`)`, args...); err != nil {
+			return t, err
+		}
+		for _, inv := range invites {
+			t.invited[inv.Email] = inv.SentAt
+		}
+	}
+	var all []string
+	for _, a := range addresses {
+		// The personal room will need its address too.
+		all = append(all, a, company.PersonalRoomAddress(a))
+	}
+	for part := range slices.Chunk(all, chunkRows) {
+		var found []string
+		if err := sqlx.SelectContext(ctx, q, &found, `SELECT address FROM video_addresses WHERE address IN (`+params(len(part))+`)`, anys(part)...); err != nil {
+			return t, err
+		}
+		for _, a := range found {
+			t.addresses[a] = true
+		}
+	}
+	return t, nil
+}
+
+// check says what stands in the way of inviting in, field by field, or
+// returns nil.
+func (t taken) check(in company.Invitee) company.FieldErrors {
+	fe := company.FieldErrors{}
+	if t.members[in.Email] {
+		fe.Add(company.FieldEmail, fmt.Sprintf("%s is already a member of this company.", in.Email))
+	} else if sent, ok := t.invited[in.Email]; ok {
+		fe.Add(company.FieldEmail, fmt.Sprintf("%s was already invited on %s; resend that invite instead.", in.Email, sent.Format("2 Jan 2006")))
+	}
+	if a := in.VideoAddress; a != "" {
+		if t.addresses[a] {
+			fe.Add(company.FieldVideoAddress, fmt.Sprintf("The video address %s is already taken.", a))
+		} else if room := company.PersonalRoomAddress(a); t.addresses[room] {
+			fe.Add(company.FieldVideoAddress, fmt.Sprintf("The personal room address %s that goes with this video address is already taken.", room))
+		}
+	}
+	if len(fe) == 0 {
+		return nil
+	}
+	return fe
+}
+
+func anys[T any](s []T) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }
 
 func sortResults(res *BulkResult) {
@@ -276,42 +327,73 @@ func sortResults(res *BulkResult) {
 	slices.SortFunc(res.Rejected, byIndex)
 }
 
+// insertInvitations inserts pending invites of checked invitees, with
+// their video addresses, their audit events and their queued invitations:
+// the one way invites are created, singly or in bulk. It returns
+// errTakenMeanwhile when an address or email was taken after the checks.
+func insertInvitations(ctx context.Context, tx *sqlx.Tx, c company.Company, actor company.Actor, expiry time.Duration, render InviteMail,
+	in []company.Invitee, now time.Time) ([]company.Invite, error) {
+	invs := make([]company.Invite, 0, len(in))
+	tokens := make([]string, 0, len(in))
+	for part := range slices.Chunk(in, chunkRows) {
+		got, toks, err := insertInvites(ctx, tx, c, actor, expiry, part, now)
+		if err != nil {
+			return nil, err
+		}
+		invs, tokens = append(invs, got...), append(tokens, toks...)
+	}
+	events := make([]event, len(invs))
+	for i, inv := range invs {
+		events[i] = event{CompanyID: c.ID, Actor: actor, Action: "invite.created", ObjectType: "invite", ObjectID: inv.ID, Label: inv.Email, After: inv, At: now}
+	}
+	if err := auditMany(ctx, tx, events); err != nil {
+		return nil, err
+	}
+	if render == nil {
+		return invs, nil
+	}
+	return invs, queueInvitations(ctx, tx, c.ID, invs, tokens, render, now)
+}
+
 // insertInvites inserts one chunk of invites with their video addresses,
 // and returns them with their link tokens.
-func insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, b BulkInvite, cands []candidate, now time.Time) ([]company.Invite, []string, error) {
-	var addrArgs []any
-	for _, cd := range cands {
-		if cd.address != "" {
-			addrArgs = append(addrArgs, cd.address, c.ID, addrInvite, now)
+func insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, actor company.Actor, expiry time.Duration, in []company.Invitee, now time.Time) ([]company.Invite, []string, error) {
+	var addrRows [][]any
+	for _, iv := range in {
+		if iv.VideoAddress != "" {
+			addrRows = append(addrRows, []any{iv.VideoAddress, c.ID, addrInvite, now})
 		}
 	}
-	if len(addrArgs) > 0 {
-		_, err := tx.ExecContext(ctx, `INSERT INTO video_addresses (address, company_id, kind, created_at) VALUES `+tuples("(?, ?, ?, ?)", len(addrArgs)/4), addrArgs...)
-		if isDuplicate(err) {
-			return nil, nil, company.Errorf(company.Conflict, "A video address in the file was taken while the invites were being created. Nothing was invited; upload the file again.")
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("reserve addresses: %w", err)
-		}
+	_, err := insertRows(ctx, tx, `INSERT INTO video_addresses (address, company_id, kind, created_at) VALUES `, addrRows, "", chunkRows)
+	if isDuplicate(err) {
+		return nil, nil, errTakenMeanwhile
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("reserve addresses: %w", err)
 	}
 	var invitedBy *int64
-	if b.Actor.MemberID != 0 {
-		invitedBy = &b.Actor.MemberID
+	if actor.MemberID != 0 {
+		invitedBy = &actor.MemberID
 	}
-	expires := ts(now.Add(b.Expiry))
-	tokens := make([]string, len(cands))
-	args := make([]any, 0, len(cands)*13)
-	emails := make([]any, len(cands))
-	for i, cd := range cands {
-		token, hash := company.NewToken()
-		tokens[i] = token
-		emails[i] = cd.email
-		args = append(args, c.ID, cd.email, cd.email, cd.name, nullString(cd.address), cd.role, invitedBy, b.Actor.SlackUser, b.Actor.Name, hash, now, expires, now)
+	expires := ts(now.Add(expiry))
+	invs := make([]company.Invite, len(in))
+	tokens := make([]string, len(in))
+	hashes := make([]string, len(in))
+	emails := make([]any, len(in))
+	for i, iv := range in {
+		tokens[i], hashes[i] = company.NewToken()
+		emails[i] = iv.Email
+		invs[i] = company.Invite{CompanyID: c.ID, Email: iv.Email, FullName: iv.FullName, VideoAddress: iv.VideoAddress, Role: iv.Role,
+			InvitedBy: invitedBy, InvitedByName: actor.Name, State: company.InvitePending, SentAt: now, ExpiresAt: expires, CreatedAt: now}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO invites (company_id, email, pending_email, full_name, video_address, role, invited_by_member_id, invited_by_slack, invited_by_name, state, token_hash, sent_at, expires_at, created_at) VALUES `+
-		tuples("(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)", len(cands)), args...)
+	rows := make([][]any, len(invs))
+	for i, inv := range invs {
+		rows[i] = []any{c.ID, inv.Email, inv.Email, inv.FullName, nullString(inv.VideoAddress), inv.Role, invitedBy, actor.SlackUser, actor.Name, company.InvitePending, hashes[i], now, expires, now}
+	}
+	_, err = insertRows(ctx, tx, `INSERT INTO invites (company_id, email, pending_email, full_name, video_address, role, invited_by_member_id, invited_by_slack, invited_by_name, state, token_hash, sent_at, expires_at, created_at) VALUES `,
+		rows, "", chunkRows)
 	if isDuplicate(err) {
-		return nil, nil, company.Errorf(company.Conflict, "Some addresses in the file were invited by someone else meanwhile, or differ only in accents. Nothing was invited; upload the file again.")
+		return nil, nil, errTakenMeanwhile
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("insert invites: %w", err)
@@ -329,23 +411,19 @@ func insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, b BulkIn
 	for _, r := range ids {
 		idOf[r.Email] = r.ID
 	}
-	invs := make([]company.Invite, len(cands))
-	for i, cd := range cands {
-		invs[i] = company.Invite{ID: idOf[cd.email], CompanyID: c.ID, Email: cd.email, FullName: cd.name, VideoAddress: cd.address, Role: cd.role,
-			InvitedBy: invitedBy, InvitedByName: b.Actor.Name, State: company.InvitePending, SentAt: now, ExpiresAt: expires, CreatedAt: now}
-		if invs[i].ID == 0 {
-			return nil, nil, fmt.Errorf("invite of %s not found after insert", cd.email)
+	for i := range invs {
+		if invs[i].ID = idOf[invs[i].Email]; invs[i].ID == 0 {
+			return nil, nil, fmt.Errorf("invite of %s not found after insert", invs[i].Email)
 		}
 	}
 	return invs, tokens, nil
 }
 
-// queueInvitations records the creation of new invites and queues their
-// invitations. Rendering a mail is work for this process and inserting it
-// mostly waiting for the database, so the mails are rendered on another
-// goroutine, a few chunks ahead of the inserts.
-func queueInvitations(ctx context.Context, tx *sqlx.Tx, companyID int64, actor company.Actor, invs []company.Invite, tokens []string,
-	render func(company.Invite, string) (company.Mail, error), now time.Time) error {
+// queueInvitations queues the invitations of new invites. Rendering a mail
+// is work for this process and inserting it mostly waiting for the
+// database, so the mails are rendered on another goroutine, a few chunks
+// ahead of the inserts.
+func queueInvitations(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.Invite, tokens []string, render InviteMail, now time.Time) error {
 	type chunk struct {
 		mails []company.Mail
 		err   error
@@ -353,7 +431,7 @@ func queueInvitations(ctx context.Context, tx *sqlx.Tx, companyID int64, actor c
 	chunks := make(chan chunk, 4)
 	stop, done := make(chan struct{}), make(chan struct{})
 	// The renderer is done before this returns, so render is never called
-	// after InviteMany has returned.
+	// after the store method has returned.
 	defer func() { close(stop); <-done }()
 	go func() {
 		defer close(done)
@@ -384,13 +462,6 @@ func queueInvitations(ctx context.Context, tx *sqlx.Tx, companyID int64, actor c
 			}
 		}
 	}()
-	events := make([]event, len(invs))
-	for i, inv := range invs {
-		events[i] = event{action: "invite.created", objectType: "invite", objectID: inv.ID, label: inv.Email, after: inv}
-	}
-	if err := auditMany(ctx, tx, companyID, actor, events, now); err != nil {
-		return err
-	}
 	for c := range chunks {
 		if c.err != nil {
 			return c.err
@@ -402,71 +473,20 @@ func queueInvitations(ctx context.Context, tx *sqlx.Tx, companyID int64, actor c
 	return nil
 }
 
-// event is one audit event of a multi-row insert.
-type event struct {
-	action, objectType string
-	objectID           int64
-	label              string
-	before, after      any
-}
-
-// auditMany records several events of one actor in multi-row inserts.
-func auditMany(ctx context.Context, tx *sqlx.Tx, companyID int64, actor company.Actor, events []event, at time.Time) error {
-	var member *int64
-	if actor.MemberID != 0 {
-		member = &actor.MemberID
-	}
-	enc := func(v any) (string, error) {
-		if v == nil {
-			return "", nil
-		}
-		b, err := json.Marshal(v)
-		return string(b), err
-	}
-	for start := 0; start < len(events); start += chunkRows {
-		part := events[start:min(start+chunkRows, len(events))]
-		args := make([]any, 0, len(part)*11)
-		for _, e := range part {
-			before, err := enc(e.before)
-			if err != nil {
-				return err
-			}
-			after, err := enc(e.after)
-			if err != nil {
-				return err
-			}
-			args = append(args, companyID, actor.SlackUser, member, actor.Name, e.action, e.objectType, e.objectID, e.label, before, after, ts(at))
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (company_id, actor_slack_user, actor_member_id, actor_name, action, object_type, object_id, object_label, before_json, after_json, created_at) VALUES `+
-			tuples("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", len(part)), args...)
-		if err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
-	}
-	return nil
-}
-
 // params returns n comma-separated placeholders.
 func params(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// tuples returns n copies of a VALUES tuple, comma-separated.
-func tuples(tuple string, n int) string {
-	return strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ")
-}
-
-// insertMails queues several mails in one statement.
+// insertMails queues mails, chunkMails to a statement: the one way mail
+// enters the outbox.
 func insertMails(ctx context.Context, tx *sqlx.Tx, ms []company.Mail, now time.Time) error {
-	if len(ms) == 0 {
-		return nil
+	rows := make([][]any, len(ms))
+	for i, m := range ms {
+		rows[i] = []any{m.CompanyID, m.InviteID, m.Kind, m.To, m.Subject, m.Text, m.HTML, company.MailQueued, now, now}
 	}
-	args := make([]any, 0, len(ms)*9)
-	for _, m := range ms {
-		args = append(args, m.CompanyID, m.InviteID, m.Kind, m.To, m.Subject, m.Text, m.HTML, now, now)
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO mails (company_id, invite_id, kind, to_addr, subject, text_body, html_body, state, next_attempt_at, created_at) VALUES `+
-		tuples("(?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)", len(ms)), args...)
+	_, err := insertRows(ctx, tx, `INSERT INTO mails (company_id, invite_id, kind, to_addr, subject, text_body, html_body, state, next_attempt_at, created_at) VALUES `,
+		rows, "", chunkMails)
 	if err != nil {
 		return fmt.Errorf("queue mails: %w", err)
 	}

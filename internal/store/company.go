@@ -65,7 +65,7 @@ func (db *DB) CreateCompany(ctx context.Context, c company.Company) (company.Com
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, c.ID, company.Operator, "company.created", "company", c.ID, c.Name, nil, c, c.CreatedAt)
+		return audit(ctx, tx, event{CompanyID: c.ID, Actor: company.Operator, Action: "company.created", ObjectType: "company", ObjectID: c.ID, Label: c.Name, After: c, At: c.CreatedAt})
 	})
 	if err != nil {
 		return c, fmt.Errorf("create company: %w", err)
@@ -116,7 +116,7 @@ func (db *DB) UpdateCompany(ctx context.Context, id int64, ch CompanyChanges) (c
 			after.Name, after.Licences, after.ReportChannel, after.ReportSchedule, after.TimeZone, id); err != nil {
 			return err
 		}
-		return audit(ctx, tx, id, company.Operator, "company.updated", "company", id, after.Name, before, after, db.now())
+		return audit(ctx, tx, event{CompanyID: id, Actor: company.Operator, Action: "company.updated", ObjectType: "company", ObjectID: id, Label: after.Name, Before: before, After: after, At: db.now()})
 	})
 	if err != nil {
 		return after, fmt.Errorf("update company: %w", err)

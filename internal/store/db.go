@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -424,4 +425,33 @@ func notFound(err error, format string, args ...any) error {
 		return company.Errorf(company.NotFound, format, args...)
 	}
 	return err
+}
+
+// insertRows inserts rows with multi-row INSERT statements of up to per
+// rows each: prefix ends in VALUES, suffix follows the values (an ON
+// CONFLICT clause, or empty). It returns the rows affected. Every
+// multi-row insert of the store goes through it.
+func insertRows(ctx context.Context, ex sqlx.ExecerContext, prefix string, rows [][]any, suffix string, per int) (int64, error) {
+	var total int64
+	for part := range slices.Chunk(rows, max(per, 1)) {
+		var b strings.Builder
+		b.WriteString(prefix)
+		one := "(" + strings.Repeat("?, ", len(part[0])-1) + "?)"
+		args := make([]any, 0, len(part)*len(part[0]))
+		for i, r := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+			args = append(args, r...)
+		}
+		b.WriteString(suffix)
+		res, err := ex.ExecContext(ctx, b.String(), args...)
+		if err != nil {
+			return total, err
+		}
+		affected, _ := res.RowsAffected()
+		total += affected
+	}
+	return total, nil
 }

@@ -73,10 +73,10 @@ func (db *DB) SaveEvents(ctx context.Context, events []PlatformEvent) error {
 		// One statement is atomic on its own; without BEGIN and COMMIT
 		// around it a single event costs one round trip, which is what
 		// nodes posting one event at a time wait for.
-		_, err = insertRows(ctx, db.db, insert, rows, "")
+		_, err = insertRows(ctx, db.db, insert, rows, "", insertBatch)
 	} else {
 		err = db.tx(ctx, func(tx *sqlx.Tx) error {
-			_, err := insertRows(ctx, tx, insert, rows, "")
+			_, err := insertRows(ctx, tx, insert, rows, "", insertBatch)
 			return err
 		})
 	}
@@ -198,36 +198,6 @@ func (db *DB) PurgeEvents(ctx context.Context, before time.Time, limit int) (int
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
-}
-
-// insertRows inserts rows with multi-row INSERT statements of up to
-// insertBatch rows each: prefix ends in VALUES, suffix follows the values
-// (an ON CONFLICT clause, or empty). It returns the rows affected.
-func insertRows(ctx context.Context, tx sqlx.ExecerContext, prefix string, rows [][]any, suffix string) (int64, error) {
-	var total int64
-	for len(rows) > 0 {
-		n := min(len(rows), insertBatch)
-		var b strings.Builder
-		b.WriteString(prefix)
-		one := "(" + strings.Repeat("?, ", len(rows[0])-1) + "?)"
-		args := make([]any, 0, n*len(rows[0]))
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
-			args = append(args, r...)
-		}
-		b.WriteString(suffix)
-		res, err := tx.ExecContext(ctx, b.String(), args...)
-		if err != nil {
-			return total, err
-		}
-		affected, _ := res.RowsAffected()
-		total += affected
-		rows = rows[n:]
-	}
-	return total, nil
 }
 
 // clip shortens s to at most n characters, for columns of that size.

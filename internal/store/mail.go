@@ -13,18 +13,9 @@ import (
 
 const mailColumns = `id, company_id, invite_id, kind, to_addr, subject, text_body, html_body, state, attempts, next_attempt_at, last_error, created_at, sent_at`
 
-func insertMail(ctx context.Context, tx *sqlx.Tx, m company.Mail, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO mails (company_id, invite_id, kind, to_addr, subject, text_body, html_body, state, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`, m.CompanyID, m.InviteID, m.Kind, m.To, m.Subject, m.Text, m.HTML, now, now)
-	if err != nil {
-		return fmt.Errorf("queue mail: %w", err)
-	}
-	return nil
-}
-
 // QueueMail puts one mail in the outbox.
 func (db *DB) QueueMail(ctx context.Context, m company.Mail) error {
-	return db.tx(ctx, func(tx *sqlx.Tx) error { return insertMail(ctx, tx, m, db.now()) })
+	return db.tx(ctx, func(tx *sqlx.Tx) error { return insertMails(ctx, tx, []company.Mail{m}, db.now()) })
 }
 
 // ClaimMails leases up to limit due mails to owner for the lease duration.

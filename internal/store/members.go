@@ -8,16 +8,11 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
 	"companyadmin/internal/company"
 )
-
-// MaxNameLength bounds the full name of a member and the name of a room or
-// video system, so that they fit the database columns with room to spare.
-const MaxNameLength = 100
 
 // MemberEntry is a member as the members list shows them: with the address
 // of their personal room and the video systems twinned to them.
@@ -158,20 +153,6 @@ func unique(ids []int64) []int64 {
 	return slices.Compact(out)
 }
 
-// checkName trims a name an admin typed and applies the rules of names.
-func checkName(name, what string) (string, error) {
-	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		return name, company.Errorf(company.Invalid, "Enter the %s.", what)
-	case !utf8.ValidString(name):
-		return name, company.Errorf(company.Invalid, "The %s contains characters that cannot be read. Type it again.", what)
-	case utf8.RuneCountInString(name) > MaxNameLength:
-		return name, company.Errorf(company.Invalid, "The %s can have at most %d characters.", what, MaxNameLength)
-	}
-	return name, nil
-}
-
 // takenAddress says why address cannot be claimed, if it is already in the
 // registry. Reserving it later is what makes sure; this only lets a form
 // show every mistake at once.
@@ -206,8 +187,9 @@ func moveAddresses(ctx context.Context, tx *sqlx.Tx, from, to, kinds []string, c
 
 // EditMember changes a member's full name and video address (as typed: the
 // part before the @, or a whole address in the company's domain). Their
-// personal room's address follows the new address. Mistakes come back as
-// field errors for "full_name" and "video_address".
+// personal room's address follows the new address. Every mistake comes
+// back at once, as field errors of company.FieldFullName and
+// company.FieldVideoAddress, a taken address included.
 func (db *DB) EditMember(ctx context.Context, companyID int64, actor company.Actor, id int64, fullName, address string) (company.Member, error) {
 	var after company.Member
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
@@ -220,17 +202,16 @@ func (db *DB) EditMember(ctx context.Context, companyID int64, actor company.Act
 		if err = notFound(err, "That member is not in your company or no longer exists."); err != nil {
 			return err
 		}
-		fe := company.FieldErrors{}
-		name, err := checkName(fullName, "full name")
-		if err != nil {
-			fe.Add("full_name", company.Message(err))
+		d, fe := company.CheckMember(company.MemberInput{FullName: fullName, VideoAddress: address}, c.Domain)
+		if fe == nil {
+			fe = company.FieldErrors{}
 		}
-		addr, err := company.NormalizeAddress(address, c.Domain)
-		if err != nil {
-			fe.Add("video_address", company.Message(err))
-		} else if addr != before.VideoAddress && len(fe) > 0 {
+		name, addr := d.FullName, d.VideoAddress
+		// The member's own addresses are given up by the move, so only
+		// others are taken.
+		if _, bad := fe[company.FieldVideoAddress]; !bad && addr != before.VideoAddress && addr != company.PersonalRoomAddress(before.VideoAddress) {
 			if err := takenAddress(ctx, tx, addr); company.KindOf(err) == company.Conflict {
-				fe.Add("video_address", company.Message(err))
+				fe.Add(company.FieldVideoAddress, company.Message(err))
 			} else if err != nil {
 				return err
 			}
@@ -264,9 +245,9 @@ func (db *DB) EditMember(ctx context.Context, companyID int64, actor company.Act
 			}
 			if err := moveAddresses(ctx, tx, from, to, kinds, companyID, now); err != nil {
 				if company.KindOf(err) == company.Conflict && hasRoom && strings.Contains(err.Error(), newRoom.Address) {
-					return company.FieldError(company.Conflict, "video_address", "The personal room address %s is already taken; choose another video address.", newRoom.Address)
+					return company.FieldError(company.Conflict, company.FieldVideoAddress, "The personal room address %s is already taken; choose another video address.", newRoom.Address)
 				}
-				return company.FieldError(company.Conflict, "video_address", "%s", company.Message(err))
+				return company.FieldError(company.Conflict, company.FieldVideoAddress, "%s", company.Message(err))
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE members SET full_name = ?, video_address = ?, updated_at = ? WHERE id = ?`, name, addr, now, id); err != nil {
@@ -290,8 +271,7 @@ func (db *DB) EditMember(ctx context.Context, companyID int64, actor company.Act
 			VideoAddress string `json:"video_address"`
 			Room         string `json:"personal_room,omitempty"`
 		}
-		return audit(ctx, tx, companyID, actor, "member.edited", "member", id, before.Email,
-			state{before.FullName, before.VideoAddress, room.Address}, state{after.FullName, after.VideoAddress, newRoom.Address}, now)
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: actor, Action: "member.edited", ObjectType: "member", ObjectID: id, Label: before.Email, Before: state{before.FullName, before.VideoAddress, room.Address}, After: state{after.FullName, after.VideoAddress, newRoom.Address}, At: now})
 	})
 	if err != nil {
 		return after, fmt.Errorf("edit member: %w", err)
@@ -319,16 +299,9 @@ func lastAdmin(ctx context.Context, tx *sqlx.Tx, c company.Company, removing []c
 		return nil
 	}
 	if len(admins) == 1 {
-		return company.Errorf(company.Conflict, "%s is the last admin of %s, and a company always keeps at least one admin. Make someone else an admin first.", displayName(admins[0]), c.Name)
+		return company.Errorf(company.Conflict, "%s is the last admin of %s, and a company always keeps at least one admin. Make someone else an admin first.", admins[0].DisplayName(), c.Name)
 	}
 	return company.Errorf(company.Conflict, "Those are all the admins of %s, and a company always keeps at least one admin. Make someone else an admin first.", c.Name)
-}
-
-func displayName(m company.Member) string {
-	if m.FullName != "" {
-		return m.FullName
-	}
-	return m.Email
 }
 
 // SetAdmin gives the members with the given IDs the admin right, or takes
@@ -363,7 +336,7 @@ func (db *DB) SetAdmin(ctx context.Context, companyID int64, actor company.Actor
 			if _, err := tx.ExecContext(ctx, `UPDATE members SET is_admin = ?, updated_at = ? WHERE id = ?`, admin, now, m.ID); err != nil {
 				return err
 			}
-			if err := audit(ctx, tx, companyID, actor, action, "member", m.ID, m.Email, map[string]bool{"admin": m.Admin}, map[string]bool{"admin": admin}, now); err != nil {
+			if err := audit(ctx, tx, event{CompanyID: companyID, Actor: actor, Action: action, ObjectType: "member", ObjectID: m.ID, Label: m.Email, Before: map[string]bool{"admin": m.Admin}, After: map[string]bool{"admin": admin}, At: now}); err != nil {
 				return err
 			}
 			m.Admin = admin
@@ -405,7 +378,7 @@ func (db *DB) DeleteMembers(ctx context.Context, companyID int64, actor company.
 			if err != nil {
 				return fmt.Errorf("delete member %d: %w", m.ID, err)
 			}
-			if err := audit(ctx, tx, companyID, actor, "member.deleted", "member", m.ID, m.Email, d, nil, now); err != nil {
+			if err := audit(ctx, tx, event{CompanyID: companyID, Actor: actor, Action: "member.deleted", ObjectType: "member", ObjectID: m.ID, Label: m.Email, Before: d, At: now}); err != nil {
 				return err
 			}
 			if m.Licensed {

@@ -18,9 +18,12 @@ var ann = company.Actor{SlackUser: "U0ANN", Name: "Ann Admin"}
 // join: invited, then activated.
 func addMember(t *testing.T, db *store.DB, c company.Company, email, name, local string) company.Member {
 	t.Helper()
-	_, hash := company.NewToken()
-	if _, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: email, Role: company.RoleMember, Actor: ann, TokenHash: hash, Expiry: time.Hour,
-		Mail: func(inv company.Invite) (company.Mail, error) { return company.Mail{To: inv.Email}, nil }}); err != nil {
+	var hash string
+	if _, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: email, Role: company.RoleMember, Actor: ann, Expiry: time.Hour,
+		Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+			hash = company.HashToken(tok)
+			return company.Mail{To: inv.Email}, nil
+		}}); err != nil {
 		t.Fatal(err)
 	}
 	m, _, err := db.AcceptInvite(ctx, hash, store.Activation{FullName: name, VideoAddress: local, PasswordHash: "h"})
@@ -133,13 +136,13 @@ func TestEditMember(t *testing.T) {
 		}
 		for _, addr := range []string{"carol.c", "carol.c.vmr", "bob.builder", "1robert", "robert@globex.vc.example.com"} {
 			_, err := db.EditMember(ctx, c.ID, ann, bob.ID, "Robert", addr)
-			if fe, ok := company.Fields(err); !ok || fe["video_address"] == "" {
+			if fe, ok := company.Fields(err); !ok || fe[company.FieldVideoAddress] == "" {
 				t.Errorf("edit to %q: err = %v, want a video_address field error", addr, err)
 			}
 		}
 		if _, err := db.EditMember(ctx, c.ID, ann, bob.ID, "  ", "robert.b"); err == nil {
 			t.Error("empty name accepted")
-		} else if fe, _ := company.Fields(err); fe["full_name"] == "" {
+		} else if fe, _ := company.Fields(err); fe[company.FieldFullName] == "" {
 			t.Errorf("empty name: err = %v", err)
 		}
 		// A member may take the address their own personal room had.
@@ -347,7 +350,7 @@ func TestRoomsAndSystems(t *testing.T) {
 		}
 		if _, err := db.EditTeamRoom(ctx, c.ID, ann, r.ID, "", "carol.c.vmr"); err == nil {
 			t.Fatal("edit with no name and a taken address succeeded")
-		} else if fe, _ := company.Fields(err); fe["name"] == "" || fe["video_address"] == "" {
+		} else if fe, _ := company.Fields(err); fe[company.FieldName] == "" || fe[company.FieldVideoAddress] == "" {
 			t.Fatalf("bad room edit: err = %v", err)
 		}
 		if _, err := db.EditTeamRoom(ctx, c.ID, ann, globexRoom.ID, "Mine", "mine.now"); company.KindOf(err) != company.NotFound {

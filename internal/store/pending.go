@@ -82,7 +82,7 @@ type InviteActions struct {
 // The old links (of the invitation and its reminders) stop working and say
 // that a newer invitation was sent. IDs of other companies' invites are
 // counted as unknown and left alone.
-func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, actor company.Actor, expiry time.Duration, render func(inv company.Invite, token string) (company.Mail, error)) (InviteActions, error) {
+func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, actor company.Actor, expiry time.Duration, render InviteMail) (InviteActions, error) {
 	var acts InviteActions
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		acts = InviteActions{}
@@ -120,7 +120,7 @@ func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, a
 
 // ResendOlderThan resends, as ResendInvites does, every pending invite of a
 // company that was last sent (or resent) more than age ago.
-func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Duration, actor company.Actor, expiry time.Duration, render func(inv company.Invite, token string) (company.Mail, error)) ([]company.Invite, error) {
+func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Duration, actor company.Actor, expiry time.Duration, render InviteMail) ([]company.Invite, error) {
 	var due []company.Invite
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockCompany(ctx, tx, companyID); err != nil {
@@ -145,7 +145,7 @@ func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Dur
 // now, no reminders yet, expiring expiry from now), keeps the old token as
 // a superseded link, drops its queued mails that carry the old link, and
 // queues a new invitation. It updates invs in place.
-func resend(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.Invite, actor company.Actor, expiry time.Duration, render func(company.Invite, string) (company.Mail, error), now time.Time) error {
+func resend(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.Invite, actor company.Actor, expiry time.Duration, render InviteMail, now time.Time) error {
 	if len(invs) == 0 {
 		return nil
 	}
@@ -177,33 +177,18 @@ func resend(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.In
 		if _, err := stmt.ExecContext(ctx, hash, now, now, expires, inv.ID, companyID); err != nil {
 			return fmt.Errorf("rotate token of invite %d: %w", inv.ID, err)
 		}
-		events[i] = event{action: "invite.resent", objectType: "invite", objectID: inv.ID, label: inv.Email,
-			before: map[string]any{"sent_at": inv.SentAt, "expires_at": inv.ExpiresAt, "reminders": inv.ReminderCount},
-			after:  map[string]any{"resent_at": now, "expires_at": expires}}
+		events[i] = event{CompanyID: companyID, Actor: actor, Action: "invite.resent", ObjectType: "invite", ObjectID: inv.ID, Label: inv.Email,
+			Before: map[string]any{"sent_at": inv.SentAt, "expires_at": inv.ExpiresAt, "reminders": inv.ReminderCount},
+			After:  map[string]any{"sent_at": now, "expires_at": expires, "reminders": 0}, At: now}
 		inv.SentAt, inv.ExpiresAt, inv.ReminderCount, inv.LastRemindedAt = now, expires, 0, nil
 	}
 	if err := dropQueuedMails(ctx, tx, invs, now); err != nil {
 		return err
 	}
-	if err := auditMany(ctx, tx, companyID, actor, events, now); err != nil {
+	if err := auditMany(ctx, tx, events); err != nil {
 		return err
 	}
-	for start := 0; start < len(invs); start += chunkMails {
-		end := min(start+chunkMails, len(invs))
-		mails := make([]company.Mail, 0, end-start)
-		for i := start; i < end; i++ {
-			m, err := render(invs[i], tokens[i])
-			if err != nil {
-				return fmt.Errorf("render invitation: %w", err)
-			}
-			m.CompanyID, m.InviteID = &companyID, &invs[i].ID
-			mails = append(mails, m)
-		}
-		if err := insertMails(ctx, tx, mails, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return queueInvitations(ctx, tx, companyID, invs, tokens, render, now)
 }
 
 // RevokeInvites withdraws each pending invite among ids: its licence and
@@ -239,15 +224,15 @@ func (db *DB) RevokeInvites(ctx context.Context, companyID int64, ids []int64, a
 					return err
 				}
 			}
-			before := inv
 			inv.State = company.InviteRevoked
 			acts.Done = append(acts.Done, inv)
-			events = append(events, event{action: "invite.revoked", objectType: "invite", objectID: inv.ID, label: inv.Email, before: before, after: map[string]any{"state": company.InviteRevoked}})
+			events = append(events, event{CompanyID: companyID, Actor: actor, Action: "invite.revoked", ObjectType: "invite", ObjectID: inv.ID, Label: inv.Email,
+				Before: map[string]any{"state": company.InvitePending}, After: map[string]any{"state": company.InviteRevoked}, At: now})
 		}
 		if err := dropQueuedMails(ctx, tx, acts.Done, now); err != nil {
 			return err
 		}
-		if err := auditMany(ctx, tx, companyID, actor, events, now); err != nil {
+		if err := auditMany(ctx, tx, events); err != nil {
 			return err
 		}
 		lic = l

@@ -37,10 +37,11 @@ func inviteAll(t *testing.T, db *store.DB, clk *clock, c company.Company, actor 
 	tokens := map[string]string{}
 	var out []company.Invite
 	for _, e := range emails {
-		token, hash := company.NewToken()
-		tokens[e] = token
-		inv, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: e, Role: "member", Actor: actor, TokenHash: hash, Expiry: 60 * 24 * time.Hour,
-			Mail: func(inv company.Invite) (company.Mail, error) {
+		var token string
+		inv, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: e, Role: "member", Actor: actor, Expiry: 60 * 24 * time.Hour,
+			Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+				token = tok
+				tokens[inv.Email] = token
 				return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: token}, nil
 			}})
 		if err != nil {

@@ -140,12 +140,11 @@ func (db *DB) RemindInvite(ctx context.Context, r Reminder) (company.Invite, boo
 			return fmt.Errorf("render reminder: %w", err)
 		}
 		m.CompanyID, m.InviteID = &c.ID, &inv.ID
-		if err := insertMail(ctx, tx, m, now); err != nil {
+		if err := insertMails(ctx, tx, []company.Mail{m}, now); err != nil {
 			return err
 		}
 		reminded = true
-		return audit(ctx, tx, c.ID, company.Worker, "invite.reminded", "invite", inv.ID, inv.Email,
-			map[string]any{"reminders": before}, map[string]any{"reminders": step, "expires_at": inv.ExpiresAt}, now)
+		return audit(ctx, tx, event{CompanyID: c.ID, Actor: company.Worker, Action: "invite.reminded", ObjectType: "invite", ObjectID: inv.ID, Label: inv.Email, Before: map[string]any{"reminders": before}, After: map[string]any{"reminders": step}, At: now})
 	})
 	if err != nil {
 		return inv, false, fmt.Errorf("remind invite %d: %w", r.InviteID, err)
@@ -223,8 +222,7 @@ func (db *DB) ExpireInvite(ctx context.Context, id int64) (ExpiredInvite, bool, 
 		}
 		out = ExpiredInvite{ID: id, CompanyID: companyID, InvitedBy: inv.InvitedBy, Email: inv.Email, SentAt: inv.SentAt, Reminders: inv.ReminderCount}
 		expired = true
-		return audit(ctx, tx, companyID, company.Worker, "invite.expired", "invite", id, "", nil,
-			map[string]any{"sent_at": inv.SentAt, "expires_at": inv.ExpiresAt, "reminders": inv.ReminderCount, "role": inv.Role}, now)
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: company.Worker, Action: "invite.expired", ObjectType: "invite", ObjectID: id, Label: "", After: map[string]any{"sent_at": inv.SentAt, "expires_at": inv.ExpiresAt, "reminders": inv.ReminderCount, "role": inv.Role}, At: now})
 	})
 	if err != nil {
 		return ExpiredInvite{}, false, fmt.Errorf("expire invite %d: %w", id, err)

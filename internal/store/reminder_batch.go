@@ -1,10 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -141,9 +141,9 @@ func (db *DB) RemindInvites(ctx context.Context, r BatchReminders) ([]company.In
 			}
 		}
 
-		tokens := make([]any, 0, 4*len(due))
+		tokens := make([][]any, 0, len(due))
 		mails := make([]company.Mail, 0, len(due))
-		events := map[int64][]event{}
+		events := make([]event, 0, len(due))
 		for _, bi := range due {
 			inv := bi.Invite
 			before := inv.ReminderCount
@@ -156,24 +156,18 @@ func (db *DB) RemindInvites(ctx context.Context, r BatchReminders) ([]company.In
 			}
 			m.CompanyID, m.InviteID = &c.ID, &inv.ID
 			mails = append(mails, m)
-			tokens = append(tokens, hash, inv.ID, bi.TokenHash, now)
-			events[c.ID] = append(events[c.ID], event{action: "invite.reminded", objectType: "invite", objectID: inv.ID, label: inv.Email,
-				before: map[string]any{"reminders": before}, after: map[string]any{"reminders": inv.ReminderCount, "expires_at": inv.ExpiresAt}})
+			tokens = append(tokens, []any{hash, inv.ID, bi.TokenHash, now})
+			events = append(events, event{CompanyID: c.ID, Actor: company.Worker, Action: "invite.reminded", ObjectType: "invite", ObjectID: inv.ID, Label: inv.Email,
+				Before: map[string]any{"reminders": before}, After: map[string]any{"reminders": inv.ReminderCount}, At: now})
 			out = append(out, inv)
 		}
-		for start := 0; start < len(due); start += chunkRows {
-			part := tokens[4*start : 4*min(start+chunkRows, len(due))]
-			if _, err := tx.ExecContext(ctx, `INSERT INTO invite_tokens (token_hash, invite_id, base_hash, created_at) VALUES `+
-				tuples("(?, ?, ?, ?)", len(part)/4), part...); err != nil {
-				return fmt.Errorf("reminder tokens: %w", err)
-			}
+		if _, err := insertRows(ctx, tx, `INSERT INTO invite_tokens (token_hash, invite_id, base_hash, created_at) VALUES `, tokens, "", chunkRows); err != nil {
+			return fmt.Errorf("reminder tokens: %w", err)
 		}
-		for start := 0; start < len(mails); start += chunkMails {
-			if err := insertMails(ctx, tx, mails[start:min(start+chunkMails, len(mails))], now); err != nil {
-				return err
-			}
+		if err := insertMails(ctx, tx, mails, now); err != nil {
+			return err
 		}
-		return auditCompanies(ctx, tx, events, now)
+		return auditCompanies(ctx, tx, events)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("remind %d invites: %w", len(r.InviteIDs), err)
@@ -183,18 +177,9 @@ func (db *DB) RemindInvites(ctx context.Context, r BatchReminders) ([]company.In
 
 // auditCompanies records the worker's audit events, company by company in
 // the order of their IDs.
-func auditCompanies(ctx context.Context, tx *sqlx.Tx, events map[int64][]event, now time.Time) error {
-	cids := make([]int64, 0, len(events))
-	for id := range events {
-		cids = append(cids, id)
-	}
-	slices.Sort(cids)
-	for _, id := range cids {
-		if err := auditMany(ctx, tx, id, company.Worker, events[id], now); err != nil {
-			return err
-		}
-	}
-	return nil
+func auditCompanies(ctx context.Context, tx *sqlx.Tx, events []event) error {
+	slices.SortStableFunc(events, func(a, b event) int { return cmp.Compare(a.CompanyID, b.CompanyID) })
+	return auditMany(ctx, tx, events)
 }
 
 // ExpireInvites expires those of a batch of invites that are pending and
@@ -270,22 +255,18 @@ func (db *DB) ExpireInvites(ctx context.Context, ids []int64) ([]ExpiredInvite, 
 		if _, err := exec("purge audit events", `UPDATE audit_events SET object_label = '', before_json = '', after_json = '' WHERE object_type = 'invite' AND object_id IN (?)`, dueIDs); err != nil {
 			return err
 		}
-		notices := make([]any, 0, 5*len(due))
-		events := map[int64][]event{}
+		notices := make([][]any, 0, len(due))
+		events := make([]event, 0, len(due))
 		for _, inv := range due {
-			notices = append(notices, inv.CompanyID, inv.ID, inv.InvitedBy, inv.Email, now)
-			events[inv.CompanyID] = append(events[inv.CompanyID], event{action: "invite.expired", objectType: "invite", objectID: inv.ID,
-				after: map[string]any{"sent_at": inv.SentAt, "expires_at": inv.ExpiresAt, "reminders": inv.ReminderCount, "role": inv.Role}})
+			notices = append(notices, []any{inv.CompanyID, inv.ID, inv.InvitedBy, inv.Email, now})
+			events = append(events, event{CompanyID: inv.CompanyID, Actor: company.Worker, Action: "invite.expired", ObjectType: "invite", ObjectID: inv.ID,
+				After: map[string]any{"sent_at": inv.SentAt, "expires_at": inv.ExpiresAt, "reminders": inv.ReminderCount, "role": inv.Role}, At: now})
 			out = append(out, ExpiredInvite{ID: inv.ID, CompanyID: inv.CompanyID, InvitedBy: inv.InvitedBy, Email: inv.Email, SentAt: inv.SentAt, Reminders: inv.ReminderCount})
 		}
-		for start := 0; start < len(due); start += chunkRows {
-			part := notices[5*start : 5*min(start+chunkRows, len(due))]
-			if _, err := tx.ExecContext(ctx, `INSERT INTO expiry_notices (company_id, invite_id, inviter_member_id, email, expired_at) VALUES `+
-				tuples("(?, ?, ?, ?, ?)", len(part)/5), part...); err != nil {
-				return fmt.Errorf("record expiry notices: %w", err)
-			}
+		if _, err := insertRows(ctx, tx, `INSERT INTO expiry_notices (company_id, invite_id, inviter_member_id, email, expired_at) VALUES `, notices, "", chunkRows); err != nil {
+			return fmt.Errorf("record expiry notices: %w", err)
 		}
-		return auditCompanies(ctx, tx, events, now)
+		return auditCompanies(ctx, tx, events)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("expire %d invites: %w", len(ids), err)

@@ -38,10 +38,9 @@ func newBatchCompany(t *testing.T, s *lifecycleSetup, name string) batchCompany 
 
 func (b *batchCompany) invite(t *testing.T, s *lifecycleSetup, local, address string) company.Invite {
 	t.Helper()
-	_, hash := company.NewToken()
 	inv, _, err := s.db.CreateInvite(ctx, store.NewInvite{CompanyID: b.c.ID, Email: local + "@example.com", FullName: "Name " + local, VideoAddress: address, Role: "member",
-		Actor: company.Actor{SlackUser: "UANN", MemberID: b.admin.ID, Name: "Ann Admin"}, TokenHash: hash, Expiry: company.DefaultLifecycle.Expiry,
-		Mail: func(inv company.Invite) (company.Mail, error) {
+		Actor: company.Actor{SlackUser: "UANN", MemberID: b.admin.ID, Name: "Ann Admin"}, Expiry: company.DefaultLifecycle.Expiry,
+		Mail: func(inv company.Invite, _ string) (company.Mail, error) {
 			return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: "hello " + inv.FullName}, nil
 		}})
 	if err != nil {

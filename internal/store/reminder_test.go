@@ -38,10 +38,11 @@ func newLifecycleSetup(t *testing.T, db *store.DB) *lifecycleSetup {
 // invite creates a pending invite now and returns it with its link token.
 func (s *lifecycleSetup) invite(t *testing.T, email, address string) (company.Invite, string) {
 	t.Helper()
-	token, hash := company.NewToken()
+	var token string
 	inv, _, err := s.db.CreateInvite(ctx, store.NewInvite{CompanyID: s.c.ID, Email: email, FullName: "Bob Builder", VideoAddress: address, Role: "member",
-		Actor: company.Actor{SlackUser: "UANN", MemberID: s.admin.ID, Name: "Ann Admin"}, TokenHash: hash, Expiry: company.DefaultLifecycle.Expiry,
-		Mail: func(inv company.Invite) (company.Mail, error) {
+		Actor: company.Actor{SlackUser: "UANN", MemberID: s.admin.ID, Name: "Ann Admin"}, Expiry: company.DefaultLifecycle.Expiry,
+		Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+			token = tok
 			return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: "hello " + inv.FullName}, nil
 		}})
 	if err != nil {

@@ -74,10 +74,10 @@ func insertReset(ctx context.Context, tx *sqlx.Tx, m company.Member, actor compa
 		return fmt.Errorf("render reset mail: %w", err)
 	}
 	mail.CompanyID = &m.CompanyID
-	if err := insertMail(ctx, tx, mail, now); err != nil {
+	if err := insertMails(ctx, tx, []company.Mail{mail}, now); err != nil {
 		return err
 	}
-	return audit(ctx, tx, m.CompanyID, actor, "member.password_reset_requested", "member", m.ID, m.Email, nil, map[string]any{"reset": id, "expires_at": expires}, now)
+	return audit(ctx, tx, event{CompanyID: m.CompanyID, Actor: actor, Action: "member.password_reset_requested", ObjectType: "member", ObjectID: m.ID, Label: m.Email, After: map[string]any{"reset": id, "expires_at": expires}, At: now})
 }
 
 // OwnResetRequest is a person asking for a password-reset link for
@@ -118,7 +118,7 @@ func (db *DB) RequestOwnPasswordResets(ctx context.Context, r OwnResetRequest) (
 			if err != nil {
 				return err
 			}
-			actor := company.Actor{MemberID: m.ID, Name: displayName(m)}
+			actor := company.Actor{MemberID: m.ID, Name: m.DisplayName()}
 			mail := func(m company.Member, token string, expiresAt time.Time) (company.Mail, error) {
 				return r.Mail(c, m, token, expiresAt)
 			}
@@ -191,8 +191,8 @@ func (db *DB) ResetPassword(ctx context.Context, tokenHash, passwordHash string)
 		if _, err := tx.ExecContext(ctx, `UPDATE members SET password_hash = ?, updated_at = ? WHERE id = ?`, passwordHash, now, m.ID); err != nil {
 			return err
 		}
-		actor := company.Actor{MemberID: m.ID, Name: displayName(m)}
-		return audit(ctx, tx, m.CompanyID, actor, "member.password_reset", "member", m.ID, m.Email, nil, nil, now)
+		actor := company.Actor{MemberID: m.ID, Name: m.DisplayName()}
+		return audit(ctx, tx, event{CompanyID: m.CompanyID, Actor: actor, Action: "member.password_reset", ObjectType: "member", ObjectID: m.ID, Label: m.Email, At: now})
 	})
 	if err != nil {
 		return m, fmt.Errorf("reset password: %w", err)

@@ -16,17 +16,15 @@ const roomColumns = `id, company_id, kind, name, address, owner_member_id, creat
 // AddTeamRoom creates a team room managed by the members with the given
 // emails.
 func (db *DB) AddTeamRoom(ctx context.Context, companyID int64, name, address string, managerEmails []string) (company.Room, error) {
-	r := company.Room{CompanyID: companyID, Kind: company.RoomTeam, Name: strings.TrimSpace(name)}
-	if r.Name == "" {
-		return r, company.Errorf(company.Invalid, "A team room needs a name.")
-	}
+	r := company.Room{CompanyID: companyID, Kind: company.RoomTeam}
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		c, err := lockedCompany(ctx, tx, companyID)
 		if err != nil {
 			return err
 		}
-		if r.Address, err = company.NormalizeAddress(address, c.Domain); err != nil {
-			return err
+		var fe company.FieldErrors
+		if r.Name, r.Address, fe = company.CheckNamed(name, address, c.Domain); fe != nil {
+			return fe
 		}
 		var managers []int64
 		for _, e := range managerEmails {
@@ -56,7 +54,7 @@ func (db *DB) AddTeamRoom(ctx context.Context, companyID int64, name, address st
 		if err := platformCreated(ctx, tx, companyID, PlatformRoom, r.ID, r.CreatedAt); err != nil {
 			return err
 		}
-		return audit(ctx, tx, companyID, company.Operator, "room.added", "room", r.ID, r.Address, nil, map[string]any{"room": r, "managers": managerEmails}, r.CreatedAt)
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: company.Operator, Action: "room.added", ObjectType: "room", ObjectID: r.ID, Label: r.Address, After: map[string]any{"room": r, "managers": managerEmails}, At: r.CreatedAt})
 	})
 	if err != nil {
 		return r, fmt.Errorf("add team room: %w", err)
@@ -88,7 +86,7 @@ func (db *DB) RemoveTeamRoom(ctx context.Context, companyID int64, address strin
 		if err := releaseAddress(ctx, tx, r.Address); err != nil {
 			return err
 		}
-		return audit(ctx, tx, companyID, company.Operator, "room.removed", "room", r.ID, r.Address, r, nil, db.now())
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: company.Operator, Action: "room.removed", ObjectType: "room", ObjectID: r.ID, Label: r.Address, Before: r, At: db.now()})
 	})
 	if err != nil {
 		return r, fmt.Errorf("remove team room: %w", err)
@@ -124,7 +122,7 @@ func (db *DB) DeleteTeamRooms(ctx context.Context, companyID int64, actor compan
 			if err != nil {
 				return fmt.Errorf("delete room %d: %w", r.ID, err)
 			}
-			if err := audit(ctx, tx, companyID, actor, "room.deleted", "room", r.ID, r.Address, d, nil, now); err != nil {
+			if err := audit(ctx, tx, event{CompanyID: companyID, Actor: actor, Action: "room.deleted", ObjectType: "room", ObjectID: r.ID, Label: r.Address, Before: d, At: now}); err != nil {
 				return err
 			}
 			out = append(out, d)
@@ -268,7 +266,7 @@ func (db *DB) EditTeamRoom(ctx context.Context, companyID int64, actor company.A
 		if err != nil {
 			return err
 		}
-		ed, err := editNamed(ctx, tx, c, "room name", name, address, before.Name, before.Address, addrRoom, db.now())
+		ed, err := editNamed(ctx, tx, c, name, address, before.Name, before.Address, addrRoom, db.now())
 		if err != nil {
 			return err
 		}
@@ -283,8 +281,7 @@ func (db *DB) EditTeamRoom(ctx context.Context, companyID int64, actor company.A
 		if err := platformChanged(ctx, tx, companyID, PlatformRoom, id, db.now()); err != nil {
 			return err
 		}
-		return audit(ctx, tx, companyID, actor, "room.edited", "room", id, after.Address,
-			map[string]string{"name": before.Name, "address": before.Address}, map[string]string{"name": after.Name, "address": after.Address}, db.now())
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: actor, Action: "room.edited", ObjectType: "room", ObjectID: id, Label: after.Address, Before: map[string]string{"name": before.Name, "address": before.Address}, After: map[string]string{"name": after.Name, "address": after.Address}, At: db.now()})
 	})
 	if err != nil {
 		return after, fmt.Errorf("edit room: %w", err)
@@ -295,19 +292,15 @@ func (db *DB) EditTeamRoom(ctx context.Context, companyID int64, actor company.A
 // editNamed checks the new name and address of a room or video system and,
 // when the address changes, moves it in the registry. Only Name and Address
 // of the result are set.
-func editNamed(ctx context.Context, tx *sqlx.Tx, c company.Company, what, name, address, oldName, oldAddress, kind string, now time.Time) (company.Room, error) {
+func editNamed(ctx context.Context, tx *sqlx.Tx, c company.Company, name, address, oldName, oldAddress, kind string, now time.Time) (company.Room, error) {
 	var out company.Room
-	fe := company.FieldErrors{}
-	n, err := checkName(name, what)
-	if err != nil {
-		fe.Add("name", company.Message(err))
+	n, addr, fe := company.CheckNamed(name, address, c.Domain)
+	if fe == nil {
+		fe = company.FieldErrors{}
 	}
-	addr, err := company.NormalizeAddress(address, c.Domain)
-	if err != nil {
-		fe.Add("video_address", company.Message(err))
-	} else if addr != oldAddress && len(fe) > 0 {
+	if _, bad := fe[company.FieldVideoAddress]; !bad && addr != oldAddress {
 		if err := takenAddress(ctx, tx, addr); company.KindOf(err) == company.Conflict {
-			fe.Add("video_address", company.Message(err))
+			fe.Add(company.FieldVideoAddress, company.Message(err))
 		} else if err != nil {
 			return out, err
 		}
@@ -317,7 +310,7 @@ func editNamed(ctx context.Context, tx *sqlx.Tx, c company.Company, what, name, 
 	}
 	if addr != oldAddress {
 		if err := moveAddresses(ctx, tx, []string{oldAddress}, []string{addr}, []string{kind}, c.ID, now); err != nil {
-			return out, company.FieldError(company.Conflict, "video_address", "%s", company.Message(err))
+			return out, company.FieldError(company.Conflict, company.FieldVideoAddress, "%s", company.Message(err))
 		}
 	}
 	out.Name, out.Address = n, addr
@@ -363,8 +356,7 @@ func (db *DB) SetRoomManagers(ctx context.Context, companyID int64, actor compan
 			}
 			return out
 		}
-		return audit(ctx, tx, companyID, actor, "room.managers_set", "room", r.ID, r.Address,
-			map[string][]string{"managers": emails(before[0].Managers)}, map[string][]string{"managers": emails(ms)}, db.now())
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: actor, Action: "room.managers_set", ObjectType: "room", ObjectID: r.ID, Label: r.Address, Before: map[string][]string{"managers": emails(before[0].Managers)}, After: map[string][]string{"managers": emails(ms)}, At: db.now()})
 	})
 	if err != nil {
 		return out, fmt.Errorf("set room managers: %w", err)

@@ -206,8 +206,7 @@ func (db *DB) SaveInstall(ctx context.Context, linkID *int64, in Installation) (
 			VALUES (:team_id, :company_id, :team_name, :enterprise_id, :app_id, :bot_user_id, :bot_id, :scopes, :installed_by, :installed_at, :bot_token, :refresh_token, :expires_at, :updated_at)`, in); err != nil {
 			return fmt.Errorf("insert installation: %w", err)
 		}
-		return audit(ctx, tx, c.ID, company.Actor{SlackUser: in.InstalledBy, Name: "Slack install"}, "slack.installed", "workspace", 0, in.TeamID, nil,
-			map[string]any{"team": in.TeamID, "team_name": in.TeamName, "scopes": in.Scopes}, now)
+		return audit(ctx, tx, event{CompanyID: c.ID, Actor: company.Actor{SlackUser: in.InstalledBy, Name: "Slack install"}, Action: "slack.installed", ObjectType: "workspace", ObjectID: 0, Label: in.TeamID, After: map[string]any{"team": in.TeamID, "team_name": in.TeamName, "scopes": in.Scopes}, At: now})
 	})
 	if err != nil {
 		return c, fmt.Errorf("save install: %w", err)
@@ -256,7 +255,7 @@ func (db *DB) DeleteInstallation(ctx context.Context, team string, actor company
 		if _, err := tx.ExecContext(ctx, `DELETE FROM slack_installations WHERE team_id = ?`, team); err != nil {
 			return err
 		}
-		return audit(ctx, tx, companyID, actor, "slack.uninstalled", "workspace", 0, team, nil, map[string]any{"team": team, "reason": why}, db.now())
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: actor, Action: "slack.uninstalled", ObjectType: "workspace", ObjectID: 0, Label: team, After: map[string]any{"team": team, "reason": why}, At: db.now()})
 	})
 	if err != nil {
 		return false, fmt.Errorf("delete installation: %w", err)

@@ -26,11 +26,10 @@ func newCompany(t *testing.T, db *store.DB, licences int) company.Company {
 }
 
 func invite(db *store.DB, c company.Company, email, address string) (company.Invite, company.Licences, error) {
-	_, hash := company.NewToken()
 	return db.CreateInvite(ctx, store.NewInvite{
 		CompanyID: c.ID, Email: email, VideoAddress: address, Role: "member",
-		Actor: company.Actor{SlackUser: "U1", Name: "Ann Admin"}, TokenHash: hash, Expiry: 60 * 24 * time.Hour,
-		Mail: func(inv company.Invite) (company.Mail, error) {
+		Actor: company.Actor{SlackUser: "U1", Name: "Ann Admin"}, Expiry: 60 * 24 * time.Hour,
+		Mail: func(inv company.Invite, _ string) (company.Mail, error) {
 			return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: "hello"}, nil
 		},
 	})
@@ -108,7 +107,7 @@ func TestAddressesAreUniqueAcrossTheService(t *testing.T) {
 		}
 		if _, _, err := invite(db, c, "x@example.com", "Boardroom"); err == nil {
 			t.Fatal("invite with a system's address succeeded")
-		} else if fe, ok := company.Fields(err); !ok || fe["video_address"] == "" {
+		} else if fe, ok := company.Fields(err); !ok || fe[company.FieldVideoAddress] == "" {
 			t.Fatalf("invite with a system's address: err = %v, want a video_address field error", err)
 		}
 		// An address whose personal room address is taken is refused at once.
@@ -117,7 +116,7 @@ func TestAddressesAreUniqueAcrossTheService(t *testing.T) {
 		}
 		if _, _, err := invite(db, c, "yo@example.com", "yolanda"); err == nil {
 			t.Fatal("invite whose personal room address is taken succeeded")
-		} else if fe, ok := company.Fields(err); !ok || !strings.Contains(fe["video_address"], "yolanda.vmr@") {
+		} else if fe, ok := company.Fields(err); !ok || !strings.Contains(fe[company.FieldVideoAddress], "yolanda.vmr@") {
 			t.Fatalf("invite whose personal room address is taken: err = %v", err)
 		}
 		if _, err := db.RemoveSystem(ctx, c.ID, "boardroom@acme.vc.example.com"); err != nil {
@@ -143,14 +142,15 @@ func TestCreateInvite(t *testing.T) {
 			t.Fatalf("invite = %+v, licences %+v", inv, lic)
 		}
 		tests := []struct {
-			email, address, field string
+			email, address string
+			field          company.Field
 		}{
-			{"not an email", "", "email"},
-			{"ann@example.com", "", "email"}, // already a member
-			{"BOB@example.com", "", "email"}, // already invited
-			{"carol@example.com", "1carol", "video_address"},
-			{"carol@example.com", "carol@elsewhere.example", "video_address"},
-			{"carol@example.com", "ann", "video_address"},
+			{"not an email", "", company.FieldEmail},
+			{"ann@example.com", "", company.FieldEmail}, // already a member
+			{"BOB@example.com", "", company.FieldEmail}, // already invited
+			{"carol@example.com", "1carol", company.FieldVideoAddress},
+			{"carol@example.com", "carol@elsewhere.example", company.FieldVideoAddress},
+			{"carol@example.com", "ann", company.FieldVideoAddress},
 		}
 		for _, tt := range tests {
 			_, _, err := invite(db, c, tt.email, tt.address)
@@ -215,20 +215,24 @@ func TestConcurrentInvites(t *testing.T) {
 func TestAcceptInvite(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := newCompany(t, db, 3)
-		token, hash := company.NewToken()
+		var token string
 		inv, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: "bob@example.com", VideoAddress: "bob.builder", Role: "admin",
-			Actor: company.Actor{Name: "Ann"}, TokenHash: hash, Expiry: time.Hour,
-			Mail: func(company.Invite) (company.Mail, error) { return company.Mail{To: "bob@example.com"}, nil }})
+			Actor: company.Actor{Name: "Ann"}, Expiry: time.Hour,
+			Mail: func(_ company.Invite, tok string) (company.Mail, error) {
+				token = tok
+				return company.Mail{To: "bob@example.com"}, nil
+			}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, gotCompany, err := db.InviteByToken(ctx, company.HashToken(token))
+		hash := company.HashToken(token)
+		got, gotCompany, err := db.InviteByToken(ctx, hash)
 		if err != nil || got.ID != inv.ID || gotCompany.ID != c.ID || got.VideoAddress != "bob.builder@acme.vc.example.com" {
 			t.Fatalf("InviteByToken = %+v, %+v, %v", got, gotCompany, err)
 		}
 		if _, _, err := db.AcceptInvite(ctx, hash, store.Activation{FullName: "", VideoAddress: "1bad"}); err == nil {
 			t.Fatal("activation with bad input succeeded")
-		} else if fe, _ := company.Fields(err); fe["full_name"] == "" || fe["video_address"] == "" {
+		} else if fe, _ := company.Fields(err); fe[company.FieldFullName] == "" || fe[company.FieldVideoAddress] == "" {
 			t.Fatalf("bad activation: err = %v, want full_name and video_address errors", err)
 		}
 		m, room, err := db.AcceptInvite(ctx, hash, store.Activation{FullName: "Bob Builder", VideoAddress: "Bobby.B", PasswordHash: "h"})
@@ -257,9 +261,12 @@ func TestExpiredInviteCannotBeAccepted(t *testing.T) {
 		c := newCompany(t, db, 3)
 		now := time.Now()
 		db.Clock = func() time.Time { return now }
-		_, hash := company.NewToken()
-		if _, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: "bob@example.com", Actor: company.Actor{Name: "Ann"}, TokenHash: hash, Expiry: time.Hour,
-			Mail: func(company.Invite) (company.Mail, error) { return company.Mail{To: "bob@example.com"}, nil }}); err != nil {
+		var hash string
+		if _, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: "bob@example.com", Actor: company.Actor{Name: "Ann"}, Expiry: time.Hour,
+			Mail: func(_ company.Invite, tok string) (company.Mail, error) {
+				hash = company.HashToken(tok)
+				return company.Mail{To: "bob@example.com"}, nil
+			}}); err != nil {
 			t.Fatal(err)
 		}
 		db.Clock = func() time.Time { return now.Add(2 * time.Hour) }

@@ -15,17 +15,15 @@ const systemColumns = `id, company_id, name, address, twin_member_id, connect_co
 // AddSystem adds a video system subscription to a company, shared or
 // twinned to the member with twinEmail.
 func (db *DB) AddSystem(ctx context.Context, companyID int64, name, address, twinEmail string) (company.System, error) {
-	s := company.System{CompanyID: companyID, Name: strings.TrimSpace(name), ConnectCode: company.NewCode()}
-	if s.Name == "" {
-		return s, company.Errorf(company.Invalid, "A video system needs a name.")
-	}
+	s := company.System{CompanyID: companyID, ConnectCode: company.NewCode()}
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		c, err := lockedCompany(ctx, tx, companyID)
 		if err != nil {
 			return err
 		}
-		if s.Address, err = company.NormalizeAddress(address, c.Domain); err != nil {
-			return err
+		var fe company.FieldErrors
+		if s.Name, s.Address, fe = company.CheckNamed(name, address, c.Domain); fe != nil {
+			return fe
 		}
 		if twinEmail != "" {
 			var id int64
@@ -50,7 +48,7 @@ func (db *DB) AddSystem(ctx context.Context, companyID int64, name, address, twi
 		if err := platformCreated(ctx, tx, companyID, PlatformSystem, s.ID, s.CreatedAt); err != nil {
 			return err
 		}
-		return audit(ctx, tx, companyID, company.Operator, "system.added", "system", s.ID, s.Address, nil, s, s.CreatedAt)
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: company.Operator, Action: "system.added", ObjectType: "system", ObjectID: s.ID, Label: s.Address, After: s, At: s.CreatedAt})
 	})
 	if err != nil {
 		return s, fmt.Errorf("add system: %w", err)
@@ -78,7 +76,7 @@ func (db *DB) RemoveSystem(ctx context.Context, companyID int64, address string)
 		if err := releaseAddress(ctx, tx, s.Address); err != nil {
 			return err
 		}
-		return audit(ctx, tx, companyID, company.Operator, "system.removed", "system", s.ID, s.Address, s, nil, db.now())
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: company.Operator, Action: "system.removed", ObjectType: "system", ObjectID: s.ID, Label: s.Address, Before: s, At: db.now()})
 	})
 	if err != nil {
 		return s, fmt.Errorf("remove system: %w", err)
@@ -156,7 +154,7 @@ func (db *DB) EditSystem(ctx context.Context, companyID int64, actor company.Act
 			return err
 		}
 		after = before
-		ed, err := editNamed(ctx, tx, c, "system name", name, address, before.Name, before.Address, addrSystem, db.now())
+		ed, err := editNamed(ctx, tx, c, name, address, before.Name, before.Address, addrSystem, db.now())
 		if err != nil {
 			return err
 		}
@@ -170,8 +168,7 @@ func (db *DB) EditSystem(ctx context.Context, companyID int64, actor company.Act
 		if err := platformChanged(ctx, tx, companyID, PlatformSystem, id, db.now()); err != nil {
 			return err
 		}
-		return audit(ctx, tx, companyID, actor, "system.edited", "system", id, after.Address,
-			map[string]string{"name": before.Name, "address": before.Address}, map[string]string{"name": after.Name, "address": after.Address}, db.now())
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: actor, Action: "system.edited", ObjectType: "system", ObjectID: id, Label: after.Address, Before: map[string]string{"name": before.Name, "address": before.Address}, After: map[string]string{"name": after.Name, "address": after.Address}, At: db.now()})
 	})
 	if err != nil {
 		return after, fmt.Errorf("edit system: %w", err)

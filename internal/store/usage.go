@@ -182,7 +182,7 @@ func (db *DB) insertUsage(ctx context.Context, tx *sqlx.Tx, recs []company.Usage
 		suffix = ` ON DUPLICATE KEY UPDATE source_id = source_id`
 	}
 	return insertRows(ctx, tx, `INSERT INTO usage_records (source_id, company_id, room_id, system_id, member_id, conference, local_alias, remote_alias,
-		direction, protocol, role, started_at, ended_at, seconds, created_at) VALUES `, rows, suffix)
+		direction, protocol, role, started_at, ended_at, seconds, created_at) VALUES `, rows, suffix, insertBatch)
 }
 
 // directory looks up the rooms, video systems, members and video domains

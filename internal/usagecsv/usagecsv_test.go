@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // the zones tested must exist on any host
 )
 
 func readAll(t *testing.T, name string, loc *time.Location) []Row {
@@ -25,7 +26,7 @@ func readAll(t *testing.T, name string, loc *time.Location) []Row {
 func TestReadComma(t *testing.T) {
 	oslo, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {
-		t.Skip("no time zone data")
+		t.Fatalf("no time zone data: %v", err)
 	}
 	rows := readAll(t, "history.csv", oslo)
 	if len(rows) != 6 {

@@ -18,7 +18,7 @@ const forgotFloor = 250 * time.Millisecond
 // after it.
 type forgotView struct {
 	Email    string
-	Errors   company.FieldErrors
+	Errors   map[string]string // by input name
 	Problems []problem
 }
 
@@ -44,7 +44,7 @@ func (p *Pages) Forgot(w http.ResponseWriter, r *http.Request) {
 	v := forgotView{Email: r.PostForm.Get("email")}
 	email, err := company.NormalizeEmail(v.Email)
 	if err != nil {
-		v.Errors = company.FieldErrors{"email": company.Message(err)}
+		v.Errors = map[string]string{"email": company.Message(err)}
 		v.Problems = problems(v.Errors, []string{"email"})
 		p.render(w, r, http.StatusUnprocessableEntity, pageForgot, v)
 		return
@@ -61,7 +61,7 @@ func (p *Pages) Forgot(w http.ResponseWriter, r *http.Request) {
 		Expiry: company.ResetExpiry,
 		Mail: func(c company.Company, m company.Member, token string, expires time.Time) (company.Mail, error) {
 			return mail.PasswordReset(mail.ResetData{To: m.Email, Name: m.FullName, CompanyName: c.Name,
-				Link: p.publicURL + "/reset/" + token, ExpiresAt: expires, Location: c.Location()})
+				Link: company.ResetLink(p.publicURL, token), ExpiresAt: expires, Location: c.Location()})
 		},
 	})
 	if err != nil {

@@ -6,6 +6,29 @@ import (
 	"companyadmin/internal/company"
 )
 
+// inputNames are the names of the inputs of the web forms that the
+// domain's fields are typed in.
+var inputNames = map[company.Field]string{
+	company.FieldFullName:        "full_name",
+	company.FieldVideoAddress:    "video_address",
+	company.FieldPassword:        "password",
+	company.FieldPasswordConfirm: "password_confirm",
+}
+
+// byInput keys the messages of fe by the inputs of the web forms; a field
+// no form has keeps its domain name.
+func byInput(fe company.FieldErrors) map[string]string {
+	out := make(map[string]string, len(fe))
+	for f, msg := range fe {
+		name, ok := inputNames[f]
+		if !ok {
+			name = string(f)
+		}
+		out[name] = msg
+	}
+	return out
+}
+
 // problem is one line of the error summary at the top of a form. Anchor
 // links to the field when the form has one; messages about something the
 // form does not ask for (such as the email an invite was sent to) have none.
@@ -14,33 +37,25 @@ type problem struct {
 	Text   string
 }
 
-// problems lists the messages of fe for the error summary: first those of
-// fields, in the order the form shows them, then any others by name.
-func problems(fe company.FieldErrors, fields []string) []problem {
+// problems lists the messages of errs (keyed by input) for the error
+// summary: first those of the form's inputs, in the order it shows them,
+// then any others by name.
+func problems(errs map[string]string, inputs []string) []problem {
 	var ps []problem
-	for _, f := range fields {
-		if msg, ok := fe[f]; ok {
+	for _, f := range inputs {
+		if msg, ok := errs[f]; ok {
 			ps = append(ps, problem{Anchor: "#" + f, Text: msg})
 		}
 	}
 	var others []string
-	for f := range fe {
-		if !slices.Contains(fields, f) {
+	for f := range errs {
+		if !slices.Contains(inputs, f) {
 			others = append(others, f)
 		}
 	}
 	slices.Sort(others)
 	for _, f := range others {
-		ps = append(ps, problem{Text: fe[f]})
+		ps = append(ps, problem{Text: errs[f]})
 	}
 	return ps
-}
-
-// merge adds the messages of from to fe, keeping the first message of each
-// field.
-func merge(fe company.FieldErrors, from error) {
-	more, _ := company.Fields(from)
-	for f, msg := range more {
-		fe.Add(f, msg)
-	}
 }

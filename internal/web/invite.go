@@ -1,20 +1,13 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"companyadmin/internal/company"
 	"companyadmin/internal/password"
 	"companyadmin/internal/store"
 )
-
-// maxNameLength bounds a full name so that it, and the personal room named
-// after it, fit the database columns.
-const maxNameLength = 100
 
 // inviteView is the data of the activation form.
 type inviteView struct {
@@ -24,8 +17,8 @@ type inviteView struct {
 	Domain   string
 	Expires  time.Time
 	FullName string
-	Address  string // the part before the @, as typed or suggested
-	Errors   company.FieldErrors
+	Address  string            // the part before the @, as typed or suggested
+	Errors   map[string]string // by input name
 	Problems []problem
 }
 
@@ -79,30 +72,23 @@ func (p *Pages) Activate(w http.ResponseWriter, r *http.Request) {
 
 	// Everything that can be checked is checked before the password is
 	// hashed, cheapest first, so one round shows every mistake and a post
-	// bound to fail costs no hashing: the form's own rules, then whether
-	// the address is free.
-	fe := company.FieldErrors{}
-	name := strings.TrimSpace(v.FullName)
-	switch {
-	case name == "":
-		fe.Add("full_name", "Enter your full name.")
-	case !utf8.ValidString(name):
-		fe.Add("full_name", "Your name contains characters this form cannot read. Type it again.")
-	case utf8.RuneCountInString(name) > maxNameLength:
-		fe.Add("full_name", fmt.Sprintf("Your name can have at most %d characters.", maxNameLength))
+	// bound to fail costs no hashing: the rules of names and addresses,
+	// the password's, then whether the address is free.
+	d, fe := company.CheckMember(company.MemberInput{FullName: v.FullName, VideoAddress: v.Address}, c.Domain)
+	if fe == nil {
+		fe = company.FieldErrors{}
 	}
-	address, err := company.NormalizeAddress(v.Address, c.Domain)
-	if err != nil {
-		fe.Add("video_address", company.Message(err))
+	if more, ok := company.Fields(password.Check(pw, confirm, d.FullName, inv.Email, d.VideoAddress, c.Name)); ok {
+		fe.Merge(more)
 	}
-	merge(fe, password.Check(pw, confirm, name, inv.Email, address, c.Name))
 	if len(fe) == 0 {
-		err := p.db.ActivationConflicts(r.Context(), inv, address)
-		if _, ok := company.Fields(err); !ok && err != nil {
+		err := p.db.ActivationConflicts(r.Context(), inv, d.VideoAddress)
+		more, ok := company.Fields(err)
+		if !ok && err != nil {
 			p.internal(w, r, err)
 			return
 		}
-		merge(fe, err)
+		fe.Merge(more)
 	}
 	if len(fe) > 0 {
 		p.formErrors(w, r, v, fe)
@@ -115,7 +101,7 @@ func (p *Pages) Activate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, room, err := p.db.AcceptInvite(r.Context(), tokenHash,
-		store.Activation{FullName: name, VideoAddress: v.Address, PasswordHash: hash})
+		store.Activation{FullName: d.FullName, VideoAddress: d.VideoAddress, PasswordHash: hash})
 	if fe, ok := company.Fields(err); ok {
 		p.formErrors(w, r, v, fe)
 		return
@@ -159,7 +145,7 @@ func newInviteView(inv company.Invite, c company.Company) inviteView {
 // formErrors shows the activation form again with fe beside the fields. The
 // values typed stay; the passwords are never sent back.
 func (p *Pages) formErrors(w http.ResponseWriter, r *http.Request, v inviteView, fe company.FieldErrors) {
-	v.Errors = fe
-	v.Problems = problems(fe, []string{"full_name", "video_address", "password", "password_confirm"})
+	v.Errors = byInput(fe)
+	v.Problems = problems(v.Errors, []string{"full_name", "video_address", "password", "password_confirm"})
 	p.render(w, r, http.StatusUnprocessableEntity, pageInvite, v)
 }

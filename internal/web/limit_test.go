@@ -94,7 +94,7 @@ func TestFormPostsAreRateLimited(t *testing.T) {
 		bob, _ := s.invite(t, "bob@example.com", "Bob", "", "Ann Admin")
 		for range 3 {
 			r := s.post(t, bob, activation("", "bob.builder", pw, pw))
-			wantPage(t, "mistake", r, http.StatusUnprocessableEntity, "Enter your full name.")
+			wantPage(t, "mistake", r, http.StatusUnprocessableEntity, "Enter the full name.")
 		}
 		r := s.post(t, bob, activation("Bob", "bob.builder", pw, pw))
 		wantPage(t, "fourth try of the link", r, http.StatusTooManyRequests,

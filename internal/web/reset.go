@@ -15,7 +15,7 @@ type resetView struct {
 	Email    string
 	Address  string
 	Expires  time.Time
-	Errors   company.FieldErrors
+	Errors   map[string]string // by input name
 	Problems []problem
 }
 
@@ -55,8 +55,8 @@ func (p *Pages) Reset(w http.ResponseWriter, r *http.Request) {
 	}
 	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
 	if fe, ok := company.Fields(password.Check(pw, confirm, v.Name, v.Email, v.Address, v.Company)); ok {
-		v.Errors = fe
-		v.Problems = problems(fe, []string{"password", "password_confirm"})
+		v.Errors = byInput(fe)
+		v.Problems = problems(v.Errors, []string{"password", "password_confirm"})
 		p.render(w, r, http.StatusUnprocessableEntity, pageReset, v)
 		return
 	}

@@ -75,11 +75,12 @@ func newSiteWith(t *testing.T, db *store.DB, c company.Company, o web.Options) *
 // invite invites email on behalf of inviter and returns the link's token.
 func (s *site) invite(t *testing.T, email, name, address, inviter string) (string, company.Invite) {
 	t.Helper()
-	token, hash := company.NewToken()
+	var token string
 	inv, _, err := s.db.CreateInvite(t.Context(), store.NewInvite{
 		CompanyID: s.company.ID, Email: email, FullName: name, VideoAddress: address, Role: company.RoleMember,
-		Actor: company.Actor{SlackUser: "U0ANN", Name: inviter}, TokenHash: hash, Expiry: company.DefaultLifecycle.Expiry,
-		Mail: func(inv company.Invite) (company.Mail, error) {
+		Actor: company.Actor{SlackUser: "U0ANN", Name: inviter}, Expiry: company.DefaultLifecycle.Expiry,
+		Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+			token = tok
 			return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: "/invite/" + token}, nil
 		},
 	})
@@ -247,9 +248,16 @@ func TestActivate(t *testing.T) {
 			t.Fatalf("after mismatched passwords: licences %+v, want the invite still pending", l)
 		}
 
+		r = s.post(t, token, activation("Bob\r\nBuilder", "bob.the.builder", pw, pw))
+		wantPage(t, "line break in the name", r, http.StatusUnprocessableEntity,
+			`<a href="#full_name">The full name contains a line break. Type it on one line`)
+		if l := s.licences(t); l.Licensed != 0 || l.Pending != 1 {
+			t.Fatalf("after a name with a line break: licences %+v, want the invite still pending", l)
+		}
+
 		r = s.post(t, token, activation("", "1bobby", "short", "short"))
 		wantPage(t, "every mistake at once", r, http.StatusUnprocessableEntity,
-			`<a href="#full_name">Enter your full name.</a>`,
+			`<a href="#full_name">Enter the full name.</a>`,
 			`<a href="#video_address">The address may not start with a digit`,
 			`<a href="#password">Your password needs at least 10 characters.</a>`,
 			`aria-describedby="video_address-hint video_address-error" aria-invalid="true"`,
@@ -470,7 +478,7 @@ func TestFormLimits(t *testing.T) {
 		wantPage(t, "oversized form", r, http.StatusRequestEntityTooLarge, "Form too large")
 
 		r = s.post(t, token, activation(strings.Repeat("B", 101), "bob.builder", pw, pw))
-		wantPage(t, "long name", r, http.StatusUnprocessableEntity, "Your name can have at most 100 characters.")
+		wantPage(t, "long name", r, http.StatusUnprocessableEntity, "The full name can have at most 100 characters.")
 
 		r = s.post(t, token, activation("Bob", "bob.builder", strings.Repeat("p", 129), strings.Repeat("p", 129)))
 		wantPage(t, "long password", r, http.StatusUnprocessableEntity, "Your password can have at most 128 characters.")

@@ -31,14 +31,14 @@ func createMember(ctx context.Context, tx *sqlx.Tx, companyID int64, nm NewMembe
 		return m, company.Room{}, err
 	}
 	if n > 0 {
-		return m, company.Room{}, company.FieldError(company.Conflict, "email", "%s is already a member of this company.", m.Email)
+		return m, company.Room{}, company.FieldError(company.Conflict, company.FieldEmail, "%s is already a member of this company.", m.Email)
 	}
 	if err := reserveAddress(ctx, tx, m.VideoAddress, companyID, addrMember, now); err != nil {
-		return m, company.Room{}, company.FieldError(company.Conflict, "video_address", "%s", company.Message(err))
+		return m, company.Room{}, company.FieldError(company.Conflict, company.FieldVideoAddress, "%s", company.Message(err))
 	}
 	room := company.Room{CompanyID: companyID, Kind: company.RoomPersonal, Name: personalRoomName(m), Address: company.PersonalRoomAddress(m.VideoAddress), CreatedAt: now}
 	if err := reserveAddress(ctx, tx, room.Address, companyID, addrRoom, now); err != nil {
-		return m, room, company.FieldError(company.Conflict, "video_address", "The personal room address %s is already taken; choose another video address.", room.Address)
+		return m, room, company.FieldError(company.Conflict, company.FieldVideoAddress, "The personal room address %s is already taken; choose another video address.", room.Address)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO members (company_id, full_name, email, video_address, is_admin, licensed, password_hash, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?)`, companyID, m.FullName, m.Email, m.VideoAddress, m.Admin, nm.PasswordHash, now, now)
@@ -82,9 +82,17 @@ func (db *DB) GrantAdmin(ctx context.Context, companyID int64, email, name strin
 // Empty derives it from the email (company.SuggestLocalPart), numbered if
 // taken. An existing member keeps their address.
 func (db *DB) GrantAdminWithAddress(ctx context.Context, companyID int64, email, name, address string) (company.Member, bool, error) {
+	fe := company.FieldErrors{}
 	email, err := company.NormalizeEmail(email)
 	if err != nil {
-		return company.Member{}, false, err
+		fe.Add(company.FieldEmail, company.Message(err))
+	}
+	name, msg := company.CheckName(name, company.FieldFullName, false)
+	if msg != "" {
+		fe.Add(company.FieldFullName, msg)
+	}
+	if err := fe.Err(); err != nil {
+		return company.Member{}, false, fmt.Errorf("grant admin: %w", err)
 	}
 	var m company.Member
 	created := false
@@ -103,7 +111,7 @@ func (db *DB) GrantAdminWithAddress(ctx context.Context, companyID int64, email,
 				return err
 			}
 			m.Admin = true
-			return audit(ctx, tx, companyID, company.Operator, "member.admin_granted", "member", m.ID, m.Email, nil, nil, now)
+			return audit(ctx, tx, event{CompanyID: companyID, Actor: company.Operator, Action: "member.admin_granted", ObjectType: "member", ObjectID: m.ID, Label: m.Email, At: now})
 		}
 		if err = notFound(err, ""); company.KindOf(err) != company.NotFound {
 			return err
@@ -125,7 +133,7 @@ func (db *DB) GrantAdminWithAddress(ctx context.Context, companyID int64, email,
 			return err
 		}
 		created = true
-		return audit(ctx, tx, companyID, company.Operator, "member.created_admin", "member", m.ID, m.Email, nil, m, now)
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: company.Operator, Action: "member.created_admin", ObjectType: "member", ObjectID: m.ID, Label: m.Email, After: m, At: now})
 	})
 	if err != nil {
 		return m, false, fmt.Errorf("grant admin: %w", err)
@@ -136,9 +144,17 @@ func (db *DB) GrantAdminWithAddress(ctx context.Context, companyID int64, email,
 // AddMember creates a licensed member with a personal room directly, without
 // an invitation, for operator imports and demo data. It needs a free licence.
 func (db *DB) AddMember(ctx context.Context, companyID int64, nm NewMember, actor company.Actor) (company.Member, error) {
+	fe := company.FieldErrors{}
 	email, err := company.NormalizeEmail(nm.Email)
 	if err != nil {
-		return company.Member{}, err
+		fe.Add(company.FieldEmail, company.Message(err))
+	}
+	var msg string
+	if nm.FullName, msg = company.CheckName(nm.FullName, company.FieldFullName, false); msg != "" {
+		fe.Add(company.FieldFullName, msg)
+	}
+	if err := fe.Err(); err != nil {
+		return company.Member{}, fmt.Errorf("add member: %w", err)
 	}
 	nm.Email = email
 	var m company.Member
@@ -162,7 +178,7 @@ func (db *DB) AddMember(ctx context.Context, companyID int64, nm NewMember, acto
 		if m, _, err = createMember(ctx, tx, companyID, nm, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, companyID, actor, "member.added", "member", m.ID, m.Email, nil, m, now)
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: actor, Action: "member.added", ObjectType: "member", ObjectID: m.ID, Label: m.Email, After: m, At: now})
 	})
 	if err != nil {
 		return m, fmt.Errorf("add member: %w", err)
