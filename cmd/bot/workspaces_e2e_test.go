@@ -70,7 +70,7 @@ func installVia(t testing.TB, a *app, co company.Company, team string) {
 
 func TestTwoWorkspaces(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		a, _ := twoWorkspaces(t, db)
+		a, beta := twoWorkspaces(t, db)
 		ctx := context.Background()
 		a.slack.Reset()
 
@@ -120,7 +120,12 @@ func TestTwoWorkspaces(t *testing.T) {
 		if code != 200 || !strings.Contains(answer, "not installed in this Slack workspace any more") {
 			t.Errorf("members in Beta after uninstall: %d %s", code, answer)
 		}
-		// Bob's identity was still cached: the refusal comes from the
+		// A new install link brings Beta back.
+		installVia(t, a, beta, "T0BETA")
+		if code, answer := a.post("/slack/commands", slacktest.Command("T0BETA", "U0BOB", "members"), signed); code != 200 || !strings.Contains(answer, "bob@beta.example") {
+			t.Errorf("members in Beta after reinstall: %d %s", code, answer)
+		}
+		// Bob's identity was still cached: the refusal came from the
 		// installation, read on every request. Acme goes on.
 		if code, answer := a.post("/slack/commands", slacktest.Command("T0ACME", "U0ANN", "audit"), signed); code != 200 || strings.Contains(answer, "warning") {
 			t.Errorf("audit in Acme after Beta's uninstall: %d %s", code, answer)
