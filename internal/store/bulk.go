@@ -50,6 +50,12 @@ type BulkInvite struct {
 	// token; it is queued in the same transaction. It is called on another
 	// goroutine than InviteMany's, one call at a time.
 	Mail func(inv company.Invite, token string) (company.Mail, error)
+	// Task, when set, is the running task doing this bulk invite: Result
+	// encodes the outcome, which is saved as the task's result in the
+	// invites' own transaction, so that a later attempt knows whether they
+	// committed.
+	Task   *TaskHold
+	Result func(BulkResult) ([]byte, error)
 }
 
 // RowResult says why one row of a bulk invite was skipped or rejected.
@@ -101,7 +107,7 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 	if unit == "" {
 		unit = "row"
 	}
-	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+	invite := func(tx *sqlx.Tx) error {
 		res = BulkResult{}
 		c, l, err := lockedLicences(ctx, tx, b.CompanyID)
 		if err != nil {
@@ -137,6 +143,16 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 		res.Licences.Pending += len(cands)
 		return audit(ctx, tx, c.ID, b.Actor, "invite.bulk", "company", c.ID, b.Source, nil,
 			map[string]any{"source": b.Source, "invited": res.Invited, "skipped": len(res.Skipped), "rejected": len(res.Rejected)}, now)
+	}
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := invite(tx); err != nil || b.Task == nil {
+			return err
+		}
+		out, err := b.Result(res)
+		if err != nil {
+			return err
+		}
+		return saveTaskResult(ctx, tx, *b.Task, out)
 	})
 	if errors.Is(err, errShortfall) {
 		return res, nil
