@@ -19,6 +19,7 @@ import (
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
 	"companyadmin/internal/store"
+	"companyadmin/internal/task"
 )
 
 // Slack is the part of the Slack Web API the bot calls.
@@ -51,6 +52,11 @@ type Options struct {
 	// TempDir holds usage reports while they are built and sent; empty
 	// means the system's temporary directory.
 	TempDir string
+	// Tasks runs the work Slack does not wait for; New adds the bot's
+	// kinds of task to it, and the caller starts and stops it. Nil gives
+	// the bot a runner of its own that runs only in Wait, for tests and
+	// the console.
+	Tasks *task.Runner
 }
 
 // Bot answers Slack.
@@ -66,6 +72,7 @@ type Bot struct {
 	// reports lets one usage report be built at a time, so that admins
 	// asking together do not multiply the memory it takes.
 	reports chan struct{}
+	tasks   *task.Runner
 
 	commands    map[string]commandFunc
 	actions     map[string]actionFunc
@@ -96,11 +103,18 @@ func New(o Options) *Bot {
 	if b.clock == nil {
 		b.clock = time.Now
 	}
+	b.tasks = o.Tasks
+	if b.tasks == nil {
+		b.tasks = task.New(task.Options{Store: o.Store, Logger: o.Logger, Clock: b.clock, Owner: "inline"})
+	}
+	b.registerTasks(b.tasks)
 	b.routes()
 	return b
 }
 
-// background runs work that Slack must not wait for. Close waits for it.
+// background runs a short follow-up that Slack must not wait for (an
+// answer through a response URL, a direct message, the App Home). Close
+// waits for it. Longer work is a task.
 func (b *Bot) background(name string, fn func(ctx context.Context) error) {
 	b.bg.Add(1)
 	go func() {
@@ -110,7 +124,7 @@ func (b *Bot) background(name string, fn func(ctx context.Context) error) {
 				b.log.Error("background work panicked", "work", name, "panic", r)
 			}
 		}()
-		ctx, cancel := context.WithTimeout(b.bgCtx, 10*time.Minute)
+		ctx, cancel := context.WithTimeout(b.bgCtx, 30*time.Second)
 		defer cancel()
 		if err := fn(ctx); err != nil {
 			b.log.Error("background work failed", "work", name, "err", err)
@@ -118,8 +132,26 @@ func (b *Bot) background(name string, fn func(ctx context.Context) error) {
 	}()
 }
 
-// Wait blocks until background work started so far has finished.
-func (b *Bot) Wait() { b.bg.Wait() }
+// Wait blocks until the follow-ups started so far have finished and, when
+// the bot has no started task runner of its own (tests, the console), runs
+// the tasks that are due until none is left.
+func (b *Bot) Wait() {
+	for {
+		b.bg.Wait()
+		ran := false
+		for {
+			ok, _ := b.tasks.RunOnce(context.Background())
+			if !ok {
+				break
+			}
+			ran = true
+		}
+		if !ran {
+			b.bg.Wait()
+			return
+		}
+	}
+}
 
 // Close lets background work finish for up to timeout, then cancels it.
 func (b *Bot) Close(timeout time.Duration) {

@@ -15,14 +15,23 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"companyadmin/bot"
 	"companyadmin/internal/config"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/store"
+	"companyadmin/internal/task"
 	"companyadmin/worker"
 )
 
-// stopTimeout bounds how long a stopping worker waits for running jobs.
-const stopTimeout = 30 * time.Second
+// The budget of a stopping worker, within the 30 seconds a platform such
+// as Heroku gives between SIGTERM and SIGKILL: running job passes and tasks
+// get stopGrace to finish, then they are cancelled and get up to
+// worker.StopHandBack (tasks: taskHandBack) to hand their work back before
+// the database is closed.
+const (
+	stopGrace    = 15 * time.Second
+	taskHandBack = 5 * time.Second
+)
 
 // run wires the worker: configuration, logger, database, mail sender and the
 // job table; then it runs one job (-once) or the scheduler until ctx ends or
@@ -72,18 +81,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	deps := worker.Deps{Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: time.Now, Owner: worker.NewOwner(),
 		Lifecycle: cfg.Lifecycle, PublicURL: cfg.PublicURL, ReportDir: cfg.ReportDir}
+	var api *slack.Client
 	if cfg.SlackConfigured() {
 		opts := []slack.Option{slack.OptionRetry(2)}
 		if cfg.SlackAPIURL != "" {
 			opts = append(opts, slack.OptionAPIURL(cfg.SlackAPIURL))
 		}
-		deps.Slack = slack.New(cfg.SlackBotToken, opts...)
+		api = slack.New(cfg.SlackBotToken, opts...)
+		deps.Slack = api
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: admins are not told in Slack about their expired invites, and usage reports are written to REPORT_DIR", "dir", cfg.ReportDir)
 	}
 	sched, err := worker.NewScheduler(deps, worker.Jobs(deps))
 	if err != nil {
 		return err
+	}
+	// The bot's tasks (bulk invites, usage reports, QR cards, resends) run
+	// here too, so they go on while the web process is being deployed.
+	var tasks *task.Runner
+	if api != nil {
+		tasks = task.New(task.Options{Store: db, Logger: logger, Clock: time.Now, Owner: deps.Owner, Lease: cfg.TaskLease})
+		bot.New(bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, Tasks: tasks})
 	}
 
 	if *once != "" {
@@ -96,11 +114,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	sched.Start()
+	if tasks != nil {
+		tasks.Start()
+	}
 	<-ctx.Done()
-	logger.Info("stopping: waiting for running jobs", "timeout", stopTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	logger.Info("stopping: waiting for running jobs and tasks", "timeout", stopGrace)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		if tasks != nil {
+			tasks.Stop(stopGrace, taskHandBack)
+		}
+	}()
+	sctx, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
-	return sched.Stop(sctx)
+	err = sched.Stop(sctx)
+	<-stopped
+	return err
 }
 
 // newLogger returns a logger writing text or JSON, per LOG_FORMAT, to w.

@@ -34,6 +34,9 @@ type Config struct {
 	EventSinkPassword string
 	ReportDir         string
 	LogFormat         string
+	// TaskLease is how long a process holds a task without renewing it;
+	// a task whose process vanished is taken over after it.
+	TaskLease time.Duration
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -141,6 +144,14 @@ func load(getenv func(string) string, bot bool) (Config, error) {
 		if rs := c.Lifecycle.Reminders; len(rs) > 0 && rs[len(rs)-1] >= c.Lifecycle.Expiry && bad["INVITE_EXPIRY"] == "" {
 			bad["INVITE_EXPIRY"] = "must be later than the last reminder in INVITE_REMINDERS"
 		}
+	}
+	c.TaskLease = 30 * time.Second
+	if v := get("TASK_LEASE", ""); v != "" {
+		d, err := parseDuration(v)
+		if err != nil || d < 3*time.Second || d > time.Hour {
+			bad["TASK_LEASE"] = "must be a duration from 3s to 1h, as in 30s"
+		}
+		c.TaskLease = d
 	}
 	if (c.EventSinkUser == "") != (c.EventSinkPassword == "") {
 		bad["EVENT_SINK_PASSWORD"] = "EVENT_SINK_USER and EVENT_SINK_PASSWORD must be set together"

@@ -88,6 +88,9 @@ type Kind struct {
 	// DefaultMaxAttempts.
 	MaxAttempts int
 	Handler     Handler
+	// Failed, when set, is called once when a task of the kind fails for
+	// good, so that whoever asked for it can be told.
+	Failed func(ctx context.Context, t *Task, err error)
 }
 
 // Task is a claimed task as its handler sees it.
@@ -160,9 +163,6 @@ type Options struct {
 	// processes; tasks queued through this runner wake it at once.
 	Poll    time.Duration
 	Workers int
-	// Failed, when set, is called once when a task fails for good, so
-	// that whoever asked for it can be told.
-	Failed func(ctx context.Context, t *Task, err error)
 }
 
 // Runner claims and runs tasks.
@@ -174,7 +174,6 @@ type Runner struct {
 	lease   time.Duration
 	poll    time.Duration
 	workers int
-	failed  func(ctx context.Context, t *Task, err error)
 
 	kinds map[string]Kind
 	names []string
@@ -201,7 +200,7 @@ var errStopping = errors.New("the process is stopping: task handed back")
 // New returns a runner with no kinds; add them with Handle, then Start it.
 func New(o Options) *Runner {
 	r := &Runner{
-		db: o.Store, log: o.Logger, clock: o.Clock, owner: o.Owner, lease: o.Lease, poll: o.Poll, workers: o.Workers, failed: o.Failed,
+		db: o.Store, log: o.Logger, clock: o.Clock, owner: o.Owner, lease: o.Lease, poll: o.Poll, workers: o.Workers,
 		kinds: map[string]Kind{}, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	if r.clock == nil {
@@ -410,8 +409,8 @@ func (r *Runner) fail(ctx context.Context, log *slog.Logger, t *Task, err error)
 		return
 	}
 	log.Error("task failed for good", "err", err)
-	if r.failed != nil {
-		r.failed(ctx, t, err)
+	if f := r.kinds[t.Kind].Failed; f != nil {
+		f(ctx, t, err)
 	}
 }
 

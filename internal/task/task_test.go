@@ -73,8 +73,7 @@ func TestOutcomes(t *testing.T) {
 			"permanent": task.Permanent(errors.New("the file is gone")),
 			"domain":    company.Errorf(company.Invalid, "No such period."),
 		}
-		r := task.New(task.Options{Store: db, Logger: logger(t), Clock: clk.Now, Owner: "a", Lease: 3 * time.Second,
-			Failed: func(_ context.Context, tk *task.Task, err error) { failed = append(failed, tk.Kind+": "+err.Error()) }})
+		r := task.New(task.Options{Store: db, Logger: logger(t), Clock: clk.Now, Owner: "a", Lease: 3 * time.Second})
 		for name, e := range errs {
 			r.Handle(task.Kind{Name: name, MaxAttempts: 3, Handler: func(ctx context.Context, tk *task.Task) error {
 				calls.Add(1)
@@ -89,7 +88,7 @@ func TestOutcomes(t *testing.T) {
 					return err
 				}
 				return e
-			}})
+			}, Failed: func(_ context.Context, tk *task.Task, err error) { failed = append(failed, tk.Kind+": "+err.Error()) }})
 		}
 		ids := map[string]int64{}
 		for _, name := range []string{"ok", "temporary", "permanent", "domain"} {
