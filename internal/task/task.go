@@ -36,6 +36,7 @@ const (
 	DefaultPoll        = time.Second
 	DefaultWorkers     = 4
 	DefaultMaxAttempts = 10
+	DefaultTimeout     = 10 * time.Minute
 	// Retention is how long finished tasks are kept before they are pruned.
 	Retention = 7 * 24 * time.Hour
 )
@@ -88,6 +89,8 @@ type Kind struct {
 	// DefaultMaxAttempts.
 	MaxAttempts int
 	Handler     Handler
+	// Timeout bounds one attempt; zero means DefaultTimeout.
+	Timeout time.Duration
 	// Failed, when set, is called once when a task of the kind fails for
 	// good, so that whoever asked for it can be told.
 	Failed func(ctx context.Context, t *Task, err error)
@@ -228,6 +231,9 @@ func (r *Runner) Handle(k Kind) {
 	if k.MaxAttempts <= 0 {
 		k.MaxAttempts = DefaultMaxAttempts
 	}
+	if k.Timeout <= 0 {
+		k.Timeout = DefaultTimeout
+	}
 	if _, ok := r.kinds[k.Name]; !ok {
 		r.names = append(r.names, k.Name)
 		sort.Strings(r.names)
@@ -343,10 +349,14 @@ func (r *Runner) process(st store.Task) error {
 		t.Result = json.RawMessage(st.Result.String)
 	}
 	log := r.log.With("task", t.ID, "kind", t.Kind, "attempt", t.Attempt)
-	// Finishing touches run even when the handler was cancelled.
-	fctx, fcancel := context.WithTimeout(context.WithoutCancel(r.runCtx), 10*time.Second)
-	defer fcancel()
+	// Finishing touches run even when the handler was cancelled, each
+	// within its own time.
+	finishing := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(r.runCtx), 10*time.Second)
+	}
 	if t.Attempt > t.MaxAttempts {
+		fctx, fcancel := finishing()
+		defer fcancel()
 		// Its holders vanished (crashed or killed) once too often.
 		err := fmt.Errorf("gave up after %d attempts; the last one ended without an outcome", t.MaxAttempts)
 		r.fail(fctx, log, t, err)
@@ -354,17 +364,21 @@ func (r *Runner) process(st store.Task) error {
 	}
 	ctx, cancel := context.WithCancelCause(r.runCtx)
 	defer cancel(nil)
+	tctx, tcancel := context.WithTimeout(ctx, k.Timeout)
+	defer tcancel()
 	renewed := make(chan struct{})
 	go func() {
 		defer close(renewed)
 		r.renew(ctx, cancel, log, t.ID)
 	}()
 	start := time.Now()
-	err := r.call(ctx, k.Handler, t)
+	err := r.call(tctx, k.Handler, t)
 	cause := context.Cause(ctx)
 	cancel(nil)
 	<-renewed
 	took := time.Since(start)
+	fctx, fcancel := finishing()
+	defer fcancel()
 	switch {
 	case errors.Is(cause, store.ErrLeaseLost):
 		log.Error("task lease lost; another process has taken the task over", "err", err, "took", took)
