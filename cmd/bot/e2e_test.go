@@ -45,7 +45,7 @@ type app struct {
 	co    company.Company
 }
 
-func newApp(t *testing.T, db *store.DB, licences int) *app {
+func newApp(t *testing.T, db *store.DB, licences int, options ...func(*bot.Options)) *app {
 	ctx := context.Background()
 	a := &app{t: t, db: db, slack: slacktest.Start(t), smtp: smtptest.Start(t)}
 	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: licences})
@@ -64,7 +64,11 @@ func newApp(t *testing.T, db *store.DB, licences int) *app {
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(a.srv.Close)
 	api := slack.New(a.slack.Token, slack.OptionAPIURL(a.slack.URL()))
-	a.bot = bot.New(bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret})
+	o := bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret}
+	for _, f := range options {
+		f(&o)
+	}
+	a.bot = bot.New(o)
 	t.Cleanup(func() { a.bot.Close(5 * time.Second) })
 	handler = routes(a.bot, web.New(db, logger, time.Now), eventsink.New(db, logger, sinkUser, sinkPassword), db)
 	return a
