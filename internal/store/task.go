@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -132,7 +133,7 @@ func (db *DB) ClaimTask(ctx context.Context, owner string, kinds []string, now t
 		return Task{}, false, nil
 	}
 	now = ts(now)
-	q, args, err := sqlx.In(`SELECT id, version FROM tasks WHERE kind IN (?) AND state = 'queued' AND run_after <= ? ORDER BY run_after, id LIMIT 8`, kinds, now)
+	q, args, err := sqlx.In(`SELECT id, version FROM tasks WHERE kind IN (?) AND state = 'queued' AND run_after <= ? ORDER BY run_after, id LIMIT 32`, kinds, now)
 	if err != nil {
 		return Task{}, false, err
 	}
@@ -152,7 +153,10 @@ func (db *DB) ClaimTask(ctx context.Context, owner string, kinds []string, now t
 	if err := db.db.SelectContext(ctx, &expired, q, args...); err != nil {
 		return Task{}, false, fmt.Errorf("claim task: %w", err)
 	}
-	// Tasks whose holder vanished come first: they have waited longest.
+	// Processes racing for the oldest tasks try them in different orders,
+	// so that most first tries succeed. Tasks whose holder vanished come
+	// first: they have waited longest.
+	rand.Shuffle(len(cands), func(i, j int) { cands[i], cands[j] = cands[j], cands[i] })
 	cands = append(expired, cands...)
 	until := ts(now.Add(lease))
 	for _, c := range cands {

@@ -181,10 +181,10 @@ type Runner struct {
 	kinds map[string]Kind
 	names []string
 
-	wake chan struct{}
-	stop chan struct{}
-	done chan struct{}
-	slot chan struct{}
+	mu    sync.Mutex
+	bell  chan struct{}
+	stop  chan struct{}
+	loops sync.WaitGroup
 
 	// runCtx is the context of running handlers: cancelled, with
 	// errStopping as cause, when a stopping runner's grace is over.
@@ -192,7 +192,6 @@ type Runner struct {
 	runCancel context.CancelCauseFunc
 	running   sync.WaitGroup
 	stopOnce  sync.Once
-	started   bool
 
 	lastPrune time.Time
 }
@@ -204,7 +203,7 @@ var errStopping = errors.New("the process is stopping: task handed back")
 func New(o Options) *Runner {
 	r := &Runner{
 		db: o.Store, log: o.Logger, clock: o.Clock, owner: o.Owner, lease: o.Lease, poll: o.Poll, workers: o.Workers,
-		kinds: map[string]Kind{}, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		kinds: map[string]Kind{}, bell: make(chan struct{}), stop: make(chan struct{}),
 	}
 	if r.clock == nil {
 		r.clock = time.Now
@@ -221,7 +220,6 @@ func New(o Options) *Runner {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	r.slot = make(chan struct{}, r.workers)
 	r.runCtx, r.runCancel = context.WithCancelCause(context.Background())
 	return r
 }
@@ -265,62 +263,71 @@ func (r *Runner) Enqueue(ctx context.Context, kind string, args any, uniqueKey s
 	return id, nil
 }
 
-// Wake makes the runner look for due tasks now.
+// Wake makes the runner's idle handlers look for due tasks now.
 func (r *Runner) Wake() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	close(r.bell)
+	r.bell = make(chan struct{})
+}
+
+// doorbell returns the channel the next Wake closes.
+func (r *Runner) doorbell() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bell
+}
+
+// Start runs the runner in the background until Stop: Workers handlers,
+// each claiming and running one task at a time, and a poller that wakes
+// them every Poll for the tasks other processes queue.
+func (r *Runner) Start() {
+	r.log.Info("task runner started", "kinds", r.names, "owner", r.owner, "lease", r.lease, "workers", r.workers)
+	r.loops.Go(r.poller)
+	for range r.workers {
+		r.loops.Go(r.work)
 	}
 }
 
-// Start runs the runner in the background until Stop.
-func (r *Runner) Start() {
-	r.started = true
-	r.log.Info("task runner started", "kinds", r.names, "owner", r.owner, "lease", r.lease)
-	go r.loop()
-}
-
-func (r *Runner) loop() {
-	defer close(r.done)
+func (r *Runner) poller() {
 	poll := time.NewTicker(r.poll)
 	defer poll.Stop()
 	for {
-		r.fill()
 		r.prune()
 		select {
 		case <-r.stop:
 			return
-		case <-r.wake:
 		case <-poll.C:
+			r.Wake()
 		}
 	}
 }
 
-// fill claims tasks while a handler slot is free, and runs each on its own
-// goroutine.
-func (r *Runner) fill() {
+// work claims and runs tasks until the runner stops, waiting for a wake
+// when none is due.
+func (r *Runner) work() {
 	for {
+		bell := r.doorbell()
 		select {
 		case <-r.stop:
 			return
-		case r.slot <- struct{}{}:
 		default:
-			return // every slot busy: a finishing task wakes the loop
 		}
 		t, ok, err := r.claim(r.runCtx)
-		if err != nil || !ok {
-			<-r.slot
-			if err != nil {
-				r.log.Warn("could not claim a task", "err", err)
-			}
-			return
+		if err != nil {
+			r.log.Warn("could not claim a task", "err", err)
 		}
-		r.running.Add(1)
-		go func() {
-			defer r.running.Done()
-			defer func() { <-r.slot; r.Wake() }()
+		if ok {
+			r.running.Add(1)
 			r.process(t)
-		}()
+			r.running.Done()
+			continue
+		}
+		select {
+		case <-r.stop:
+			return
+		case <-bell:
+		}
 	}
 }
 
@@ -484,11 +491,8 @@ func (r *Runner) prune() {
 func (r *Runner) Stop(grace, handBack time.Duration) {
 	r.stopOnce.Do(func() {
 		close(r.stop)
-		if r.started {
-			<-r.done
-		}
 		finished := make(chan struct{})
-		go func() { r.running.Wait(); close(finished) }()
+		go func() { r.loops.Wait(); r.running.Wait(); close(finished) }()
 		select {
 		case <-finished:
 		case <-time.After(grace):
