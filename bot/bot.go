@@ -79,6 +79,11 @@ type Bot struct {
 	views       map[string]viewFunc
 	suggestions map[string]suggestFunc
 
+	identities identities
+	seen       seen
+	mu         sync.Mutex
+	impostors  map[string]time.Time // when admins were last told of a refused Slack user
+
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
 	bg       sync.WaitGroup
@@ -97,6 +102,7 @@ func New(o Options) *Bot {
 		clock:         o.Clock,
 		tempDir:       o.TempDir,
 		reports:       make(chan struct{}, 1),
+		impostors:     map[string]time.Time{},
 		bgCtx:         ctx,
 		bgCancel:      cancel,
 	}
@@ -188,6 +194,12 @@ func (r *refusal) Error() string { return r.msg.Text }
 
 // authorize finds the company of the Slack team and checks that the Slack
 // user is one of its admins. It runs on every command and interaction.
+//
+// The user must be a user of the team (or of its Enterprise Grid
+// organisation) whose email address Slack has confirmed. The first time
+// an admin uses the bot their member is linked to their Slack user, and
+// the link is pinned: another Slack user presenting the same email address
+// is refused, and the company's admins are told.
 func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) {
 	c, err := b.store.CompanyByTeam(ctx, team)
 	if err != nil {
@@ -196,18 +208,24 @@ func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) 
 		}
 		return caller{}, err
 	}
-	u, err := b.slack.GetUserInfoContext(ctx, user)
+	id, err := b.identities.lookup(ctx, b.slack, b.clock(), team, user)
 	if err != nil {
-		return caller{}, fmt.Errorf("users.info %s: %w", user, err)
+		return caller{}, err
 	}
-	if u.Deleted || u.IsBot {
+	if id.deleted || id.bot {
 		return caller{}, &refusal{blocks.TextMessage("Company Admin is for people, not bots or deactivated accounts.")}
 	}
-	email := u.Profile.Email
-	if email == "" {
+	if id.team != team && !b.sameEnterprise(ctx, team, id.enterprise) {
+		b.log.Warn("refused a user of another workspace", "team", team, "user", user, "user_team", id.team)
+		return caller{}, &refusal{blocks.TextMessage("Company Admin answers only the people of this workspace.")}
+	}
+	if id.email == "" {
 		return caller{}, &refusal{blocks.TextMessage("I could not read your email address from Slack, so I can't tell whether you are a company administrator. The app needs the `users:read.email` scope.")}
 	}
-	m, err := b.store.MemberByEmail(ctx, c.ID, email)
+	if !id.emailConfirmed {
+		return caller{}, &refusal{blocks.TextMessage("Your email address in Slack is not confirmed yet, so I can't tell whether you are a company administrator. Confirm it (Slack sent you a mail to do so), then try again.")}
+	}
+	m, err := b.store.MemberByEmail(ctx, c.ID, id.email)
 	if err != nil && company.KindOf(err) != company.NotFound {
 		return caller{}, err
 	}
@@ -220,12 +238,61 @@ func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) 
 		return caller{}, &refusal{blocks.NotAdmin(c.Name, admins)}
 	}
 	if m.SlackUser != user {
-		if err := b.store.LinkSlackUser(ctx, m.ID, user); err != nil {
-			b.log.Warn("could not link slack user", "member", m.ID, "err", err)
+		linked := false
+		if m.SlackUser == "" {
+			if linked, err = b.store.LinkSlackUser(ctx, m.ID, user); err != nil {
+				return caller{}, err
+			}
+		}
+		if !linked {
+			b.log.Warn("refused a Slack user presenting the email of a member linked to another", "team", team, "user", user, "member", m.ID)
+			b.impostor(ctx, c, m, user)
+			return caller{}, &refusal{blocks.TextMessage("Your Slack account is not the one linked to your email address in Company Admin, so I can't let you in. Ask another administrator of " + c.Name + " to look into it.")}
 		}
 		m.SlackUser = user
 	}
 	return caller{company: c, member: m, slackID: user}, nil
+}
+
+// sameEnterprise reports whether the workspace belongs to the Enterprise
+// Grid organisation enterprise.
+func (b *Bot) sameEnterprise(ctx context.Context, team, enterprise string) bool {
+	if enterprise == "" {
+		return false
+	}
+	in, err := b.store.Installation(ctx, team)
+	return err == nil && in.EnterpriseID == enterprise
+}
+
+// impostor tells the company's admins, once an hour per member and user,
+// that a Slack user presented the email address of a member who is linked
+// to another Slack user.
+func (b *Bot) impostor(ctx context.Context, c company.Company, m company.Member, user string) {
+	key := fmt.Sprintf("%d/%s", m.ID, user)
+	b.mu.Lock()
+	if last, ok := b.impostors[key]; ok && b.clock().Sub(last) < time.Hour {
+		b.mu.Unlock()
+		return
+	}
+	b.impostors[key] = b.clock()
+	b.mu.Unlock()
+	admins, err := b.store.Admins(ctx, c.ID)
+	if err != nil {
+		b.log.Error("list admins to warn", "company", c.ID, "err", err)
+		return
+	}
+	name := m.FullName
+	if name == "" {
+		name = m.Email
+	}
+	text := fmt.Sprintf(":warning: Slack user <@%s> used Company Admin with the email address of %s (%s), who is linked to <@%s>. They were refused. If %s has a new Slack account, ask your video service partner to relink it.",
+		user, name, m.Email, m.SlackUser, name)
+	for _, a := range admins {
+		if a.SlackUser == "" || a.SlackUser == user {
+			continue
+		}
+		b.notify(a.SlackUser, blocks.TextMessage(text))
+	}
 }
 
 // failure turns an error into what the caller sees: a refusal as it is, a

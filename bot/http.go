@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -40,6 +41,18 @@ func (b *Bot) verified(w http.ResponseWriter, r *http.Request) (form url.Values,
 		}
 		b.log.Warn("refused a request with a bad signature", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return nil, nil, false
+	}
+	now := time.Now() // signature timestamps are real time, whatever the bot's clock
+	first, err := b.seen.first(r.Context(), b.store, now, "sig:"+r.Header.Get("X-Slack-Signature"), signatureExpiry(r.Header.Get("X-Slack-Request-Timestamp"), now))
+	if err != nil {
+		b.log.Error("check for a replayed request", "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return nil, nil, false
+	}
+	if !first {
+		b.log.Warn("refused a replayed request", "path", r.URL.Path, "remote", r.RemoteAddr)
+		http.Error(w, "request already handled", http.StatusUnauthorized)
 		return nil, nil, false
 	}
 	form, err = url.ParseQuery(string(body))

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -36,11 +37,7 @@ func (b *Bot) membersPage(ctx context.Context, c caller, st blocks.ListState, no
 	}
 	p := blocks.MembersPage{Domain: c.company.Domain, Licences: lic, Page: st, Total: total, Note: note}
 	for _, e := range entries {
-		item := blocks.MemberItem{Member: e.Member, Room: e.Room}
-		for _, s := range e.Systems {
-			item.Systems = append(item.Systems, s.Name)
-		}
-		p.Items = append(p.Items, item)
+		p.Items = append(p.Items, blocks.MemberItem{Member: e.Member, Room: e.Room, Systems: e.Systems})
 	}
 	return blocks.MembersList(p)
 }
@@ -124,8 +121,84 @@ func (b *Bot) makeAdmin(ctx context.Context, c caller, ic slack.InteractionCallb
 	b.setAdmin(ctx, c, ic, a, true)
 }
 
+// removeAdmin asks to confirm taking the admin right from the ticked
+// admins, in a modal that names them and warns an admin who is removing
+// their own. Ticks that change nothing, or would leave the company without
+// an admin, are answered at once.
 func (b *Bot) removeAdmin(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	b.setAdmin(ctx, c, ic, a, false)
+	ids, ok := b.ticked(c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick members first, then press *Remove admin*.")
+	if !ok {
+		return
+	}
+	ms, err := b.store.MembersByID(ctx, c.company.ID, ids)
+	if err != nil {
+		b.respond(ic.ResponseURL, c.slackID, b.failure("remove admin", err), false)
+		return
+	}
+	var admins []company.Member
+	var adminIDs []int64
+	self := false
+	for _, m := range ms {
+		if m.Admin {
+			admins = append(admins, m)
+			adminIDs = append(adminIDs, m.ID)
+			self = self || m.ID == c.member.ID
+		}
+	}
+	all, err := b.store.Admins(ctx, c.company.ID)
+	if err != nil {
+		b.respond(ic.ResponseURL, c.slackID, b.failure("remove admin", err), false)
+		return
+	}
+	if len(admins) == 0 || len(admins) >= len(all) {
+		// Nothing to confirm: the store says what stays as it is.
+		b.setAdmin(ctx, c, ic, a, false)
+		return
+	}
+	view := blocks.RemoveAdminModal(admins, self, listMeta(ic, a, adminIDs...).encode())
+	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
+		b.respond(ic.ResponseURL, c.slackID, b.failure("open remove admin modal", fmt.Errorf("views.open: %w", err)), false)
+	}
+}
+
+// submitRemoveAdmin takes the admin right from the members named in the
+// confirmed modal. The store checks again that they are the company's and
+// that an admin stays.
+func (b *Bot) submitRemoveAdmin(ctx context.Context, c caller, ic slack.InteractionCallback) any {
+	meta := decodeMeta(ic.View.PrivateMetadata)
+	if len(meta.IDs) == 0 {
+		return b.submitted("remove admin", "Remove admin", company.Errorf(company.Invalid, "This form is out of date. Open the members list again."))
+	}
+	changed, err := b.store.SetAdmin(ctx, c.company.ID, c.actor(), meta.IDs, false)
+	if err != nil {
+		return b.submitted("remove admin", "Remove admin", err)
+	}
+	b.log.Info("admin right changed", "company", c.company.ID, "members", len(changed), "admin", false, "by", c.slackID)
+	var others []company.Member
+	self := false
+	for _, m := range changed {
+		if m.ID == c.member.ID {
+			self = true
+			continue
+		}
+		others = append(others, m)
+	}
+	var notes []string
+	switch len(others) {
+	case 0:
+	case 1:
+		notes = append(notes, fmt.Sprintf(":white_check_mark: %s no longer has admin rights.", names(others)))
+	default:
+		notes = append(notes, fmt.Sprintf(":white_check_mark: %s no longer have admin rights.", names(others)))
+	}
+	if self {
+		notes = append(notes, "You no longer have admin rights: Company Admin will not answer you any more. Ask another admin if you need them back.")
+	}
+	if len(changed) == 0 {
+		notes = append(notes, "Nothing changed: they are not admins.")
+	}
+	b.membersAgain(ctx, c, meta.URL, meta.List, strings.Join(notes, "\n"))
+	return nil
 }
 
 // setAdmin gives or takes the admin right of the ticked members. The store

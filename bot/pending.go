@@ -61,14 +61,14 @@ func (b *Bot) pendingPageAction(ctx context.Context, c caller, ic slack.Interact
 
 func (b *Bot) pendingResend(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
 	b.actOnTicked(ctx, c, ic, a, "resend", func(ids []int64) (string, error) {
-		acts, err := b.store.ResendInvites(ctx, c.company.ID, ids, c.actor(), b.invitation(c))
+		acts, err := b.store.ResendInvites(ctx, c.company.ID, ids, c.actor(), b.lifecycle.Expiry, b.invitation(c))
 		if err != nil {
 			return "", err
 		}
 		b.noteUnknown(c, acts.Unknown)
 		done := ""
 		if len(acts.Done) > 0 {
-			done = fmt.Sprintf("Resent %s with a new link; the old links no longer work.", count(len(acts.Done), "invite"))
+			done = fmt.Sprintf("Resent %s with a new link; the old links no longer work. Reminders and expiry count from today.", count(len(acts.Done), "invite"))
 		}
 		return actionNote(done, acts.Gone, acts.Unknown), nil
 	})
@@ -244,7 +244,7 @@ func (b *Bot) resendOldTask(ctx context.Context, t *task.Task) error {
 		_, err := b.store.ResendOlderThanTask(ctx, &hold, func(done []company.Invite) ([]byte, error) {
 			saved = resendOldSaved{Resent: len(done)}
 			return json.Marshal(saved)
-		}, c.company.ID, time.Duration(a.Days)*24*time.Hour, c.actor(), b.invitation(c))
+		}, c.company.ID, time.Duration(a.Days)*24*time.Hour, c.actor(), b.lifecycle.Expiry, b.invitation(c))
 		switch {
 		case err == nil:
 		case company.KindOf(err) == company.Internal:

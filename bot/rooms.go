@@ -131,3 +131,45 @@ func (b *Bot) submitRoomManagers(ctx context.Context, c caller, ic slack.Interac
 	b.roomsAgain(ctx, c, meta.URL, meta.List, note)
 	return nil
 }
+
+// deleteRooms asks to confirm the deletion of the ticked team rooms in a
+// modal that names them.
+func (b *Bot) deleteRooms(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
+	ids, ok := b.ticked(c, ic, blocks.KindRooms, 1, blocks.RoomsPageSize, "Tick the team rooms to delete, then press *Delete*.")
+	if !ok {
+		return
+	}
+	var rooms []company.Room
+	for _, id := range ids {
+		r, err := b.store.TeamRoom(ctx, c.company.ID, id)
+		if err != nil {
+			b.respond(ic.ResponseURL, c.slackID, b.failure("delete rooms", err), false)
+			return
+		}
+		rooms = append(rooms, r.Room)
+	}
+	view := blocks.DeleteRoomsModal(rooms, listMeta(ic, a, ids...).encode())
+	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
+		b.respond(ic.ResponseURL, c.slackID, b.failure("open delete modal", fmt.Errorf("views.open: %w", err)), false)
+	}
+}
+
+// submitDeleteRooms deletes the team rooms named in the confirmed modal.
+// The store checks again that each is a team room of the caller's company.
+func (b *Bot) submitDeleteRooms(ctx context.Context, c caller, ic slack.InteractionCallback) any {
+	meta := decodeMeta(ic.View.PrivateMetadata)
+	if len(meta.IDs) == 0 {
+		return b.submitted("delete rooms", "Not deleted", company.Errorf(company.Invalid, "This form is out of date. Open the rooms list again."))
+	}
+	gone, err := b.store.DeleteTeamRooms(ctx, c.company.ID, c.actor(), meta.IDs)
+	if err != nil {
+		return b.submitted("delete rooms", "Not deleted", err)
+	}
+	var named []string
+	for _, d := range gone {
+		named = append(named, "*"+blocks.Escape(d.Room.Name)+"*")
+	}
+	b.log.Info("team rooms deleted", "company", c.company.ID, "rooms", len(gone), "by", c.slackID)
+	b.roomsAgain(ctx, c, meta.URL, meta.List, fmt.Sprintf(":wastebasket: Deleted %s.", joinAnd(named)))
+	return nil
+}

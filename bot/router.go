@@ -55,6 +55,7 @@ func (b *Bot) routes() {
 		blocks.PageAction(blocks.KindRooms):            b.roomsPaged,
 		blocks.KindRooms + "_" + blocks.ActionEdit:     b.editRoom,
 		blocks.KindRooms + "_" + blocks.ActionManagers: b.roomManagers,
+		blocks.KindRooms + "_" + blocks.ActionDelete:   b.deleteRooms,
 
 		blocks.PickAction(blocks.KindSystems):        b.itemTicked,
 		blocks.PageAction(blocks.KindSystems):        b.systemsPaged,
@@ -71,8 +72,10 @@ func (b *Bot) routes() {
 		blocks.CallbackInvite:       b.submitInvite,
 		blocks.CallbackMemberEdit:   b.submitEditMember,
 		blocks.CallbackMemberDelete: b.submitDeleteMembers,
+		blocks.CallbackRemoveAdmin:  b.submitRemoveAdmin,
 		blocks.CallbackRoomEdit:     b.submitEditRoom,
 		blocks.CallbackRoomManagers: b.submitRoomManagers,
+		blocks.CallbackRoomDelete:   b.submitDeleteRooms,
 		blocks.CallbackSystemEdit:   b.submitEditSystem,
 		blocks.CallbackBulk:         b.submitBulk,
 		blocks.CallbackResendOld:    b.submitResendOld,

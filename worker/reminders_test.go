@@ -47,7 +47,7 @@ func newAcme(t *testing.T, db *store.DB, clk *clock) *acme {
 	if a.ann, _, err = db.GrantAdmin(ctx, c.ID, "ann@acme.example", "Ann Admin"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.LinkSlackUser(ctx, a.ann.ID, "UANN"); err != nil {
+	if _, err := db.LinkSlackUser(ctx, a.ann.ID, "UANN"); err != nil {
 		t.Fatal(err)
 	}
 	if a.dan, _, err = db.GrantAdmin(ctx, c.ID, "dan@acme.example", "Dan Admin"); err != nil {

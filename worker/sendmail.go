@@ -56,6 +56,9 @@ type SendMail struct {
 	Backoff time.Duration
 	// MaxBackoff caps the wait between attempts; 0 means one hour.
 	MaxBackoff time.Duration
+	// RecordWait is how long the outcome of a delivery is tried to be
+	// recorded while the database does not answer; 0 means 30 seconds.
+	RecordWait time.Duration
 }
 
 // Run is one pass: it claims due mails batch by batch until none are left
@@ -80,6 +83,15 @@ func (j *SendMail) Run(ctx context.Context) (res Result, err error) {
 		return res, fmt.Errorf("send mail: the lease (%v) must be longer than the delivery timeout (%v)", c.Lease, c.Timeout)
 	}
 	lim := newLimiter(c.Rate)
+	// unsent is the part of the claimed batch not yet attempted; whatever
+	// ends the pass (an error, ctx, a short lease, a panic) hands it back.
+	var unsent []company.Mail
+	defer func() {
+		if len(unsent) > 0 {
+			res.Skipped += len(unsent)
+			c.release(ctx, unsent)
+		}
+	}()
 	for ctx.Err() == nil {
 		claimed := c.Clock()
 		mails, err := c.Store.ClaimMails(ctx, c.Owner, c.Batch, c.Lease)
@@ -90,24 +102,22 @@ func (j *SendMail) Run(ctx context.Context) (res Result, err error) {
 			// Nothing is due, or another worker holds what is.
 			return res, nil
 		}
-		for i, m := range mails {
+		unsent = mails
+		for len(unsent) > 0 {
 			if err := lim.wait(ctx); err != nil {
-				res.Skipped += len(mails) - i
-				c.release(ctx, mails[i:])
 				return res, fmt.Errorf("send mail: %w", err)
 			}
 			// A mail whose lease could run out mid-delivery might be claimed
-			// and sent by another worker too, so it is left for later.
+			// and sent by another worker too, so it is handed back.
 			if c.Clock().Add(c.Timeout).After(claimed.Add(c.Lease)) {
-				res.Skipped += len(mails) - i
 				res.addNote("lease ran short: raise Lease or Rate, or lower Batch")
-				c.Logger.Warn("mail lease ran short; the rest of the batch waits for its lease to run out",
-					"left", len(mails)-i, "lease", c.Lease, "batch", c.Batch, "rate", c.Rate)
+				c.Logger.Warn("mail lease ran short; the rest of the batch is handed back",
+					"left", len(unsent), "lease", c.Lease, "batch", c.Batch, "rate", c.Rate)
 				return res, nil
 			}
+			m := unsent[0]
+			unsent = unsent[1:]
 			if err := c.deliver(ctx, m, &res, &lost); err != nil {
-				res.Skipped += len(mails) - i - 1
-				c.release(ctx, mails[i+1:])
 				return res, fmt.Errorf("send mail: %w", err)
 			}
 		}
@@ -130,27 +140,29 @@ func (j *SendMail) release(ctx context.Context, mails []company.Mail) {
 	defer cancel()
 	n, err := j.Store.ReleaseMails(rctx, j.Owner, ids)
 	if err != nil {
-		j.Logger.Warn("could not hand back unsent mails; they wait for their lease to run out", "mails", len(ids), "error", err)
+		j.Logger.Warn("could not hand back unsent mails; they wait for their lease to run out", "mails", ids, "error", err)
 		return
 	}
-	j.Logger.Info("handed back unsent mails", "mails", n)
+	j.Logger.Info("handed back unsent mails", "count", n, "mails", ids)
 }
 
 // deliver sends one claimed mail and records the outcome, counting in lost a
 // mail whose lease ran out first. It returns an error only when the outcome
 // cannot be recorded.
 func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result, lost *int) error {
-	sctx, cancel := context.WithTimeout(ctx, j.Timeout)
+	// A delivery under way is not cut short when the pass is told to stop:
+	// cutting it after the server took the message, but before its answer
+	// arrived, would leave the outcome unknown and the mail sent again.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), j.Timeout)
 	sendErr := j.Sender.Send(sctx, m)
 	cancel()
 
-	// The outcome is recorded even when ctx has just ended, so that the
-	// mail does not wait out its lease, nor get sent twice.
-	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer rcancel()
 	log := j.Logger.With("mail", m.ID, "kind", m.Kind, "attempt", m.Attempts+1)
 	if sendErr == nil {
-		err := j.Store.MailSent(rctx, m.ID, j.Owner)
+		// The outcome is recorded even when ctx has just ended, and tried
+		// again while the database is out of reach, so that the mail is
+		// neither sent again nor left to wait out its lease.
+		err := j.record(ctx, func(rctx context.Context) error { return j.Store.MailSent(rctx, m.ID, j.Owner) })
 		switch {
 		case errors.Is(err, store.ErrLeaseLost):
 			// Delivered, but another worker holds the mail now and may
@@ -160,7 +172,7 @@ func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result, los
 			*lost++
 			return nil
 		case err != nil:
-			log.Error("mail sent but not recorded as sent; it may be sent again", "error", err)
+			log.Error("mail sent but not recorded as sent; it will be sent again when its lease runs out", "error", err)
 			return err
 		}
 		res.Done++
@@ -168,14 +180,16 @@ func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result, los
 		return nil
 	}
 
-	reply := mail.Reply(sendErr)
+	// The reply often quotes the recipient's address: it is kept out of
+	// the outbox and the log, which must not outlive an invite's purge.
+	reply := mail.Redact(mail.Reply(sendErr), m.To)
 	permanent := mail.Permanent(sendErr)
 	var retryAt *time.Time
 	if !permanent && m.Attempts+1 < j.MaxAttempts {
 		t := j.Clock().Add(backoff(j.Backoff, j.MaxBackoff, m.Attempts, randv2.Float64()*2-1))
 		retryAt = &t
 	}
-	err := j.Store.MailFailed(rctx, m.ID, j.Owner, reply, retryAt)
+	err := j.record(ctx, func(rctx context.Context) error { return j.Store.MailFailed(rctx, m.ID, j.Owner, reply, retryAt) })
 	switch {
 	case errors.Is(err, store.ErrLeaseLost):
 		// Another worker holds the mail now; its outcome is that worker's.
@@ -193,6 +207,33 @@ func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result, los
 	res.Retry++
 	log.Info("mail deferred", "reply", reply, "retry_at", *retryAt)
 	return nil
+}
+
+// record runs fn, which records the outcome of a delivery, until it
+// succeeds, the lease turns out lost, or RecordWait has passed; the waits
+// between tries grow from a quarter second to five seconds. It goes on
+// after ctx ends: a stopping worker still records what it sent.
+func (j *SendMail) record(ctx context.Context, fn func(ctx context.Context) error) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), j.RecordWait)
+	defer cancel()
+	wait := 250 * time.Millisecond
+	for {
+		tctx, tcancel := context.WithTimeout(rctx, 10*time.Second)
+		err := fn(tctx)
+		tcancel()
+		if err == nil || errors.Is(err, store.ErrLeaseLost) {
+			return err
+		}
+		j.Logger.Warn("could not record a mail's outcome; trying again", "retry_in", wait, "error", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-rctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }
 
 func (j *SendMail) withDefaults() *SendMail {
@@ -223,6 +264,9 @@ func (j *SendMail) withDefaults() *SendMail {
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = time.Hour
+	}
+	if c.RecordWait <= 0 {
+		c.RecordWait = 30 * time.Second
 	}
 	return &c
 }

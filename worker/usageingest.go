@@ -32,6 +32,9 @@ type UsageIngest struct {
 	// Retention is how long processed events are kept before they are
 	// purged; 0 means 7 days.
 	Retention time.Duration
+	// KeptRetention is how long events kept for inspection (rejected,
+	// malformed, of an unknown type) are kept; 0 means 30 days.
+	KeptRetention time.Duration
 }
 
 // Run is one pass: it processes claimed batches until no new events are
@@ -92,6 +95,11 @@ func (j *UsageIngest) Run(ctx context.Context) (Result, error) {
 	} else if n > 0 {
 		c.Logger.Info("purged processed events", "events", n, "older_than", c.Retention)
 	}
+	if n, err := c.Store.PurgeKeptEvents(ctx, c.Clock().Add(-c.KeptRetention), 5000); err != nil {
+		return res, fmt.Errorf("usage ingest: %w", err)
+	} else if n > 0 {
+		c.Logger.Info("purged events kept for inspection", "events", n, "older_than", c.KeptRetention)
+	}
 	return res, nil
 }
 
@@ -144,6 +152,9 @@ func (j *UsageIngest) withDefaults() *UsageIngest {
 	}
 	if c.Retention <= 0 {
 		c.Retention = 7 * 24 * time.Hour
+	}
+	if c.KeptRetention <= 0 {
+		c.KeptRetention = 30 * 24 * time.Hour
 	}
 	return &c
 }

@@ -153,7 +153,7 @@ func TestMembersFromSlack(t *testing.T) {
 		gina := a.addMember(gx, "gina@globex.example", "Gina Globex", "gina.g")
 
 		_, body := a.command("U0ANN", "members")
-		for _, want := range []string{"Bob Builder", "bob@example.com · bob.builder · room bob.builder.vmr · system Bob's desk", "Ann Admin · admin", "Carol Cole", "Showing 1–3 of 3", "@acme.vc.example.com"} {
+		for _, want := range []string{"Bob Builder", "bob@example.com · bob.builder · room bob.builder.vmr · 1 video system", "*Bob Builder* · video systems: Bob's desk (bob.desk@acme.vc.example.com)", "Ann Admin · admin", "Carol Cole", "Showing 1–3 of 3", "@acme.vc.example.com"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("members list lacks %q:\n%s", want, body)
 			}
@@ -163,6 +163,12 @@ func TestMembersFromSlack(t *testing.T) {
 		}
 		if _, body = a.command("U0ANN", "members CAROL"); !strings.Contains(body, "Carol Cole") || strings.Contains(body, "Bob Builder") {
 			t.Errorf("search for carol:\n%s", body)
+		}
+		// A twinned system's address or name finds its member.
+		for _, q := range []string{"bob.desk@acme", "Bob's desk"} {
+			if _, body = a.command("U0ANN", "members "+q); !strings.Contains(body, "Bob Builder") || strings.Contains(body, "Carol Cole") || !strings.Contains(body, "Showing 1–1 of 1") {
+				t.Errorf("search for %q:\n%s", q, body)
+			}
 		}
 
 		// Edit needs exactly one tick.
@@ -324,8 +330,29 @@ func TestLastAdminFromSlack(t *testing.T) {
 		if text, _ := a.lastResponse(); !strings.Contains(text, "*Bob Builder* can now use Company Admin") || !strings.Contains(text, "Bob Builder · admin") {
 			t.Fatalf("make admin: %s", text)
 		}
+		// Removing an admin asks first, and nothing changes until confirmed.
+		a.press("U0ANN", "members_remove_admin", `{}`, "members", bob.ID)
+		view, meta := a.lastView()
+		if !strings.Contains(view, "Remove the admin rights of this member?") || !strings.Contains(view, "Bob Builder") ||
+			strings.Contains(view, "your own admin rights") || !strings.Contains(view, `"callback_id":"member_remove_admin"`) {
+			t.Fatalf("remove admin modal: %s", view)
+		}
+		if m, _ := db.Member(ctx, a.co.ID, bob.ID); !m.Admin {
+			t.Fatal("bob lost the admin right before the confirmation")
+		}
+		// Removing oneself says so plainly.
 		a.press("U0ANN", "members_remove_admin", `{}`, "members", ann.ID)
-		if text, _ := a.lastResponse(); !strings.Contains(text, "*Ann Admin* no longer has admin rights") {
+		view, meta = a.lastView()
+		if !strings.Contains(view, "Remove your own admin rights?") || !strings.Contains(view, "You are removing your own admin rights") || !strings.Contains(view, "can no longer use Company Admin") {
+			t.Fatalf("self-removal modal: %s", view)
+		}
+		if m, _ := db.Member(ctx, a.co.ID, ann.ID); !m.Admin {
+			t.Fatal("ann lost the admin right before confirming")
+		}
+		if answer := a.submit("U0ANN", "member_remove_admin", meta, nil); answer != nil {
+			t.Fatalf("remove admin answer: %v", answer)
+		}
+		if text, _ := a.lastResponse(); !strings.Contains(text, "You no longer have admin rights") {
 			t.Fatalf("remove admin: %s", text)
 		}
 		// ...and is then refused, as a non-admin, on the next press.

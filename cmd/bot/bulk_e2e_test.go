@@ -316,8 +316,18 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 			!strings.Contains(note, "1 ticked invite could not be found in your company") {
 			t.Fatalf("resend answer: %s", note)
 		}
-		if _, _, err := db.InviteByToken(ctx, company.HashToken(tokens["bob@example.com"])); company.KindOf(err) != company.NotFound {
-			t.Errorf("bob's old link still works: %v", err)
+		if _, _, err := db.InviteByToken(ctx, company.HashToken(tokens["bob@example.com"])); company.KindOf(err) != company.Conflict {
+			t.Errorf("bob's old link: %v", err)
+		}
+		// The old link's page says a newer invitation was sent (410).
+		if resp, err := http.Get(a.srv.URL + "/invite/" + tokens["bob@example.com"]); err != nil {
+			t.Fatal(err)
+		} else {
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusGone || !strings.Contains(string(page), "a newer invitation has been sent") {
+				t.Errorf("bob's old link page: %d\n%s", resp.StatusCode, page)
+			}
 		}
 		if _, _, err := db.InviteByToken(ctx, company.HashToken(tokens["eve@example.com"])); err != nil {
 			t.Errorf("eve's invite was touched: %v", err)

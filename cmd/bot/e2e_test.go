@@ -70,7 +70,7 @@ func newApp(t *testing.T, db *store.DB, licences int, options ...func(*bot.Optio
 	}
 	a.bot = bot.New(o)
 	t.Cleanup(func() { a.bot.Close(5 * time.Second) })
-	handler = routes(a.bot, web.New(db, logger, time.Now), eventsink.New(db, logger, sinkUser, sinkPassword), db)
+	handler = routes(a.bot, web.New(db, logger, time.Now, web.Options{PublicURL: a.srv.URL}), eventsink.New(db, logger, sinkUser, sinkPassword), db)
 	return a
 }
 

@@ -23,7 +23,7 @@ func TestBulkInviteLostCommit(t *testing.T) {
 		t.Skip("a lost COMMIT needs a MySQL/MariaDB server behind a TCP proxy (TEST_MYSQL_DSN)")
 	}
 	ctx := context.Background()
-	proxy, dbURL := storetest.ProxyURL(t, storetest.URL(t, store.MySQL))
+	dbURL, proxy := storetest.ProxiedURL(t, storetest.URL(t, store.MySQL))
 	db, err := store.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)

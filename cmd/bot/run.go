@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"companyadmin/bot"
+	"companyadmin/bot/console"
 	"companyadmin/internal/company"
 	"companyadmin/internal/config"
 	"companyadmin/internal/demo"
@@ -34,7 +35,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.LoadBot(getenv)
+	load := config.LoadBot
+	if *console {
+		load = config.LoadConsole
+	}
+	cfg, err := load(getenv)
 	if err != nil {
 		return err
 	}
@@ -61,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
 	opts := bot.Options{Store: db, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle}
-	pages := web.New(db, logger, time.Now)
+	pages := web.New(db, logger, time.Now, web.Options{PublicURL: cfg.PublicURL})
 	sink := eventsink.New(db, logger, cfg.EventSinkUser, cfg.EventSinkPassword)
 	if cfg.EventSinkUser == "" {
 		logger.Info("EVENT_SINK_USER is not set: the Pexip event sink at /events/pexip is off")
@@ -150,7 +155,7 @@ func runConsole(ctx context.Context, cfg config.Config, opts bot.Options, db *st
 		}
 	}
 	send := &worker.SendMail{Store: db, Sender: sender, Owner: worker.NewOwner(), Clock: time.Now, Logger: logger}
-	c := bot.NewConsole(opts, bot.ConsoleOptions{
+	c := console.New(opts, console.Options{
 		Team: co.SlackTeam, User: "UCONSOLE", Email: admin.Email, Name: admin.FullName, Dir: cfg.ReportDir,
 		AfterEach: func(ctx context.Context) {
 			if _, err := send.Run(ctx); err != nil {

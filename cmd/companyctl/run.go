@@ -44,6 +44,10 @@ func commands() []command {
 		{"room add", "--company C --name NAME --address ADDRESS [--manager EMAIL]...", "add a team room, with any number of managing members", runRoomAdd},
 		{"room remove", "--company C --address ADDRESS", "delete a team room", runRoomRemove},
 		{"usage import", "--company C FILE.csv", "load past calls from a CSV file whose header names start, end or duration, alias, and optionally id, remote alias, direction, protocol, role", runUsageImport},
+		{"company install-link", "--company C [--expires 72h]", "print a single-use link with which the company's admin installs the app in its Slack workspace", runInstallLink},
+		{"installs list", "", "list the Slack workspaces the app is installed in: company, who installed and when, scopes, token expiry", runInstallsList},
+		{"installs revoke", "--company C", "drop a company's Slack installation and its tokens (the company and its data stay)", runInstallsRevoke},
+		{"installs rekey", "", "seal every stored Slack token again with the first key of TOKEN_KEYS", runInstallsRekey},
 		{"demo", "", "create a demo company with members, rooms, systems and invites (again: no change)", runDemo},
 	}
 }

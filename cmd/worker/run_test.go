@@ -89,6 +89,8 @@ func TestRefusesBadSetup(t *testing.T) {
 	}{
 		{"bad config", []string{"-once", "send-mail"}, map[string]string{"DATABASE_URL": "postgres://x", "LOG_FORMAT": "xml"}, "DATABASE_URL"},
 		{"stray argument", []string{"send-mail"}, nil, "unexpected arguments"},
+		// On MySQL the worker cannot guess where the bot's pages are.
+		{"no public URL", []string{"-once", "send-mail"}, map[string]string{"DATABASE_URL": "mysql://u:p@127.0.0.1:1/db"}, "PUBLIC_URL is required"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -107,7 +109,7 @@ func TestRefusesOldMySQLSchema(t *testing.T) {
 		if d != store.MySQL {
 			continue
 		}
-		vars := map[string]string{"DATABASE_URL": storetest.URL(t, d)}
+		vars := map[string]string{"DATABASE_URL": storetest.URL(t, d), "PUBLIC_URL": "https://admin.example.com"}
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), []string{"-once", "send-mail"}, env(vars), &stdout, &stderr)
 		if err == nil || !strings.Contains(err.Error(), "companyctl migrate") {
@@ -146,7 +148,7 @@ func TestOnceInviteReminders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.LinkSlackUser(ctx, ann.ID, "UANN"); err != nil {
+	if _, err := db.LinkSlackUser(ctx, ann.ID, "UANN"); err != nil {
 		t.Fatal(err)
 	}
 	db.Clock = func() time.Time { return time.Now().Add(-61 * 24 * time.Hour) }

@@ -97,7 +97,7 @@ func sampleMembers(n int) []MemberItem {
 		m := MemberItem{Member: company.Member{ID: int64(100 + i), FullName: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("person%d@example.com", i),
 			VideoAddress: fmt.Sprintf("person.%d@acme.vc.example.com", i), Admin: i == 0, Licensed: true}, Room: fmt.Sprintf("person.%d.vmr@acme.vc.example.com", i)}
 		if i == 1 {
-			m.Systems = []string{"Desk <1>"}
+			m.Systems = []company.System{{ID: 5, Name: "Desk <1>", Address: "person.1.desk@acme.vc.example.com"}, {ID: 6, Name: "Huddle", Address: "huddle.room.system.with.a.long.address@acme.vc.example.com"}}
 		}
 		if i == 2 {
 			m.FullName = ""
@@ -140,7 +140,7 @@ func TestLargestPagesFitSlack(t *testing.T) {
 	members := sampleMembers(MembersPageSize)
 	for i := range members {
 		members[i].FullName += long
-		members[i].Systems = []string{long, long}
+		members[i].Systems = []company.System{{Name: long, Address: long}, {Name: long, Address: long}, {Name: long, Address: long}}
 	}
 	m := MembersList(MembersPage{Domain: "acme.vc.example.com", Licences: lic, Items: members, Page: ListState{Query: long, Offset: 30}, Total: 1000, Note: long + long + long})
 	limits(t, "members list", m, MaxMessageBlocks)

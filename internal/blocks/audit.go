@@ -154,6 +154,8 @@ func auditWords(action string) string {
 		return "added team room %s"
 	case "room.removed":
 		return "removed team room %s"
+	case "room.deleted":
+		return "deleted team room %s"
 	case "room.edited":
 		return "edited team room %s"
 	case "room.managers_set":

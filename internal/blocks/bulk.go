@@ -96,8 +96,12 @@ func BulkResult(r BulkReport) slack.Msg {
 	var summary string
 	if r.Missing > 0 {
 		valid := r.Licences.Remaining() + r.Missing
-		summary = fmt.Sprintf(":warning: *Nothing was invited.* The %s valid %s need %s licences, but only %s remain: *%s missing*. Ask your service partner for more licences, revoke pending invites with `/company pending`, or remove people from the file and upload it again.",
-			thousands(valid), plural(valid, unit), thousands(valid), thousands(r.Licences.Remaining()), plural(r.Missing, thousands(r.Missing)+" licence"))
+		again := "remove people from the file and upload it again"
+		if unit == "line" {
+			again = "remove people from the list and paste it again"
+		}
+		summary = fmt.Sprintf(":warning: *Nothing was invited.* The %s valid %s need %s licences, but only %s remain: *%s missing*. Ask your service partner for more licences, revoke pending invites with `/company pending`, or %s.",
+			thousands(valid), plural(valid, unit), thousands(valid), thousands(r.Licences.Remaining()), plural(r.Missing, thousands(r.Missing)+" licence"), again)
 	} else {
 		summary = fmt.Sprintf(":white_check_mark: *Invited %s* · Skipped %s · Rejected %s", thousands(r.Invited), thousands(len(r.Skipped)), thousands(len(r.Rejected)))
 	}
@@ -106,11 +110,17 @@ func BulkResult(r BulkReport) slack.Msg {
 		bs = append(bs, slack.NewSectionBlock(mrkdwn(rowList("*Skipped* (nothing to do):", unit, r.Skipped, "")), nil, nil))
 	}
 	if len(r.Rejected) > 0 {
-		bs = append(bs, slack.NewSectionBlock(mrkdwn(rowList("*Rejected* (fix these and upload them again):", unit, r.Rejected, ", see the attached file")), nil, nil))
+		title := "*Rejected* (fix these and upload them again):"
+		if unit == "line" {
+			title = "*Rejected* (fix these and paste them again):"
+		}
+		bs = append(bs, slack.NewSectionBlock(mrkdwn(rowList(title, unit, r.Rejected, ", see the attached file")), nil, nil))
 	}
-	text := fmt.Sprintf("Bulk invite of %s: %d invited, %d skipped, %d rejected.", r.Source, r.Invited, len(r.Skipped), len(r.Rejected))
+	// The fallback text is mrkdwn too: the file name is the uploader's and
+	// could hold <!channel> or a link.
+	text := fmt.Sprintf("Bulk invite of %s: %d invited, %d skipped, %d rejected.", Escape(r.Source), r.Invited, len(r.Skipped), len(r.Rejected))
 	if r.Missing > 0 {
-		text = fmt.Sprintf("Bulk invite of %s: nothing invited, %s missing.", r.Source, plural(r.Missing, thousands(r.Missing)+" licence"))
+		text = fmt.Sprintf("Bulk invite of %s: nothing invited, %s missing.", Escape(r.Source), plural(r.Missing, thousands(r.Missing)+" licence"))
 	}
 	return slack.Msg{Text: text, Blocks: slack.Blocks{BlockSet: bs}}
 }

@@ -52,8 +52,8 @@ func TestPendingGolden(t *testing.T) {
 	sent := time.Date(2026, 3, 2, 23, 30, 0, 0, time.UTC)
 	resent := sent.Add(72 * time.Hour)
 	items := []PendingItem{
-		{Invite: company.Invite{ID: 41, Email: "bob@example.com", FullName: "Bob Builder", Role: company.RoleAdmin, InvitedByName: "Ann Admin", SentAt: sent, ReminderCount: 1, ExpiresAt: sent.Add(60 * 24 * time.Hour)}, ResentAt: &resent},
-		{Invite: company.Invite{ID: 40, Email: "carol@example.com", Role: company.RoleMember, InvitedByName: "Ann Admin", SentAt: sent, ReminderCount: 2, ExpiresAt: sent.Add(60 * 24 * time.Hour)},
+		{Invite: company.Invite{ID: 41, Email: "bob@example.com", FullName: "Bob Builder", Role: company.RoleAdmin, InvitedByName: "Ann Admin", SentAt: sent, CreatedAt: sent, ReminderCount: 1, ExpiresAt: sent.Add(60 * 24 * time.Hour)}, ResentAt: &resent},
+		{Invite: company.Invite{ID: 40, Email: "carol@example.com", Role: company.RoleMember, InvitedByName: "Ann Admin", SentAt: sent, CreatedAt: sent, ReminderCount: 2, ExpiresAt: sent.Add(60 * 24 * time.Hour)},
 			MailError: "550 5.1.1 <carol@example.com>:\n Recipient address rejected"},
 	}
 	berlin, err := time.LoadLocation("Europe/Berlin")
@@ -67,7 +67,7 @@ func TestPendingGolden(t *testing.T) {
 
 func TestPendingDetailFitsAnOption(t *testing.T) {
 	sent := time.Date(2026, 12, 22, 0, 0, 0, 0, time.UTC)
-	it := PendingItem{Invite: company.Invite{Email: "a@example.com", InvitedByName: "Ann", SentAt: sent, ReminderCount: 2, ExpiresAt: sent}, ResentAt: &sent}
+	it := PendingItem{Invite: company.Invite{Email: "a@example.com", InvitedByName: "Ann", SentAt: sent, CreatedAt: sent, ReminderCount: 2, ExpiresAt: sent}, ResentAt: &sent}
 	if d := pendingDetail(it, time.UTC); len([]rune(d)) > maxOptionText {
 		t.Errorf("detail of %d characters: %q", len([]rune(d)), d)
 	}
@@ -104,6 +104,22 @@ func TestThousands(t *testing.T) {
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 10000: "10,000", 1234567: "1,234,567"} {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q", n, got)
+		}
+	}
+}
+
+// TestBulkResultEscapesTheFileName checks that the uploader's file name
+// cannot mention everyone or add a link through the message's fallback
+// text, which notifications show.
+func TestBulkResultEscapesTheFileName(t *testing.T) {
+	const name = "<!channel> <https://evil.example|people> & co.csv"
+	for _, r := range []BulkReport{
+		{Source: name, Invited: 3},
+		{Source: name, Missing: 2, Licences: company.Licences{Total: 1}},
+	} {
+		m := BulkResult(r)
+		if strings.ContainsAny(m.Text, "<>") || !strings.Contains(m.Text, "&lt;!channel&gt; &lt;https://evil.example|people&gt; &amp; co.csv") {
+			t.Errorf("fallback text %q does not escape the file name", m.Text)
 		}
 	}
 }

@@ -30,9 +30,12 @@ type List struct {
 	// Extra buttons that do not need ticked items (e.g. "Resend all older
 	// than…").
 	Tools []ListAction
-	Page  ListState
-	Total int
-	Size  int // items per page
+	// Footer is mrkdwn shown beside the buttons: what cannot be done
+	// here, and who does it.
+	Footer string
+	Page   ListState
+	Total  int
+	Size   int // items per page
 }
 
 // Item is one tickable entry.
@@ -40,6 +43,9 @@ type Item struct {
 	ID     string // the option value: an ID the bot checks against the caller's company
 	Label  string // first line, at most 75 characters
 	Detail string // second line, at most 75 characters
+	// Note is mrkdwn about the item that does not fit its two lines, shown
+	// under its checkbox group in full (up to a text object's length).
+	Note string
 }
 
 // ListAction is a button.
@@ -137,6 +143,17 @@ func ListMessage(l List) slack.Msg {
 		}
 		bs = append(bs, slack.NewActionBlock(fmt.Sprintf("%s_items_%d", l.Kind, g),
 			slack.NewCheckboxGroupsBlockElement(fmt.Sprintf("%s:%d", PickAction(l.Kind), g), opts...)))
+		// A context block holds at most 10 elements: one per item of the
+		// group at most.
+		var notes []slack.MixedElement
+		for _, it := range l.Items[g*MaxCheckboxOptions : end] {
+			if it.Note != "" {
+				notes = append(notes, mrkdwn(Truncate(it.Note, MaxTextLength)))
+			}
+		}
+		if len(notes) > 0 {
+			bs = append(bs, slack.NewContextBlock(fmt.Sprintf("%s_notes_%d", l.Kind, g), notes...))
+		}
 	}
 	var buttons []slack.BlockElement
 	state := l.Page.Encode()
@@ -158,6 +175,9 @@ func ListMessage(l List) slack.Msg {
 	}
 	if len(buttons) > 0 {
 		bs = append(bs, slack.NewDividerBlock(), slack.NewActionBlock(l.Kind+"_actions", buttons...))
+	}
+	if l.Footer != "" {
+		bs = append(bs, slack.NewContextBlock(l.Kind+"_footer", mrkdwn(l.Footer)))
 	}
 	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: l.Title, Blocks: slack.Blocks{BlockSet: bs}}
 }

@@ -17,8 +17,10 @@ const (
 
 	CallbackMemberEdit   = "member_edit"
 	CallbackMemberDelete = "member_delete"
+	CallbackRemoveAdmin  = "member_remove_admin"
 	CallbackRoomEdit     = "room_edit"
 	CallbackRoomManagers = "room_managers"
+	CallbackRoomDelete   = "room_delete"
 	CallbackSystemEdit   = "system_edit"
 
 	BlockName     = "name"
@@ -54,8 +56,8 @@ const (
 // MemberItem is a member as the members list shows them.
 type MemberItem struct {
 	company.Member
-	Room    string   // the personal room's address
-	Systems []string // names of the video systems twinned to them
+	Room    string           // the personal room's address
+	Systems []company.System // the video systems twinned to them
 }
 
 // MembersPage is one page of the members list.
@@ -96,10 +98,19 @@ func MembersList(p MembersPage) slack.Msg {
 		if m.Room != "" {
 			detail = append(detail, "room "+company.LocalPart(m.Room))
 		}
+		item := Item{ID: fmt.Sprint(m.ID), Label: label}
 		if len(m.Systems) > 0 {
-			detail = append(detail, "system "+strings.Join(m.Systems, ", "))
+			// Systems go in a line of their own, where names and
+			// addresses are read in full.
+			detail = append(detail, plural(len(m.Systems), fmt.Sprintf("%d video system", len(m.Systems))))
+			var ss []string
+			for _, s := range m.Systems {
+				ss = append(ss, Escape(s.Name)+" ("+Escape(s.Address)+")")
+			}
+			item.Note = "*" + Escape(displayName(m.Member)) + "* · video systems: " + strings.Join(ss, ", ")
 		}
-		l.Items = append(l.Items, Item{ID: fmt.Sprint(m.ID), Label: label, Detail: strings.Join(detail, " · ")})
+		item.Detail = strings.Join(detail, " · ")
+		l.Items = append(l.Items, item)
 	}
 	return withNote(ListMessage(l), p.Note)
 }
@@ -196,6 +207,44 @@ func DeleteMembersModal(ms []company.Member, metadata string) slack.ModalViewReq
 		CallbackID:      CallbackMemberDelete,
 		Title:           plain(title),
 		Submit:          plain("Delete"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: metadata,
+		Blocks:          slack.Blocks{BlockSet: bs},
+	}
+}
+
+// RemoveAdminModal asks to confirm taking the admin right from the members
+// named. When the admin is among them (self), it says plainly that they
+// lock themselves out.
+func RemoveAdminModal(ms []company.Member, self bool, metadata string) slack.ModalViewRequest {
+	what := fmt.Sprintf("*Remove the admin rights of these %d members?*", len(ms))
+	if len(ms) == 1 {
+		what = "*Remove the admin rights of this member?*"
+	}
+	if self && len(ms) == 1 {
+		what = "*Remove your own admin rights?*"
+	}
+	bs := []slack.Block{slack.NewSectionBlock(mrkdwn(what), nil, nil)}
+	var lines []string
+	for _, m := range ms {
+		line := "• *" + Escape(displayName(m)) + "*"
+		if displayName(m) != m.Email {
+			line += " (" + Escape(m.Email) + ")"
+		}
+		lines = append(lines, line)
+	}
+	for _, text := range pack(lines, MaxTextLength) {
+		bs = append(bs, slack.NewSectionBlock(mrkdwn(text), nil, nil))
+	}
+	if self {
+		bs = append(bs, slack.NewSectionBlock(mrkdwn(":warning: *You are removing your own admin rights.* Once you press Remove, you can no longer use Company Admin, this list included. Only another admin of your company, or your service partner, can give them back."), nil, nil))
+	}
+	bs = append(bs, slack.NewContextBlock("consequences", mrkdwn("They stay members, with their video address, personal room and licence; they can no longer use Company Admin.")))
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      CallbackRemoveAdmin,
+		Title:           plain("Remove admin"),
+		Submit:          plain("Remove"),
 		Close:           plain("Cancel"),
 		PrivateMetadata: metadata,
 		Blocks:          slack.Blocks{BlockSet: bs},

@@ -98,7 +98,8 @@ func pendingDetail(it PendingItem, loc *time.Location) string {
 	if it.MailError != "" {
 		parts = append(parts, "mail failed: "+strings.Join(strings.Fields(it.MailError), " "))
 	}
-	parts = append(parts, "sent "+day(inv.SentAt))
+	// The first sending: a resend restarts SentAt, the invite's clock.
+	parts = append(parts, "sent "+day(inv.CreatedAt))
 	if it.ResentAt != nil {
 		parts = append(parts, "resent "+day(*it.ResentAt))
 	}

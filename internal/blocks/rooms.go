@@ -25,7 +25,7 @@ type RoomsPage struct {
 }
 
 // RoomsList renders the team rooms list: tick a room, then Edit or Set
-// managers.
+// managers; tick rooms, then Delete.
 func RoomsList(p RoomsPage) slack.Msg {
 	l := List{
 		Kind:    KindRooms,
@@ -35,6 +35,7 @@ func RoomsList(p RoomsPage) slack.Msg {
 		Actions: []ListAction{
 			{Name: ActionEdit, Label: "Edit"},
 			{Name: ActionManagers, Label: "Set managers"},
+			{Name: ActionDelete, Label: "Delete", Style: slack.StyleDanger},
 		},
 		Page:  p.Page,
 		Total: p.Total,
@@ -48,6 +49,33 @@ func RoomsList(p RoomsPage) slack.Msg {
 		l.Items = append(l.Items, Item{ID: fmt.Sprint(r.ID), Label: r.Name, Detail: company.LocalPart(r.Address) + " · " + managed})
 	}
 	return withNote(ListMessage(l), p.Note)
+}
+
+// DeleteRoomsModal asks to confirm the deletion of the team rooms named.
+func DeleteRoomsModal(rooms []company.Room, metadata string) slack.ModalViewRequest {
+	what := fmt.Sprintf("*Delete these %d team rooms?*", len(rooms))
+	title := "Delete team rooms"
+	if len(rooms) == 1 {
+		what, title = "*Delete this team room?*", "Delete team room"
+	}
+	bs := []slack.Block{slack.NewSectionBlock(mrkdwn(what), nil, nil)}
+	var lines []string
+	for _, r := range rooms {
+		lines = append(lines, "• *"+Escape(r.Name)+"* ("+Escape(r.Address)+")")
+	}
+	for _, text := range pack(lines, MaxTextLength) {
+		bs = append(bs, slack.NewSectionBlock(mrkdwn(text), nil, nil))
+	}
+	bs = append(bs, slack.NewContextBlock("consequences", mrkdwn("Meetings can no longer be held in them, their managers stop managing them, and their video addresses are freed. This cannot be undone.")))
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      CallbackRoomDelete,
+		Title:           plain(title),
+		Submit:          plain("Delete"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: metadata,
+		Blocks:          slack.Blocks{BlockSet: bs},
+	}
 }
 
 // NamedForm is what the edit modal of a team room or video system shows.
@@ -128,11 +156,11 @@ type SystemsPage struct {
 // QR code. Systems twinned to a member are shown with the member.
 func SystemsList(p SystemsPage) slack.Msg {
 	l := List{
-		Kind:  KindSystems,
-		Title: "Video systems",
-		Summary: "Shared video systems; a system twinned to a member is shown with that member in `/company members`. Video addresses end in @" + Escape(p.Domain) + ".\n" +
-			"To add or remove a video system, contact your service partner.",
-		Empty: emptyText("This company has no shared video systems. Your service partner adds them.", p.Page.Query),
+		Kind:    KindSystems,
+		Title:   "Video systems",
+		Summary: "Shared video systems; a system twinned to a member is shown with that member in `/company members`. Video addresses end in @" + Escape(p.Domain) + ".",
+		Footer:  "Video systems are subscriptions: to add or remove one, contact your service partner.",
+		Empty:   emptyText("This company has no shared video systems. Your service partner adds them.", p.Page.Query),
 		Actions: []ListAction{
 			{Name: ActionEdit, Label: "Edit"},
 			{Name: ActionQR, Label: "QR code"},

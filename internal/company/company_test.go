@@ -208,3 +208,14 @@ func TestLocation(t *testing.T) {
 		}
 	}
 }
+
+func TestLooksLikeFormula(t *testing.T) {
+	for s, want := range map[string]bool{
+		"=HYPERLINK(\"x\")": true, "+1": true, "-2": true, "@SUM(A1)": true, "\tx": true, "\rx": true, "\nx": true,
+		"": false, "Ann": false, "ann@example.com": false, "'=1": false, " =1": false, "1-2": false,
+	} {
+		if got := LooksLikeFormula(s); got != want {
+			t.Errorf("LooksLikeFormula(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

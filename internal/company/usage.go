@@ -126,8 +126,11 @@ type Directory struct {
 }
 
 // Attribute decides whose call r was and sets its company, room, system and
-// member. The room is the one whose address the call used locally (or the
-// conference's name, then the remote alias); the video system the one at
+// member. The room is the one whose address the call used locally: the
+// alias dialled, or the room's own alias when it dialled out (or else the
+// conference's name). The remote alias never picks the room: it is the
+// caller's, which anyone can set, so a caller presenting a room's address
+// does not make the call that room's. The video system is the one at
 // the remote end (or the local one, for a call dialled to a system). A call
 // belongs to the company of its room, else of its system, else of the
 // member, else of the company whose video domain the local or remote alias
@@ -138,7 +141,7 @@ type Directory struct {
 func (d Directory) Attribute(r *UsageRecord) {
 	r.CompanyID, r.RoomID, r.SystemID, r.MemberID = nil, nil, nil, nil
 	local, remote, conf := NormalizeAlias(r.LocalAlias), NormalizeAlias(r.RemoteAlias), NormalizeAlias(r.Conference)
-	room, hasRoom := d.lookupRoom(local, conf, remote)
+	room, hasRoom := d.lookupRoom(local, conf)
 	sys, hasSys := d.lookupSystem(remote, local)
 	var member *int64
 	var memberCompany int64

@@ -59,6 +59,9 @@ func TestAttribute(t *testing.T) {
 		{"dial-out to a system", UsageRecord{LocalAlias: "boardroom@acme.vc.example.com", RemoteAlias: "x@y.example"}, id64(1), nil, id64(30), nil},
 		{"domain only", UsageRecord{LocalAlias: "gone.room@acme.vc.example.com", RemoteAlias: "x@y.example"}, id64(1), nil, nil, nil},
 		{"another company's system in our room", UsageRecord{LocalAlias: "lobby@other.example.com", RemoteAlias: "boardroom@acme.vc.example.com"}, id64(2), id64(20), nil, nil},
+		{"a caller presenting a team room's address", UsageRecord{LocalAlias: "meet@elsewhere.example", RemoteAlias: "sip:sales@acme.vc.example.com"}, id64(1), nil, nil, nil},
+		{"a caller presenting a room's address into another room", UsageRecord{LocalAlias: "ann.vmr@acme.vc.example.com", RemoteAlias: "lobby@other.example.com"}, id64(1), id64(10), nil, nil},
+		{"a room dialling out", UsageRecord{Direction: DirectionOut, LocalAlias: "sales@acme.vc.example.com", RemoteAlias: "x@y.example"}, id64(1), id64(11), nil, nil},
 		{"nothing matches", UsageRecord{LocalAlias: "meet@elsewhere.example", RemoteAlias: "x@y.example", Conference: "Weekly"}, nil, nil, nil, nil},
 	}
 	eq := func(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }

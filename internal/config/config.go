@@ -14,9 +14,11 @@ import (
 	"time"
 
 	"companyadmin/internal/company"
+	cmail "companyadmin/internal/mail"
+	"companyadmin/internal/seal"
 )
 
-// Config is every setting of DESIGN §6.
+// Config is every setting the programs read from the environment.
 type Config struct {
 	DatabaseURL        string
 	Port               int
@@ -34,19 +36,42 @@ type Config struct {
 	EventSinkPassword string
 	ReportDir         string
 	LogFormat         string
+	// SlackClientID and SlackClientSecret turn on workspace installs.
+	SlackClientID     string
+	SlackClientSecret string
+	// TokenKeys seal stored Slack tokens: the first seals, all open.
+	TokenKeys *seal.Keys
+	// SlackTokenRefreshAhead is how long before expiry a rotating token is
+	// refreshed.
+	SlackTokenRefreshAhead time.Duration
 	// TaskLease is how long a process holds a task without renewing it;
 	// a task whose process vanished is taken over after it.
 	TaskLease time.Duration
 }
 
-// Load reads the configuration through getenv (os.Getenv in production).
-func Load(getenv func(string) string) (Config, error) { return load(getenv, false) }
+// DefaultDatabaseURL is the embedded SQLite database used when
+// DATABASE_URL is not set.
+const DefaultDatabaseURL = "sqlite:companyadmin.db"
+
+// Load reads the configuration through getenv (os.Getenv in production),
+// for programs that make no links (companyctl).
+func Load(getenv func(string) string) (Config, error) { return load(getenv, false, false) }
+
+// LoadWorker reads the configuration of the worker, whose mails carry links
+// to the bot's pages: PUBLIC_URL is required unless the database is the
+// embedded SQLite one.
+func LoadWorker(getenv func(string) string) (Config, error) { return load(getenv, false, true) }
 
 // LoadBot reads the configuration of the web process, which also needs what
-// it takes to verify Slack's requests.
-func LoadBot(getenv func(string) string) (Config, error) { return load(getenv, true) }
+// it takes to verify Slack's requests, and PUBLIC_URL as LoadWorker does.
+func LoadBot(getenv func(string) string) (Config, error) { return load(getenv, true, true) }
 
-func load(getenv func(string) string, bot bool) (Config, error) {
+// LoadConsole reads the configuration of the terminal console, whose links
+// point at the pages it serves itself, so PUBLIC_URL may be left out
+// whatever the database.
+func LoadConsole(getenv func(string) string) (Config, error) { return load(getenv, true, false) }
+
+func load(getenv func(string) string, bot, needPublicURL bool) (Config, error) {
 	bad := map[string]string{}
 	get := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -55,7 +80,7 @@ func load(getenv func(string) string, bot bool) (Config, error) {
 		return def
 	}
 	c := Config{
-		DatabaseURL:        get("DATABASE_URL", "sqlite:companyadmin.db"),
+		DatabaseURL:        get("DATABASE_URL", DefaultDatabaseURL),
 		SlackBotToken:      get("SLACK_BOT_TOKEN", ""),
 		SlackSigningSecret: get("SLACK_SIGNING_SECRET", ""),
 		SlackAppToken:      get("SLACK_APP_TOKEN", ""),
@@ -66,6 +91,8 @@ func load(getenv func(string) string, bot bool) (Config, error) {
 		EventSinkPassword:  get("EVENT_SINK_PASSWORD", ""),
 		ReportDir:          get("REPORT_DIR", "reports"),
 		LogFormat:          get("LOG_FORMAT", "text"),
+		SlackClientID:      get("SLACK_CLIENT_ID", ""),
+		SlackClientSecret:  get("SLACK_CLIENT_SECRET", ""),
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "mysql://") {
 		bad["DATABASE_URL"] = "must be sqlite:PATH or mysql://user:pass@host:3306/db"
@@ -84,6 +111,11 @@ func load(getenv func(string) string, bot bool) (Config, error) {
 	c.PublicURL = strings.TrimRight(get("PUBLIC_URL", fmt.Sprintf("http://localhost:%d", port)), "/")
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad["PUBLIC_URL"] = "must be an absolute http or https URL"
+	} else if needPublicURL && get("PUBLIC_URL", "") == "" && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		// The bot and the worker each have a PORT of their own: a link
+		// made from the worker's would point at a port nobody listens on.
+		bad["PUBLIC_URL"] = "is required: it is the address where people reach the bot's web pages (links in mails and QR codes), as in https://admin.example.com. " +
+			"Only when the bot and the worker both run on the embedded SQLite database (DATABASE_URL unset or sqlite:PATH, on one machine) may it be left out; links then use http://localhost:$PORT"
 	}
 	if c.SlackBotToken != "" && !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
 		bad["SLACK_BOT_TOKEN"] = "must be a bot token starting with xoxb-"
@@ -91,10 +123,30 @@ func load(getenv func(string) string, bot bool) (Config, error) {
 	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
 		bad["SLACK_APP_TOKEN"] = "must be an app-level token starting with xapp-"
 	}
-	if c.SlackAppToken != "" && c.SlackBotToken == "" {
-		bad["SLACK_BOT_TOKEN"] = "is required when SLACK_APP_TOKEN is set"
+	if (c.SlackClientID == "") != (c.SlackClientSecret == "") {
+		bad["SLACK_CLIENT_SECRET"] = "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET must be set together"
 	}
-	if bot && c.SlackBotToken != "" && c.SlackAppToken == "" && c.SlackSigningSecret == "" {
+	if v := get("TOKEN_KEYS", ""); v != "" {
+		k, err := seal.ParseKeys(v)
+		if err != nil {
+			bad["TOKEN_KEYS"] = "must be base64 keys of 32 bytes separated by commas: " + err.Error()
+		}
+		c.TokenKeys = k
+	} else if c.SlackClientID != "" {
+		bad["TOKEN_KEYS"] = "is required with SLACK_CLIENT_ID, to seal the workspaces' tokens (make one with: openssl rand -base64 32)"
+	}
+	c.SlackTokenRefreshAhead = 2 * time.Hour
+	if v := get("SLACK_TOKEN_REFRESH_AHEAD", ""); v != "" {
+		d, err := parseDuration(v)
+		if err != nil || d <= 0 || d >= 12*time.Hour {
+			bad["SLACK_TOKEN_REFRESH_AHEAD"] = "must be a duration under 12h, as in 2h"
+		}
+		c.SlackTokenRefreshAhead = d
+	}
+	if c.SlackAppToken != "" && c.SlackBotToken == "" && c.SlackClientID == "" {
+		bad["SLACK_BOT_TOKEN"] = "is required when SLACK_APP_TOKEN is set (or set up workspace installs with SLACK_CLIENT_ID)"
+	}
+	if bot && c.SlackConfigured() && c.SlackAppToken == "" && c.SlackSigningSecret == "" {
 		bad["SLACK_SIGNING_SECRET"] = "is required to verify Slack's requests (or set SLACK_APP_TOKEN for Socket Mode)"
 	}
 	if c.SlackAPIURL != "" {
@@ -105,8 +157,8 @@ func load(getenv func(string) string, bot bool) (Config, error) {
 		}
 	}
 	if c.SMTPURL != "" {
-		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-			bad["SMTP_URL"] = "must be smtp://[user:pass@]host:port or smtps://[user:pass@]host:465"
+		if err := cmail.CheckURL(c.SMTPURL); err != nil {
+			bad["SMTP_URL"] = "must be smtp://[user:pass@]host:port or smtps://[user:pass@]host:465 (" + err.Error() + ")"
 		}
 	}
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
@@ -187,5 +239,12 @@ func parseDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
-// SlackConfigured reports whether the Slack Web API can be called.
-func (c Config) SlackConfigured() bool { return c.SlackBotToken != "" }
+// SlackConfigured reports whether the Slack Web API can be called: with a
+// single workspace's bot token, or with workspace installs.
+func (c Config) SlackConfigured() bool { return c.SlackBotToken != "" || c.InstallsOn() }
+
+// InstallsOn reports whether the app is installed per workspace through
+// OAuth (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and TOKEN_KEYS).
+func (c Config) InstallsOn() bool {
+	return c.SlackClientID != "" && c.SlackClientSecret != "" && c.TokenKeys != nil
+}

@@ -89,3 +89,75 @@ func TestSigningSecretOnlyForTheBot(t *testing.T) {
 		t.Errorf("the bot without a signing secret: err = %v", err)
 	}
 }
+
+func TestWorkspaceInstalls(t *testing.T) {
+	key := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
+	c, err := LoadBot(env(map[string]string{
+		"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "TOKEN_KEYS": key, "SLACK_SIGNING_SECRET": "x",
+		"SLACK_TOKEN_REFRESH_AHEAD": "90m",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.InstallsOn() || !c.SlackConfigured() || c.SlackTokenRefreshAhead != 90*time.Minute {
+		t.Fatalf("config = %+v", c)
+	}
+	if c, err := Load(env(nil)); err != nil || c.InstallsOn() || c.SlackTokenRefreshAhead != 2*time.Hour {
+		t.Fatalf("defaults: installs on = %v, refresh ahead %v, err %v", c.InstallsOn(), c.SlackTokenRefreshAhead, err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		name string
+	}{
+		{map[string]string{"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}, "TOKEN_KEYS is required with SLACK_CLIENT_ID"},
+		{map[string]string{"SLACK_CLIENT_ID": "1.2", "TOKEN_KEYS": key}, "SLACK_CLIENT_SECRET"},
+		{map[string]string{"TOKEN_KEYS": "c2hvcnQ="}, "TOKEN_KEYS must be base64 keys of 32 bytes"},
+		{map[string]string{"SLACK_TOKEN_REFRESH_AHEAD": "13h"}, "SLACK_TOKEN_REFRESH_AHEAD"},
+		{map[string]string{"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "TOKEN_KEYS": key}, "SLACK_SIGNING_SECRET"},
+	} {
+		if _, err := LoadBot(env(tc.env)); err == nil || !strings.Contains(err.Error(), tc.name) {
+			t.Errorf("LoadBot(%v) = %v, want an error with %q", tc.env, err, tc.name)
+		}
+	}
+}
+
+func TestSMTPURLPortOutOfRange(t *testing.T) {
+	for _, raw := range []string{"smtp://mail.example.com:99999", "smtp://mail.example.com:0", "smtps://u:secret@mail.example.com:70000"} {
+		_, err := Load(env(map[string]string{"SMTP_URL": raw}))
+		if err == nil || !strings.Contains(err.Error(), "SMTP_URL") || !strings.Contains(err.Error(), "65535") {
+			t.Errorf("SMTP_URL=%s: error = %v, want one naming SMTP_URL and the port range", raw, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("SMTP_URL=%s: error repeats the password: %v", raw, err)
+		}
+	}
+	if _, err := Load(env(map[string]string{"SMTP_URL": "smtp://mail.example.com:2525"})); err != nil {
+		t.Errorf("a good SMTP_URL is refused: %v", err)
+	}
+}
+
+// TestPublicURLRequired: the bot and the worker each have their own PORT,
+// so outside the embedded SQLite database they must be told PUBLIC_URL.
+func TestPublicURLRequired(t *testing.T) {
+	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+	mysqlVars := map[string]string{"DATABASE_URL": "mysql://u:p@db:3306/app", "PORT": "5000"}
+	for name, load := range map[string]func(func(string) string) (Config, error){"worker": LoadWorker, "bot": LoadBot} {
+		_, err := load(env(mysqlVars))
+		if err == nil || !strings.Contains(err.Error(), "PUBLIC_URL is required") || !strings.Contains(err.Error(), "embedded SQLite") {
+			t.Errorf("%s on MySQL without PUBLIC_URL: err = %v", name, err)
+		}
+		c, err := load(env(map[string]string{"PORT": "5000"}))
+		if err != nil || c.PublicURL != "http://localhost:5000" {
+			t.Errorf("%s on the SQLite default: %+v, %v", name, c.PublicURL, err)
+		}
+		with := map[string]string{"DATABASE_URL": mysqlVars["DATABASE_URL"], "PUBLIC_URL": "https://admin.example.com"}
+		if c, err := load(env(with)); err != nil || c.PublicURL != "https://admin.example.com" {
+			t.Errorf("%s with PUBLIC_URL: %+v, %v", name, c.PublicURL, err)
+		}
+	}
+	for name, load := range map[string]func(func(string) string) (Config, error){"console": LoadConsole, "companyctl": Load} {
+		if _, err := load(env(mysqlVars)); err != nil {
+			t.Errorf("%s on MySQL without PUBLIC_URL: %v", name, err)
+		}
+	}
+}

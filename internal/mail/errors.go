@@ -77,6 +77,33 @@ func sendErrorReply(se *gomail.SendError) string {
 	return s
 }
 
+// Redact replaces every mention of the address addr in a server's reply,
+// in any letter case, by "recipient", so that the reply can be stored and
+// logged without the address: "550 5.1.1 <bob@example.com>: User unknown"
+// becomes "550 5.1.1 <recipient>: User unknown".
+func Redact(reply, addr string) string {
+	addr = strings.TrimSpace(addr)
+	if addr == "" {
+		return reply
+	}
+	lower, laddr := strings.ToLower(reply), strings.ToLower(addr)
+	if len(lower) != len(reply) {
+		// Case folding changed byte lengths: fall back to an exact match.
+		return strings.ReplaceAll(reply, addr, "recipient")
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(lower, laddr)
+		if i < 0 {
+			b.WriteString(reply)
+			return b.String()
+		}
+		b.WriteString(reply[:i])
+		b.WriteString("recipient")
+		reply, lower = reply[i+len(addr):], lower[i+len(addr):]
+	}
+}
+
 // truncate shortens s to at most n bytes without splitting a character.
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -55,6 +55,14 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	return s, nil
 }
 
+// CheckURL reports what is wrong with an SMTP_URL, or nil when NewSMTP
+// accepts it: the scheme, the host, a port between 1 and 65535 and the
+// options are checked. The error never repeats the password.
+func CheckURL(rawURL string) error {
+	_, err := parseSMTPURL(rawURL)
+	return err
+}
+
 func parseSMTPURL(rawURL string) (*SMTP, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -168,18 +176,48 @@ func (s *SMTP) Send(ctx context.Context, m company.Mail) error {
 	if err != nil {
 		return fmt.Errorf("smtp send: %w", err)
 	}
-
-	err = client.DialAndSendWithContext(ctx, msg)
-	if stop != nil {
-		stop()
-	}
-	if err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return fmt.Errorf("smtp send: %w: %w", cerr, err)
+	defer func() {
+		if stop != nil {
+			stop()
 		}
-		return fmt.Errorf("smtp send: %w", err)
+	}()
+
+	sc, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return s.sendError(ctx, fmt.Errorf("dial failed: %w", err))
+	}
+	sendErr := client.SendWithSMTPClient(sc, msg)
+	if msg.IsDelivered() {
+		// The server answered 250 to the message: it is delivered, whatever
+		// happens to the RSET or QUIT that follow (a dropped connection, a
+		// 502, no answer). Retrying would deliver it again. QUIT is still
+		// sent, politely, but not waited for long.
+		_ = sc.UpdateDeadline(quitTimeout)
+		_ = client.CloseWithSMTPClient(sc)
+		_ = sc.Close()
+		return nil
+	}
+	_ = sc.UpdateDeadline(quitTimeout)
+	if cerr := client.CloseWithSMTPClient(sc); cerr != nil && sendErr == nil {
+		sendErr = cerr
+	}
+	_ = sc.Close()
+	if sendErr != nil {
+		return s.sendError(ctx, fmt.Errorf("send failed: %w", sendErr))
 	}
 	return nil
+}
+
+// quitTimeout bounds the wait for the server's answer to QUIT after it
+// accepted the message.
+const quitTimeout = 2 * time.Second
+
+// sendError wraps a failed delivery, naming ctx's end when that caused it.
+func (s *SMTP) sendError(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("smtp send: %w: %w", cerr, err)
+	}
+	return fmt.Errorf("smtp send: %w", err)
 }
 
 func (s *SMTP) message(m company.Mail) (*gomail.Msg, error) {
@@ -191,7 +229,7 @@ func (s *SMTP) message(m company.Mail) (*gomail.Msg, error) {
 		return nil, permanentError{fmt.Errorf("recipient %q: %w", m.To, err)}
 	}
 	msg.Subject(oneLine(m.Subject))
-	msg.SetMessageIDWithValue(messageID(s.fromAddr))
+	msg.SetMessageIDWithValue(messageID(m, s.fromAddr))
 	msg.SetDate()
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
@@ -200,12 +238,19 @@ func (s *SMTP) message(m company.Mail) (*gomail.Msg, error) {
 	return msg, nil
 }
 
-// messageID returns a random ID in the sender's domain, which keeps it
-// unique without revealing the host name of the machine that sent it.
-func messageID(from string) string {
+// messageID returns the mail's Message-ID (without the angle brackets),
+// in the sender's domain so that it reveals nothing of the machine that sent
+// it. A mail from the outbox gets the same ID on every attempt,
+// "mail-{id}.{created}@domain", so that a mail delivered twice (after an
+// interruption between sending and recording it) is recognisable as one by
+// the recipient's mail system. A mail without an ID gets a random one.
+func messageID(m company.Mail, from string) string {
 	domain := "localhost"
 	if i := strings.LastIndexByte(from, '@'); i >= 0 && i < len(from)-1 {
 		domain = from[i+1:]
+	}
+	if m.ID != 0 {
+		return fmt.Sprintf("mail-%d.%d@%s", m.ID, m.CreatedAt.Unix(), domain)
 	}
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails.

@@ -332,3 +332,84 @@ func TestReply(t *testing.T) {
 		t.Error("Permanent(nil) = true")
 	}
 }
+
+// A message the server answered 250 to is delivered, whatever the server
+// does next: retrying it would deliver it again.
+func TestSMTPSendAcceptedThenServerMisbehaves(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		fault smtptest.Fault
+	}{
+		{"connection dropped after 250", smtptest.DropAfterAccept},
+		{"RSET answered with 502", smtptest.RefuseRSET},
+		{"QUIT never answered", smtptest.IgnoreQUIT},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := smtptest.Start(t)
+			srv.Fail(tt.fault)
+			m := company.Mail{ID: 7, To: "a@example.com", Subject: "s", Text: "t\n"}
+			start := time.Now()
+			if err := newSMTP(t, srv.URL()).Send(t.Context(), m); err != nil {
+				t.Errorf("Send = %v, want nil: the server accepted the message", err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("Send took %v", d)
+			}
+			if n := len(srv.Messages()); n != 1 {
+				t.Errorf("server has %d messages, want 1", n)
+			}
+		})
+	}
+}
+
+// A server that takes the message and never answers leaves its fate
+// unknown: that is a temporary failure, found out by the timeout.
+func TestSMTPSendStalledDataIsTemporary(t *testing.T) {
+	srv := smtptest.Start(t)
+	srv.Fail(smtptest.StallData)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	err := newSMTP(t, srv.URL()).Send(ctx, company.Mail{To: "a@example.com", Subject: "s", Text: "t\n"})
+	if err == nil || Permanent(err) {
+		t.Fatalf("Send = %v, want a temporary error", err)
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("server recorded %d messages", n)
+	}
+}
+
+func TestSMTPMessageIDIsStablePerMail(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := newSMTP(t, srv.URL())
+	created := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	m := company.Mail{ID: 42, CreatedAt: created, To: "a@example.com", Subject: "s", Text: "t\n"}
+	for range 2 {
+		if err := s.Send(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Send(t.Context(), company.Mail{ID: 43, CreatedAt: created, To: "a@example.com", Subject: "s", Text: "t\n"}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.Wait(t, 3, 2*time.Second)
+	want := fmt.Sprintf("<mail-42.%d@admin.example.com>", created.Unix())
+	if a, b := msgs[0].Header("Message-ID"), msgs[1].Header("Message-ID"); a != want || b != want {
+		t.Errorf("Message-IDs of two attempts = %q, %q, want both %q", a, b, want)
+	}
+	if c := msgs[2].Header("Message-ID"); c == want || !strings.HasPrefix(c, "<mail-43.") {
+		t.Errorf("Message-ID of another mail = %q", c)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for _, tt := range []struct{ reply, addr, want string }{
+		{"550 5.1.1 <Bob@Example.com>: User unknown", "bob@example.com", "550 5.1.1 <recipient>: User unknown"},
+		{"450 bob@example.com greylisted, bob@example.com", "bob@example.com", "450 recipient greylisted, recipient"},
+		{"421 try later", "bob@example.com", "421 try later"},
+		{"421 try later", "", "421 try later"},
+	} {
+		if got := Redact(tt.reply, tt.addr); got != tt.want {
+			t.Errorf("Redact(%q, %q) = %q, want %q", tt.reply, tt.addr, got, tt.want)
+		}
+	}
+}

@@ -5,15 +5,20 @@
 package password
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/trustelem/zxcvbn"
+	"github.com/trustelem/zxcvbn/match"
 	"golang.org/x/crypto/argon2"
 
 	"companyadmin/internal/company"
@@ -123,10 +128,17 @@ func param(s, prefix string, bits int) (uint64, error) {
 	return n, nil
 }
 
+// MinScore is the least zxcvbn strength score (0 to 4) a password needs: 3
+// means "safely unguessable", about 10^8 guesses or more, even for someone
+// who knows the person's name, email and company.
+const MinScore = 3
+
 // Check applies the password rules to what someone typed in the "password"
-// and "password_confirm" fields of a form. It returns a company.FieldErrors
-// naming those fields, or nil when the password may be used.
-func Check(pw, confirm string) error {
+// and "password_confirm" fields of a form. hints are what an attacker would
+// know of the person (name, email, video address, company name): a password
+// built from them is weak. It returns a company.FieldErrors naming those
+// fields, or nil when the password may be used.
+func Check(pw, confirm string, hints ...string) error {
 	fe := company.FieldErrors{}
 	switch n := utf8.RuneCountInString(pw); {
 	case n == 0:
@@ -135,6 +147,10 @@ func Check(pw, confirm string) error {
 		fe.Add("password", fmt.Sprintf("Your password needs at least %d characters.", MinLength))
 	case n > MaxLength:
 		fe.Add("password", fmt.Sprintf("Your password can have at most %d characters.", MaxLength))
+	default:
+		if msg := weakness(pw, hints); msg != "" {
+			fe.Add("password", msg)
+		}
 	}
 	switch {
 	case confirm == "" && pw != "":
@@ -143,4 +159,102 @@ func Check(pw, confirm string) error {
 		fe.Add("password_confirm", "The two passwords do not match. Type the same password in both fields.")
 	}
 	return fe.Err()
+}
+
+// advice is what every refusal of a weak password ends with: what to do.
+const advice = "Use four or more words that do not belong together, or let a password manager make one for you."
+
+// weakness returns why pw is too easy to guess, with what to do instead, or
+// "" when it is strong enough.
+func weakness(pw string, hints []string) string {
+	inputs := userInputs(hints)
+	r := zxcvbn.PasswordStrength(pw, inputs)
+	if r.Score >= MinScore {
+		return ""
+	}
+	return "This password is too easy to guess: " + reason(r.Sequence) + " " + advice
+}
+
+// userInputs splits the hints into the words a guesser would try: whole
+// values, and their parts at spaces, dots, "@" and the like.
+func userInputs(hints []string) []string {
+	var words []string
+	for _, h := range hints {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		words = append(words, h)
+		parts := strings.FieldsFunc(h, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		})
+		if len(parts) > 1 {
+			words = append(words, strings.Join(parts, ""))
+		}
+		for _, w := range parts {
+			if utf8.RuneCountInString(w) >= 3 {
+				words = append(words, w)
+			}
+		}
+	}
+	return words
+}
+
+// reason says, in words the person can act on, what kind of pattern makes
+// up most of the password.
+func reason(seq []*match.Match) string {
+	kind, longest := "", 0
+	for _, m := range seq {
+		k := m.Pattern
+		if k == "dictionary" && m.DictionaryName == "user_inputs" {
+			k = "personal"
+		}
+		if n := utf8.RuneCountInString(m.Token); n > longest || n == longest && k == "personal" {
+			kind, longest = k, n
+		}
+	}
+	switch kind {
+	case "personal":
+		return "it contains your name, email, video address or company name."
+	case "repeat":
+		return "repeated characters or words, like \"aaaa\" or \"abcabc\", are guessed quickly."
+	case "sequence":
+		return "sequences like \"abcd\" or \"6789\" are guessed quickly."
+	case "spatial":
+		return "keyboard patterns like \"qwerty\" or \"asdfgh\" are guessed quickly."
+	case "date", "regex":
+		return "dates and years are guessed quickly."
+	case "dictionary":
+		return "it is made of a common password or words, which are tried first (swapping letters for look-alike digits or symbols does not help)."
+	}
+	return "it is too short for the kinds of characters it uses."
+}
+
+// Hasher hashes passwords with at most a fixed number of hashes running at
+// once. Each hash takes 19 MiB for tens of milliseconds, so without a bound
+// a burst of form posts takes as much memory as it likes.
+type Hasher struct {
+	slots chan struct{}
+}
+
+// NewHasher returns a Hasher running at most n hashes at once; n < 1 means
+// one per CPU the program may use.
+func NewHasher(n int) *Hasher {
+	if n < 1 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	return &Hasher{slots: make(chan struct{}, n)}
+}
+
+// Hash hashes pw as the package's Hash does, after waiting for a free slot.
+// It gives up with ctx's error when ctx ends first, such as when the
+// visitor leaves.
+func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return "", fmt.Errorf("hash password: %w", context.Cause(ctx))
+	}
+	defer func() { <-h.slots }()
+	return Hash(pw)
 }

@@ -104,13 +104,15 @@ func TestVerifyRejectsMalformedHashes(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	limit := "plum orbit cactus lantern ferry quilt marble anchor violet tundra sparrow pencil gravel hollow whisker copper saddle ember kiwi"
+	limit += strings.Repeat("!", 128-len(limit))
 	tests := []struct {
 		name        string
 		pw, confirm string
 		want        company.FieldErrors
 	}{
 		{name: "ok", pw: "ten chars!", confirm: "ten chars!"},
-		{name: "ok at the limit", pw: strings.Repeat("x", 128), confirm: strings.Repeat("x", 128)},
+		{name: "ok at the limit", pw: limit, confirm: limit},
 		{name: "ok counts characters, not bytes", pw: "ééééééééé€", confirm: "ééééééééé€"},
 		{name: "empty", want: company.FieldErrors{"password": "Choose a password."}},
 		{name: "nine characters", pw: "123456789", confirm: "123456789",
@@ -136,7 +138,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := password.Check(tt.pw, tt.confirm)
+			err := password.Check(tt.pw, tt.confirm, "Anna Berg", "anna.berg@acme.example", "annaberg@acme.vc.example.com", "Acme Ltd")
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("Check = %v, want nil", err)
@@ -154,6 +156,48 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Check field errors (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestCheckRefusesWeakPasswords checks that passwords long enough but easy
+// to guess are refused with a reason and what to do instead, and that the
+// person's own details count against a password.
+func TestCheckRefusesWeakPasswords(t *testing.T) {
+	hints := []string{"Anna Berg", "anna.berg@acme.example", "annaberg@acme.vc.example.com", "Acme Ltd"}
+	tests := []struct {
+		pw, reason string
+	}{
+		{"aaaaaaaaaa", "repeated characters"},
+		{"abcabcabcabc", "repeated characters"},
+		{"1234567890", "common password"},
+		{"hijklmnopqrs", "sequences"},
+		{"zxcvbnm,./", "keyboard patterns"},
+		{"01/02/1987ab", "dates and years"},
+		{"Password123!", "common password"},
+		{"p@ssw0rd2024", "common password"},
+		{"annaberg2026", "your name, email, video address or company name"},
+	}
+	for _, tt := range tests {
+		err := password.Check(tt.pw, tt.pw, hints...)
+		fe, ok := company.Fields(err)
+		if !ok {
+			t.Errorf("Check(%q) = %v, want it refused as weak", tt.pw, err)
+			continue
+		}
+		msg := fe["password"]
+		if !strings.HasPrefix(msg, "This password is too easy to guess: ") || !strings.Contains(msg, tt.reason) ||
+			!strings.HasSuffix(msg, "Use four or more words that do not belong together, or let a password manager make one for you.") {
+			t.Errorf("Check(%q) says %q; want the reason %q and what to do", tt.pw, msg, tt.reason)
+		}
+	}
+	// The same password is fine for someone it says nothing about.
+	if err := password.Check("annaberg2026", "annaberg2026", "Carl Dahl", "carl@example.org"); err != nil {
+		t.Errorf("Check of another person's password = %v, want nil", err)
+	}
+	for _, pw := range []string{"correct horse battery staple", "plum-orbit-cactus-lantern", "Tr0ub4dor&3x"} {
+		if err := password.Check(pw, pw, hints...); err != nil {
+			t.Errorf("Check(%q) = %v, want nil", pw, err)
+		}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"companyadmin/internal/company"
 )
 
 // styles are the cell styles of the workbook, made once.
@@ -93,8 +95,7 @@ func (b *builder) text(s string) any {
 	if s == "" {
 		return nil
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r', '\n':
+	if company.LooksLikeFormula(s) {
 		return excelize.Cell{StyleID: b.st.quoted, Value: s}
 	}
 	return s

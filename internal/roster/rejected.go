@@ -3,6 +3,8 @@ package roster
 import (
 	"bytes"
 	"strings"
+
+	"companyadmin/internal/company"
 )
 
 // ProblemColumn is the column of the rejected-rows file that says why a row
@@ -51,6 +53,12 @@ func (w *csvWriter) Write(fields []string) {
 	for i, f := range fields {
 		if i > 0 {
 			w.b.WriteByte(',')
+		}
+		if company.LooksLikeFormula(f) {
+			// A cell from the uploaded file that a spreadsheet would run:
+			// the apostrophe keeps it text, and reading the file again
+			// takes it off.
+			f = "'" + f
 		}
 		if strings.ContainsAny(f, ",;\"\r\n") || strings.TrimSpace(f) != f {
 			w.b.WriteByte('"')

@@ -198,6 +198,11 @@ func (b *builder) add(line int, cells []string) error {
 			c = latin1(c)
 		}
 		c = strings.TrimSpace(strings.Map(noControl, c))
+		if len(c) > 1 && c[0] == '\'' && company.LooksLikeFormula(c[1:]) {
+			// The apostrophe the rejected-rows file puts before text that
+			// looks like a formula.
+			c = c[1:]
+		}
 		if utf8.RuneCountInString(c) > MaxCellLength {
 			tooLong = true
 			c = string([]rune(c)[:MaxCellLength])

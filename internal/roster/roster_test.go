@@ -303,3 +303,52 @@ func TestRejectedFileReadsBack(t *testing.T) {
 		t.Errorf("headerless file: %q", file)
 	}
 }
+
+// TestRejectedFileNeutralisesFormulas checks that cells of the uploaded
+// file that a spreadsheet would run as formulas come back in the
+// rejected-rows file as text, and read back as they were uploaded.
+func TestRejectedFileNeutralisesFormulas(t *testing.T) {
+	in := "Name,Email,Role\n" +
+		"\"=HYPERLINK(\"\"https://evil.example\"\",\"\"Fix\"\")\",ann@example.com,owner\n" +
+		"+1 555 0100,bob@example.com,owner\n" +
+		"-Carol,carol@example.com,owner\n" +
+		"@SUM(A1),dan@example.com,owner\n" +
+		"Eve,=1+1,owner\n"
+	r, err := ReadCSV(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []Problem
+	for _, row := range r.Rows {
+		ps = append(ps, Problem{Row: row, Reason: "Unknown role."})
+	}
+	for _, p := range r.Problems {
+		ps = append(ps, p)
+	}
+	file := string(r.RejectedFile(ps))
+	for _, want := range []string{
+		"\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"Fix\"\")\",ann@example.com",
+		"\r\n'+1 555 0100,bob@example.com",
+		"\r\n'-Carol,carol@example.com",
+		"\r\n'@SUM(A1),dan@example.com",
+		"\r\nEve,'=1+1,",
+	} {
+		if !strings.Contains(file, want) {
+			t.Errorf("rejected file lacks %q:\n%s", want, file)
+		}
+	}
+	for _, line := range strings.Split(file, "\r\n") {
+		for _, cell := range strings.Split(line, ",") {
+			if company.LooksLikeFormula(strings.TrimPrefix(cell, "\ufeff")) {
+				t.Errorf("cell %q of the rejected file starts like a formula", cell)
+			}
+		}
+	}
+	again, err := ReadCSV(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(people(r), people(again)); diff != "" {
+		t.Errorf("read back (-first +again):\n%s", diff)
+	}
+}

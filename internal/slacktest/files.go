@@ -25,12 +25,18 @@ type Upload struct {
 // only with the bot token, otherwise a redirect to the sign-in page. It
 // returns the file's url_private_download.
 func (a *API) AddFile(name string, content []byte) string {
+	return a.AddTeamFile(DefaultTeam, name, content)
+}
+
+// AddTeamFile is AddFile for a file uploaded in another workspace: only
+// that workspace's bot token downloads it.
+func (a *API) AddTeamFile(team, name string, content []byte) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.seq++
 	id := fmt.Sprintf("F%08d", a.seq)
 	a.files[id] = content
-	return a.Server.URL + "/files-pri/T0ACME-" + id + "/download/" + url.PathEscape(name)
+	return a.Server.URL + "/files-pri/" + team + "-" + id + "/download/" + url.PathEscape(name)
 }
 
 // Uploads returns the files uploaded so far, completed or not.
@@ -45,16 +51,17 @@ func (a *API) Uploads() []Upload {
 }
 
 func (a *API) serveFile(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "Bearer "+a.Token {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/files-pri/"), "/")
+	fileTeam, id, _ := strings.Cut(parts[0], "-")
+	a.mu.Lock()
+	team, tokenErr := a.tokenTeam(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	content, ok := a.files[id]
+	a.mu.Unlock()
+	if tokenErr != "" || team != fileTeam {
 		// Slack answers a download without access with its sign-in page.
 		http.Redirect(w, r, "/signin?redir="+url.QueryEscape(r.URL.Path), http.StatusFound)
 		return
 	}
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/files-pri/"), "/")
-	id := strings.TrimPrefix(parts[0], "T0ACME-")
-	a.mu.Lock()
-	content, ok := a.files[id]
-	a.mu.Unlock()
 	if !ok {
 		http.NotFound(w, r)
 		return

@@ -5,6 +5,12 @@ import (
 	"net/url"
 )
 
+// TriggerID returns a new trigger ID: Slack gives every command and
+// interaction its own, so no two requests have the same body.
+func TriggerID() string {
+	return "13345224609.738474920." + randomHex(10)
+}
+
 // Command returns the form Slack posts for a slash command.
 func Command(team, user, text string) url.Values {
 	return url.Values{
@@ -20,7 +26,7 @@ func Command(team, user, text string) url.Values {
 		"api_app_id":            {"A0COMPANY"},
 		"is_enterprise_install": {"false"},
 		"response_url":          {"https://hooks.slack.com/commands/T0ACME/1/abc"},
-		"trigger_id":            {"13345224609.738474920.8088930838d88f008e0"},
+		"trigger_id":            {TriggerID()},
 	}
 }
 
@@ -39,7 +45,7 @@ func BlockActions(team, user, actionID, value string) map[string]any {
 		"api_app_id":   "A0COMPANY",
 		"token":        "legacy-verification-token",
 		"container":    map[string]any{"type": "message", "message_ts": "1700000000.000100", "channel_id": "C0GENERAL", "is_ephemeral": true},
-		"trigger_id":   "13345224609.738474920.8088930838d88f008e0",
+		"trigger_id":   TriggerID(),
 		"channel":      map[string]any{"id": "C0GENERAL", "name": "general"},
 		"response_url": "https://hooks.slack.com/actions/T0ACME/1/abc",
 		"actions": []any{map[string]any{
@@ -63,7 +69,7 @@ func ViewSubmission(team, user, callbackID string, values map[string]map[string]
 		"user":       map[string]any{"id": user, "username": "someone", "team_id": team},
 		"api_app_id": "A0COMPANY",
 		"token":      "legacy-verification-token",
-		"trigger_id": "13345224609.738474920.8088930838d88f008e1",
+		"trigger_id": TriggerID(),
 		"view": map[string]any{
 			"id": "V0MODAL", "team_id": team, "type": "modal", "callback_id": callbackID,
 			"private_metadata": "", "hash": "156772938.1827394",

@@ -23,6 +23,7 @@ import (
 // Call is one recorded Web API call.
 type Call struct {
 	Method string     // e.g. "views.open"
+	Team   string     // the workspace of the token the call carried
 	Form   url.Values // form-encoded arguments
 	JSON   map[string]any
 	Body   []byte
@@ -44,16 +45,25 @@ func (c Call) Arg(name string) string {
 	}
 }
 
-// User is a member of the fake workspace.
+// User is a member of a fake workspace.
 type User struct {
 	ID, Name, RealName, Email string
 	IsBot, Deleted            bool
+	// Team is the user's workspace; empty means DefaultTeam.
+	Team string
+	// EmailUnconfirmed marks an email address Slack has not confirmed.
+	EmailUnconfirmed bool
 }
 
-// API is the fake Slack Web API.
+// API is the fake Slack Web API. Every bot token belongs to one workspace:
+// a call about a user or channel of another workspace fails as it does in
+// Slack, and so do expired and revoked tokens.
 type API struct {
 	Server *httptest.Server
-	Token  string
+	// Token is a bot token of DefaultTeam that never expires.
+	Token string
+	// Clock decides when rotating tokens expire; nil means time.Now.
+	Clock func() time.Time
 
 	mu          sync.Mutex
 	users       map[string]User
@@ -66,11 +76,20 @@ type API struct {
 	uploads     map[string]*Upload
 	uploadOrder []string
 	socket      socket
+
+	tokens        map[string]token
+	channels      map[string]string
+	grants        map[string]*grant
+	refreshTokens map[string]*refresh
+	refreshes     int
+	next          Install
 }
 
 // Start serves a fake Web API until the test ends.
 func Start(t testing.TB) *API {
-	a := &API{Token: "xoxb-test-token", users: map[string]User{}, fail: map[string]string{}, status: map[string]int{}, stall: map[string]time.Duration{}, files: map[string][]byte{}, uploads: map[string]*Upload{}}
+	a := &API{Token: "xoxb-test-token", users: map[string]User{}, fail: map[string]string{}, status: map[string]int{}, stall: map[string]time.Duration{}, files: map[string][]byte{}, uploads: map[string]*Upload{},
+		tokens: map[string]token{"xoxb-test-token": {team: DefaultTeam}}, channels: map[string]string{}, grants: map[string]*grant{}, refreshTokens: map[string]*refresh{},
+		next: Install{Team: DefaultTeam, TeamName: "Acme", User: "UANN"}}
 	a.Server = httptest.NewServer(http.HandlerFunc(a.serve))
 	t.Cleanup(a.Server.Close)
 	return a
@@ -181,6 +200,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/socket":
 		a.serveSocket(w, r)
 		return
+	case r.URL.Path == "/oauth/v2/authorize":
+		a.serveAuthorize(w, r)
+		return
 	case strings.HasPrefix(r.URL.Path, "/response/"):
 		// A message posted to an interaction's response_url.
 		body, _ := io.ReadAll(r.Body)
@@ -214,11 +236,21 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.mu.Lock()
+	team, tokenErr := a.tokenTeam(token)
+	c.Team = team
 	a.calls = append(a.calls, c)
 	a.seq++
 	seq := a.seq
 	failure := a.fail[method]
 	user, userOK := a.users[c.Arg("user")]
+	if userOK && user.team() != team {
+		userOK = false // users of other workspaces are not found
+	}
+	channelTeam := a.channelTeam(c.Arg("channel"))
+	var oauth map[string]any
+	if method == "oauth.v2.access" {
+		oauth = a.oauthAccess(c)
+	}
 	a.mu.Unlock()
 
 	w.Header().Set("Content-Type", "application/json")
@@ -230,12 +262,20 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		answer(a.openConnection())
 		return
 	}
-	if token != a.Token {
-		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_auth"})
+	if oauth != nil {
+		json.NewEncoder(w).Encode(oauth)
+		return
+	}
+	if tokenErr != "" {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": tokenErr})
 		return
 	}
 	if failure != "" {
 		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": failure})
+		return
+	}
+	if channelTeam != "" && channelTeam != team {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "channel_not_found"})
 		return
 	}
 	ts := fmt.Sprintf("%d.%06d", time.Now().Unix(), seq)
@@ -246,8 +286,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		answer(map[string]any{"user": map[string]any{
-			"id": user.ID, "team_id": "T0ACME", "name": user.Name, "real_name": user.RealName, "deleted": user.Deleted, "is_bot": user.IsBot,
-			"profile": map[string]any{"real_name": user.RealName, "display_name": user.Name, "email": user.Email},
+			"id": user.ID, "team_id": user.team(), "name": user.Name, "real_name": user.RealName, "deleted": user.Deleted, "is_bot": user.IsBot,
+			"is_email_confirmed": !user.EmailUnconfirmed,
+			"profile":            map[string]any{"real_name": user.RealName, "display_name": user.Name, "email": user.Email},
 		}})
 	case "views.open", "views.update", "views.push", "views.publish":
 		var view map[string]any
@@ -280,8 +321,19 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		answer(v)
+	case "auth.revoke":
+		a.mu.Lock()
+		t := a.tokens[token]
+		t.revoked = true
+		a.tokens[token] = t
+		a.mu.Unlock()
+		answer(map[string]any{"revoked": true})
 	case "auth.test":
-		answer(map[string]any{"url": "https://acme.slack.com/", "team": "Acme", "user": "companyadmin", "team_id": "T0ACME", "user_id": "UBOT", "bot_id": "BBOT"})
+		if team == DefaultTeam {
+			answer(map[string]any{"url": "https://acme.slack.com/", "team": "Acme", "user": "companyadmin", "team_id": team, "user_id": "UBOT", "bot_id": "BBOT"})
+			return
+		}
+		answer(map[string]any{"url": "https://" + strings.ToLower(team) + ".slack.com/", "team": teamName(team), "user": "companyadmin", "team_id": team, "user_id": "UBOT" + team, "bot_id": "BBOT" + team})
 	default:
 		answer(map[string]any{})
 	}

@@ -45,7 +45,7 @@ func audit(ctx context.Context, tx *sqlx.Tx, companyID int64, actor company.Acto
 // AuditEvents returns the latest n audit events of a company, newest first.
 func (db *DB) AuditEvents(ctx context.Context, companyID int64, n int) ([]company.AuditEvent, error) {
 	var es []company.AuditEvent
-	err := db.db.SelectContext(ctx, &es, `SELECT id, company_id, actor_slack_user, actor_member_id, actor_name, action, object_type, object_id, object_label, before_json, after_json, created_at
+	err := db.rd.SelectContext(ctx, &es, `SELECT id, company_id, actor_slack_user, actor_member_id, actor_name, action, object_type, object_id, object_label, before_json, after_json, created_at
 		FROM audit_events WHERE company_id = ? ORDER BY id DESC LIMIT ?`, companyID, n)
 	if err != nil {
 		return nil, fmt.Errorf("audit events: %w", err)

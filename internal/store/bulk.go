@@ -163,6 +163,15 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 	return res, nil
 }
 
+// repeated says where an email was first given: a row of the file, or a
+// line of pasted text (whose unit is "line").
+func repeated(unit string, first int) string {
+	if unit == "line" {
+		return fmt.Sprintf("Repeated in the pasted list (line %d).", first)
+	}
+	return fmt.Sprintf("Repeated in the file (%s %d).", unit, first)
+}
+
 // checkRows applies the rules that need no database to every row: email,
 // role, name and video address, and repeats within the input.
 func checkRows(rows []BulkRow, domain, unit string, res *BulkResult) []candidate {
@@ -179,7 +188,7 @@ func checkRows(rows []BulkRow, domain, unit string, res *BulkResult) []candidate
 			continue
 		}
 		if line, ok := emails[email]; ok {
-			res.Skipped = append(res.Skipped, RowResult{Index: i, Line: r.Line, Email: email, Reason: fmt.Sprintf("Repeated in the file (%s %d).", unit, line)})
+			res.Skipped = append(res.Skipped, RowResult{Index: i, Line: r.Line, Email: email, Reason: repeated(unit, line)})
 			continue
 		}
 		role, err := company.ParseRole(r.Role)

@@ -138,7 +138,7 @@ func (db *DB) Company(ctx context.Context, id int64) (company.Company, error) {
 // CompanyByTeam returns the company linked to a Slack workspace.
 func (db *DB) CompanyByTeam(ctx context.Context, team string) (company.Company, error) {
 	var c company.Company
-	err := db.db.GetContext(ctx, &c, `SELECT `+companyColumns+` FROM companies WHERE slack_team = ?`, team)
+	err := db.rd.GetContext(ctx, &c, `SELECT `+companyColumns+` FROM companies WHERE slack_team = ?`, team)
 	return c, notFound(err, "This Slack workspace (%s) is not linked to a company. Ask your service partner to register it.", team)
 }
 
@@ -165,7 +165,7 @@ type CompanySummary struct {
 // Companies lists every company with its licence use.
 func (db *DB) Companies(ctx context.Context) ([]CompanySummary, error) {
 	var cs []company.Company
-	if err := db.db.SelectContext(ctx, &cs, `SELECT `+companyColumns+` FROM companies ORDER BY id`); err != nil {
+	if err := db.rd.SelectContext(ctx, &cs, `SELECT `+companyColumns+` FROM companies ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("list companies: %w", err)
 	}
 	out := make([]CompanySummary, 0, len(cs))

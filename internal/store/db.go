@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/gofrs/flock"
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -30,39 +31,128 @@ const (
 
 // DB is the store. Clock decides "now" for everything the store records and
 // compares; tests replace it.
+//
+// On SQLite, db is the one connection that writes (SQLite takes one writer
+// at a time; queueing writers here, in order, is fairer and faster than
+// letting several connections poll for the lock) and rd a pool of
+// read-only connections that, in WAL mode, read while the writer writes.
+// Every statement that changes data goes through db; rd refuses writes. On
+// MySQL both are the same pool.
 type DB struct {
 	db      *sqlx.DB
+	rd      *sqlx.DB
 	dialect string
+	path    string // the SQLite file
 	Clock   func() time.Time
 }
 
+// sqliteReaders is the size of SQLite's pool of read-only connections.
+const sqliteReaders = 4
+
 // Open connects to the database named by a DATABASE_URL: "sqlite:PATH" or
-// "mysql://user:pass@host:port/db". It does not migrate.
+// "mysql://user:pass@host:port/db". It does not migrate. A new SQLite file is
+// switched to WAL mode under the file's lock (see Migrate).
 func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	dialect, dsn, err := ParseURL(databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	driver := "sqlite"
 	if dialect == MySQL {
-		driver = "mysql"
-	}
-	x, err := sqlx.Open(driver, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	if dialect == MySQL {
+		x, err := sqlx.Open("mysql", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
 		x.SetMaxOpenConns(20)
 		x.SetMaxIdleConns(10)
 		x.SetConnMaxLifetime(5 * time.Minute)
-	} else {
-		x.SetMaxOpenConns(4)
+		if err := x.PingContext(ctx); err != nil {
+			x.Close()
+			return nil, fmt.Errorf("connect to database: %w", err)
+		}
+		return &DB{db: x, rd: x, dialect: dialect, Clock: time.Now}, nil
 	}
-	if err := x.PingContext(ctx); err != nil {
-		x.Close()
+	return openSQLite(ctx, sqlitePath(databaseURL), dsn)
+}
+
+func openSQLite(ctx context.Context, path, dsn string) (*DB, error) {
+	db := &DB{dialect: SQLite, path: path, Clock: time.Now}
+	if err := db.withFileLock(ctx, func() error { return setWAL(ctx, dsn) }); err != nil {
+		return nil, err
+	}
+	w, err := sqlx.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// Readers start their transactions deferred (they never write) and
+	// refuse any statement that would change the database.
+	rdsn := strings.Replace(dsn, "_txlock=immediate", "_txlock=deferred", 1) + "&_pragma=query_only(1)"
+	r, err := sqlx.Open("sqlite", rdsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	r.SetMaxOpenConns(sqliteReaders)
+	r.SetMaxIdleConns(sqliteReaders)
+	db.db, db.rd = w, r
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &DB{db: x, dialect: dialect, Clock: time.Now}, nil
+	return db, nil
+}
+
+// setWAL puts the SQLite file in WAL mode, which the file keeps: readers
+// then read while one connection writes. The switch is made once, by the
+// first process to open a new file, under the file's lock.
+func setWAL(ctx context.Context, dsn string) error {
+	x, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer x.Close()
+	var mode string
+	if err := x.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("connect to database: %w", err)
+	}
+	if strings.EqualFold(mode, "wal") {
+		return nil
+	}
+	if err := x.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
+		return fmt.Errorf("switch the database to WAL mode: %w", err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("switch the database to WAL mode: SQLite kept %q", mode)
+	}
+	return nil
+}
+
+// sqlitePath returns the file of a sqlite: DATABASE_URL.
+func sqlitePath(databaseURL string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "//")
+}
+
+// withFileLock runs fn holding an exclusive lock on the file PATH.lock
+// beside the SQLite file, so that processes opening or migrating the same
+// file (the bot and the worker started together) take turns. It waits for
+// the lock until ctx ends. On MySQL it just runs fn.
+func (db *DB) withFileLock(ctx context.Context, fn func() error) error {
+	if db.dialect != SQLite {
+		return fn()
+	}
+	lock := flock.New(db.path + ".lock")
+	ok, err := lock.TryLockContext(ctx, 20*time.Millisecond)
+	if err != nil || !ok {
+		if err == nil {
+			err = ctx.Err()
+		}
+		return fmt.Errorf("lock %s: %w", db.path+".lock", err)
+	}
+	defer lock.Unlock()
+	return fn()
 }
 
 // OpenReady opens the database and makes sure its schema fits this program:
@@ -98,7 +188,6 @@ func ParseURL(databaseURL string) (dialect, dsn string, err error) {
 		}
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Add("_pragma", "synchronous(NORMAL)")
 		// Write transactions take the lock at BEGIN, so two of them never
@@ -142,11 +231,22 @@ func ParseURL(databaseURL string) (dialect, dsn string, err error) {
 // Dialect returns MySQL or SQLite.
 func (db *DB) Dialect() string { return db.dialect }
 
-// Close closes the connection pool.
-func (db *DB) Close() error { return db.db.Close() }
+// Close closes the connection pools.
+func (db *DB) Close() error {
+	err := db.db.Close()
+	if db.rd != db.db {
+		err = errors.Join(err, db.rd.Close())
+	}
+	return err
+}
 
-// Ping checks that the database answers.
-func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
+// Ping checks that the database answers, to writes and to reads.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.db.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.rd.PingContext(ctx)
+}
 
 func (db *DB) provider() (*goose.Provider, error) {
 	fsys, err := migrations.FS(db.dialect)
@@ -162,17 +262,66 @@ func (db *DB) provider() (*goose.Provider, error) {
 	return goose.NewProvider(d, db.db.DB, fsys, goose.WithAllowOutofOrder(true))
 }
 
-// Migrate applies every pending migration and returns how many ran.
+// Migrate applies every pending migration and returns how many ran. It
+// refuses a database that has migrations this program does not know (a
+// newer release migrated it). On SQLite it holds the file's lock (PATH.lock)
+// throughout, so that processes started together on a new file migrate one
+// after the other: the first applies the migrations, the others find none
+// pending.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
-	p, err := db.provider()
+	n := 0
+	err := db.withFileLock(ctx, func() error {
+		p, err := db.provider()
+		if err != nil {
+			return err
+		}
+		if err := db.checkNotAhead(ctx, p); err != nil {
+			return err
+		}
+		res, err := p.Up(ctx)
+		n = len(res)
+		return err
+	})
 	if err != nil {
-		return 0, fmt.Errorf("migrate: %w", err)
+		return n, fmt.Errorf("migrate: %w", err)
 	}
-	res, err := p.Up(ctx)
-	if err != nil {
-		return len(res), fmt.Errorf("migrate: %w", err)
+	return n, nil
+}
+
+// checkNotAhead refuses a database with applied migrations that this
+// program does not have: its schema is newer than the code.
+func (db *DB) checkNotAhead(ctx context.Context, p *goose.Provider) error {
+	known := map[int64]bool{}
+	var newest int64
+	for _, src := range p.ListSources() {
+		known[src.Version] = true
+		newest = max(newest, src.Version)
 	}
-	return len(res), nil
+	var exists int
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'`
+	if db.dialect == MySQL {
+		q = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'goose_db_version'`
+	}
+	if err := db.db.GetContext(ctx, &exists, q); err != nil {
+		return err
+	}
+	if exists == 0 {
+		return nil
+	}
+	var applied []int64
+	if err := db.db.SelectContext(ctx, &applied, `SELECT DISTINCT version_id FROM goose_db_version WHERE version_id > 0 AND is_applied ORDER BY version_id`); err != nil {
+		return err
+	}
+	var unknown []string
+	for _, v := range applied {
+		if !known[v] {
+			unknown = append(unknown, fmt.Sprint(v))
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("the database schema is newer than this program: it has migration(s) %s, which this program does not know (it knows up to %d); run the release that migrated it, or a newer one", strings.Join(unknown, ", "), newest)
+	}
+	return nil
 }
 
 // CheckSchema returns an error when migrations are pending, so a process
@@ -180,6 +329,9 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 func (db *DB) CheckSchema(ctx context.Context) error {
 	p, err := db.provider()
 	if err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	if err := db.checkNotAhead(ctx, p); err != nil {
 		return fmt.Errorf("check schema: %w", err)
 	}
 	// Not the highest version alone: a migration numbered below it may be

@@ -61,7 +61,11 @@ func (db *DB) SaveEvents(ctx context.Context, events []PlatformEvent) error {
 		if e.State == "" {
 			e.State = EventNew
 		}
-		rows[i] = []any{clip(e.Source, 16), clip(e.Node, 64), e.Seq, clip(e.Type, 64), e.State, clip(e.Note, 500), strings.ToValidUTF8(e.Body, "\uFFFD"), clip(e.RemoteAddr, 64), now}
+		body := strings.ToValidUTF8(e.Body, "\uFFFD")
+		if e.State == EventMalformed || e.State == EventUnknown {
+			body, e.Note = keptBody(body, e.Note, len(e.Body))
+		}
+		rows[i] = []any{clip(e.Source, 16), clip(e.Node, 64), e.Seq, clip(e.Type, 64), e.State, clip(e.Note, 500), body, clip(e.RemoteAddr, 64), now}
 	}
 	const insert = `INSERT INTO platform_events (source, node, seq, event, state, note, body, remote_addr, received_at) VALUES `
 	var err error
@@ -90,7 +94,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	now := db.now()
 	until := ts(now.Add(lease))
 	var ids []int64
-	err := db.db.SelectContext(ctx, &ids, `SELECT id FROM platform_events WHERE state = 'new' AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?`, now, limit)
+	err := db.rd.SelectContext(ctx, &ids, `SELECT id FROM platform_events WHERE state = 'new' AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?`, now, limit)
 	if err != nil || len(ids) == 0 {
 		return nil, wrap("claim events", err)
 	}
@@ -102,7 +106,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 		return nil, fmt.Errorf("claim events: %w", err)
 	}
 	var out []PlatformEvent
-	err = db.db.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events
+	err = db.rd.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events
 		WHERE id BETWEEN ? AND ? AND state = 'new' AND lease_owner = ? AND lease_until = ? ORDER BY id`, ids[0], ids[len(ids)-1], owner, until)
 	return out, wrap("claim events", err)
 }
@@ -113,9 +117,9 @@ func (db *DB) Events(ctx context.Context, state string, limit int) ([]PlatformEv
 	var out []PlatformEvent
 	var err error
 	if state == "" {
-		err = db.db.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events ORDER BY id DESC LIMIT ?`, limit)
+		err = db.rd.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events ORDER BY id DESC LIMIT ?`, limit)
 	} else {
-		err = db.db.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events WHERE state = ? ORDER BY id DESC LIMIT ?`, state, limit)
+		err = db.rd.SelectContext(ctx, &out, `SELECT `+eventColumns+` FROM platform_events WHERE state = ? ORDER BY id DESC LIMIT ?`, state, limit)
 	}
 	return out, wrap("list events", err)
 }
@@ -126,7 +130,7 @@ func (db *DB) EventCounts(ctx context.Context) (map[string]int, error) {
 		State string `db:"state"`
 		N     int    `db:"n"`
 	}
-	if err := db.db.SelectContext(ctx, &rows, `SELECT state, COUNT(*) AS n FROM platform_events GROUP BY state`); err != nil {
+	if err := db.rd.SelectContext(ctx, &rows, `SELECT state, COUNT(*) AS n FROM platform_events GROUP BY state`); err != nil {
 		return nil, fmt.Errorf("count events: %w", err)
 	}
 	out := map[string]int{}
@@ -136,12 +140,51 @@ func (db *DB) EventCounts(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
+// MaxKeptBody bounds the body of an event kept only for inspection
+// (malformed, or of an unknown type): the first 64 KiB are kept, and the
+// note says how large the body was.
+const MaxKeptBody = 64 << 10
+
+// keptBody cuts body to MaxKeptBody bytes, at a character boundary, and
+// says in the note how many of the received bytes were kept.
+func keptBody(body, note string, received int) (string, string) {
+	if len(body) <= MaxKeptBody {
+		return body, note
+	}
+	cut := MaxKeptBody
+	for cut > 0 && !utf8.RuneStart(body[cut]) {
+		cut--
+	}
+	return body[:cut], clip(note, 400) + fmt.Sprintf(" [body truncated: the first %d of %d bytes kept]", cut, received)
+}
+
+// PurgeKeptEvents deletes up to limit events kept for inspection
+// (rejected, malformed, unknown) that were received before the given
+// time, oldest first, and returns how many went.
+func (db *DB) PurgeKeptEvents(ctx context.Context, before time.Time, limit int) (int, error) {
+	var ids []int64
+	err := db.db.SelectContext(ctx, &ids, `SELECT id FROM platform_events WHERE state IN ('rejected', 'malformed', 'unknown') AND received_at < ? ORDER BY id LIMIT ?`, ts(before), limit)
+	if err != nil || len(ids) == 0 {
+		return 0, wrap("purge kept events", err)
+	}
+	q, args, err := sqlx.In(`DELETE FROM platform_events WHERE id IN (?)`, ids)
+	if err != nil {
+		return 0, fmt.Errorf("purge kept events: %w", err)
+	}
+	res, err := db.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("purge kept events: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // PurgeEvents deletes up to limit processed events that were processed
 // before the given time, oldest first, and returns how many went. Rejected,
-// malformed and unknown events stay for inspection.
+// malformed and unknown events stay for inspection, until PurgeKeptEvents.
 func (db *DB) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
 	var ids []int64
-	err := db.db.SelectContext(ctx, &ids, `SELECT id FROM platform_events WHERE state = 'done' AND processed_at < ? ORDER BY id LIMIT ?`, ts(before), limit)
+	err := db.rd.SelectContext(ctx, &ids, `SELECT id FROM platform_events WHERE state = 'done' AND processed_at < ? ORDER BY id LIMIT ?`, ts(before), limit)
 	if err != nil || len(ids) == 0 {
 		return 0, wrap("purge events", err)
 	}

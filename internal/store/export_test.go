@@ -68,3 +68,10 @@ func (db *DB) explain(ctx context.Context, q string, args []any) ([]Plan, error)
 	}
 	return out, rows.Err()
 }
+
+// ExecRead runs a statement on the pool of readers, for tests that check
+// it refuses writes.
+func (db *DB) ExecRead(ctx context.Context, q string, args ...any) error {
+	_, err := db.rd.ExecContext(ctx, q, args...)
+	return err
+}

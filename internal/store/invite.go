@@ -177,7 +177,7 @@ func (db *DB) InviteByToken(ctx context.Context, tokenHash string) (company.Invi
 // Invite returns an invite by ID, only within the given company.
 func (db *DB) Invite(ctx context.Context, companyID, id int64) (company.Invite, error) {
 	var inv company.Invite
-	err := db.db.GetContext(ctx, &inv, `SELECT `+inviteColumns+` FROM invites WHERE company_id = ? AND id = ?`, companyID, id)
+	err := db.rd.GetContext(ctx, &inv, `SELECT `+inviteColumns+` FROM invites WHERE company_id = ? AND id = ?`, companyID, id)
 	return inv, notFound(err, "That invite no longer exists.")
 }
 

@@ -65,9 +65,9 @@ func (db *DB) JobRuns(ctx context.Context, job string, limit int) ([]JobRun, err
 	var rs []JobRun
 	var err error
 	if job == "" {
-		err = db.db.SelectContext(ctx, &rs, `SELECT `+jobRunColumns+` FROM job_runs ORDER BY id DESC LIMIT ?`, limit)
+		err = db.rd.SelectContext(ctx, &rs, `SELECT `+jobRunColumns+` FROM job_runs ORDER BY id DESC LIMIT ?`, limit)
 	} else {
-		err = db.db.SelectContext(ctx, &rs, `SELECT `+jobRunColumns+` FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT ?`, job, limit)
+		err = db.rd.SelectContext(ctx, &rs, `SELECT `+jobRunColumns+` FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT ?`, job, limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("job runs: %w", err)
@@ -181,7 +181,7 @@ func (db *DB) ReleaseJobLease(ctx context.Context, job, owner string) error {
 // JobLeases lists the slots of every job that has run, by job name.
 func (db *DB) JobLeases(ctx context.Context) ([]JobLease, error) {
 	var ls []JobLease
-	if err := db.db.SelectContext(ctx, &ls, `SELECT job, owner, lease_until, version FROM job_leases ORDER BY job`); err != nil {
+	if err := db.rd.SelectContext(ctx, &ls, `SELECT job, owner, lease_until, version FROM job_leases ORDER BY job`); err != nil {
 		return nil, fmt.Errorf("job leases: %w", err)
 	}
 	return ls, nil

@@ -146,7 +146,7 @@ func (db *DB) ReleaseMails(ctx context.Context, owner string, ids []int64) (int6
 // Mails lists the outbox, newest first, for operators and tests.
 func (db *DB) Mails(ctx context.Context, limit int) ([]company.Mail, error) {
 	var ms []company.Mail
-	if err := db.db.SelectContext(ctx, &ms, `SELECT `+mailColumns+` FROM mails ORDER BY id DESC LIMIT ?`, limit); err != nil {
+	if err := db.rd.SelectContext(ctx, &ms, `SELECT `+mailColumns+` FROM mails ORDER BY id DESC LIMIT ?`, limit); err != nil {
 		return nil, fmt.Errorf("list mails: %w", err)
 	}
 	return ms, nil

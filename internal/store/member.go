@@ -175,21 +175,21 @@ func freeAddress(ctx context.Context, q sqlx.QueryerContext, local, domain strin
 // MemberByEmail returns the member of a company with the given email.
 func (db *DB) MemberByEmail(ctx context.Context, companyID int64, email string) (company.Member, error) {
 	var m company.Member
-	err := db.db.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND email = ?`, companyID, strings.ToLower(strings.TrimSpace(email)))
+	err := db.rd.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND email = ?`, companyID, strings.ToLower(strings.TrimSpace(email)))
 	return m, notFound(err, "%s is not a member of this company.", email)
 }
 
 // Member returns a member by ID, only within the given company.
 func (db *DB) Member(ctx context.Context, companyID, id int64) (company.Member, error) {
 	var m company.Member
-	err := db.db.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND id = ?`, companyID, id)
+	err := db.rd.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND id = ?`, companyID, id)
 	return m, notFound(err, "That member no longer exists.")
 }
 
 // Admins lists the admins of a company by name.
 func (db *DB) Admins(ctx context.Context, companyID int64) ([]company.Member, error) {
 	var ms []company.Member
-	err := db.db.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND is_admin = TRUE ORDER BY full_name, email`, companyID)
+	err := db.rd.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND is_admin = TRUE ORDER BY full_name, email`, companyID)
 	if err != nil {
 		return nil, fmt.Errorf("list admins: %w", err)
 	}
@@ -197,25 +197,34 @@ func (db *DB) Admins(ctx context.Context, companyID int64) ([]company.Member, er
 }
 
 // LinkSlackUser remembers which Slack user a member is, so later messages
-// can mention them.
-func (db *DB) LinkSlackUser(ctx context.Context, memberID int64, slackUser string) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE members SET slack_user = ? WHERE id = ? AND slack_user <> ?`, slackUser, memberID, slackUser)
+// can mention them. The link is pinned: a member already linked to another
+// Slack user stays linked to them, and LinkSlackUser reports false.
+func (db *DB) LinkSlackUser(ctx context.Context, memberID int64, slackUser string) (bool, error) {
+	res, err := db.db.ExecContext(ctx, `UPDATE members SET slack_user = ? WHERE id = ? AND slack_user = ''`, slackUser, memberID)
 	if err != nil {
-		return fmt.Errorf("link slack user: %w", err)
+		return false, fmt.Errorf("link slack user: %w", err)
 	}
-	return nil
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	var linked string
+	err = db.db.GetContext(ctx, &linked, `SELECT slack_user FROM members WHERE id = ?`, memberID)
+	if err != nil {
+		return false, fmt.Errorf("link slack user: %w", notFound(err, "That member no longer exists."))
+	}
+	return linked == slackUser, nil
 }
 
 // PersonalRoom returns the personal room of a member.
 func (db *DB) PersonalRoom(ctx context.Context, memberID int64) (company.Room, error) {
 	var r company.Room
-	err := db.db.GetContext(ctx, &r, `SELECT id, company_id, kind, name, address, owner_member_id, created_at FROM rooms WHERE owner_member_id = ?`, memberID)
+	err := db.rd.GetContext(ctx, &r, `SELECT id, company_id, kind, name, address, owner_member_id, created_at FROM rooms WHERE owner_member_id = ?`, memberID)
 	return r, notFound(err, "That member has no personal room.")
 }
 
 // PasswordHash returns the stored password hash of a member.
 func (db *DB) PasswordHash(ctx context.Context, memberID int64) (string, error) {
 	var h string
-	err := db.db.GetContext(ctx, &h, `SELECT password_hash FROM members WHERE id = ?`, memberID)
+	err := db.rd.GetContext(ctx, &h, `SELECT password_hash FROM members WHERE id = ?`, memberID)
 	return h, notFound(err, "That member no longer exists.")
 }

@@ -46,29 +46,33 @@ func searchPattern(q string) string {
 }
 
 // memberFilter is the WHERE clause of a search of a company's members by
-// name, email or video address.
+// name, email or video address, or by the name or address of a video
+// system twinned to them.
 func memberFilter(companyID int64, query string) (string, []any) {
 	if strings.TrimSpace(query) == "" {
 		return "company_id = ?", []any{companyID}
 	}
 	p := searchPattern(query)
 	lp := strings.ToLower(p)
-	return "company_id = ? AND (full_name LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!' OR video_address LIKE ? ESCAPE '!')", []any{companyID, p, lp, lp}
+	return `company_id = ? AND (full_name LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!' OR video_address LIKE ? ESCAPE '!'
+		OR id IN (SELECT twin_member_id FROM systems WHERE company_id = ? AND twin_member_id IS NOT NULL AND (name LIKE ? ESCAPE '!' OR address LIKE ? ESCAPE '!')))`,
+		[]any{companyID, p, lp, lp, companyID, p, lp}
 }
 
 const memberOrder = ` ORDER BY LOWER(full_name), email, id`
 
 // SearchMembers returns one page of a company's members whose name, email
-// or video address contains query (all members when it is empty), by name,
-// with the total number that match.
+// or video address, or a twinned video system's name or address, contains
+// query (all members when it is empty), by name, with the total number
+// that match.
 func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, offset, limit int) ([]MemberEntry, int, error) {
 	where, args := memberFilter(companyID, query)
 	var total int
-	if err := db.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM members WHERE `+where, args...); err != nil {
+	if err := db.rd.GetContext(ctx, &total, `SELECT COUNT(*) FROM members WHERE `+where, args...); err != nil {
 		return nil, 0, fmt.Errorf("search members: %w", err)
 	}
 	var ms []company.Member
-	if err := db.db.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE `+where+memberOrder+` LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
+	if err := db.rd.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE `+where+memberOrder+` LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
 		return nil, 0, fmt.Errorf("search members: %w", err)
 	}
 	out := make([]MemberEntry, len(ms))
@@ -85,7 +89,7 @@ func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, 
 	var rooms []company.Room
 	q, qargs, err := sqlx.In(`SELECT `+roomColumns+` FROM rooms WHERE kind = 'personal' AND owner_member_id IN (?)`, ids)
 	if err == nil {
-		err = db.db.SelectContext(ctx, &rooms, q, qargs...)
+		err = db.rd.SelectContext(ctx, &rooms, q, qargs...)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("search members: personal rooms: %w", err)
@@ -96,7 +100,7 @@ func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, 
 	var systems []company.System
 	q, qargs, err = sqlx.In(`SELECT `+systemColumns+` FROM systems WHERE company_id = ? AND twin_member_id IN (?) ORDER BY name, id`, companyID, ids)
 	if err == nil {
-		err = db.db.SelectContext(ctx, &systems, q, qargs...)
+		err = db.rd.SelectContext(ctx, &systems, q, qargs...)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("search members: twinned systems: %w", err)
@@ -113,7 +117,7 @@ func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, 
 func (db *DB) MemberOptions(ctx context.Context, companyID int64, query string, limit int) ([]company.Member, error) {
 	where, args := memberFilter(companyID, query)
 	var ms []company.Member
-	if err := db.db.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE `+where+memberOrder+` LIMIT ?`, append(args, limit)...); err != nil {
+	if err := db.rd.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE `+where+memberOrder+` LIMIT ?`, append(args, limit)...); err != nil {
 		return nil, fmt.Errorf("member options: %w", err)
 	}
 	return ms, nil

@@ -44,7 +44,7 @@ func insertExpiryNotice(ctx context.Context, tx *sqlx.Tx, companyID, inviteID in
 // by company, inviting admin and age.
 func (db *DB) UndeliveredNotices(ctx context.Context) ([]ExpiryNotice, error) {
 	var ns []ExpiryNotice
-	err := db.db.SelectContext(ctx, &ns, `SELECT `+noticeColumns+` FROM expiry_notices WHERE notified_at IS NULL ORDER BY company_id, inviter_member_id, id`)
+	err := db.rd.SelectContext(ctx, &ns, `SELECT `+noticeColumns+` FROM expiry_notices WHERE notified_at IS NULL ORDER BY company_id, inviter_member_id, id`)
 	if err != nil {
 		return nil, fmt.Errorf("undelivered notices: %w", err)
 	}
@@ -55,7 +55,7 @@ func (db *DB) UndeliveredNotices(ctx context.Context) ([]ExpiryNotice, error) {
 // newest first.
 func (db *DB) ExpiryNotices(ctx context.Context, limit int) ([]ExpiryNotice, error) {
 	var ns []ExpiryNotice
-	if err := db.db.SelectContext(ctx, &ns, `SELECT `+noticeColumns+` FROM expiry_notices ORDER BY id DESC LIMIT ?`, limit); err != nil {
+	if err := db.rd.SelectContext(ctx, &ns, `SELECT `+noticeColumns+` FROM expiry_notices ORDER BY id DESC LIMIT ?`, limit); err != nil {
 		return nil, fmt.Errorf("expiry notices: %w", err)
 	}
 	return ns, nil

@@ -43,7 +43,7 @@ func (db *DB) PendingInvites(ctx context.Context, companyID int64, q PendingQuer
 		args = append(args, strings.ToLower(like), like)
 	}
 	var total int
-	if err := db.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM invites i WHERE `+where, args...); err != nil {
+	if err := db.rd.GetContext(ctx, &total, `SELECT COUNT(*) FROM invites i WHERE `+where, args...); err != nil {
 		return nil, 0, fmt.Errorf("count pending invites: %w", err)
 	}
 	limit := q.Limit
@@ -51,7 +51,7 @@ func (db *DB) PendingInvites(ctx context.Context, companyID int64, q PendingQuer
 		limit = 30
 	}
 	var out []PendingInvite
-	err := db.db.SelectContext(ctx, &out, `SELECT i.id, i.company_id, COALESCE(i.email, '') AS email, i.full_name, COALESCE(i.video_address, '') AS video_address, i.role,
+	err := db.rd.SelectContext(ctx, &out, `SELECT i.id, i.company_id, COALESCE(i.email, '') AS email, i.full_name, COALESCE(i.video_address, '') AS video_address, i.role,
 			i.invited_by_member_id, COALESCE(NULLIF(m.full_name, ''), i.invited_by_name) AS invited_by_name, i.state, i.sent_at, i.reminder_count,
 			i.last_reminded_at, i.expires_at, i.accepted_at, i.member_id, i.created_at, i.resent_at,
 			COALESCE(ml.state, '') AS mail_state, COALESCE(ml.last_error, '') AS mail_error
@@ -77,10 +77,12 @@ type InviteActions struct {
 }
 
 // ResendInvites gives each pending invite among ids a new link and queues a
-// fresh invitation with it; the old link stops working. Sent date, reminders
-// and expiry stay as they were. IDs of other companies' invites are counted
-// as unknown and left alone.
-func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, actor company.Actor, render func(inv company.Invite, token string) (company.Mail, error)) (InviteActions, error) {
+// fresh invitation with it. The resend restarts the invite's clock: it is
+// sent now, its reminders count from now, and it expires expiry from now.
+// The old links (of the invitation and its reminders) stop working and say
+// that a newer invitation was sent. IDs of other companies' invites are
+// counted as unknown and left alone.
+func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, actor company.Actor, expiry time.Duration, render func(inv company.Invite, token string) (company.Mail, error)) (InviteActions, error) {
 	var acts InviteActions
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		acts = InviteActions{}
@@ -104,7 +106,7 @@ func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, a
 			}
 			acts.Gone = append(acts.Gone, inv)
 		}
-		if err := resend(ctx, tx, companyID, due, actor, render, now); err != nil {
+		if err := resend(ctx, tx, companyID, due, actor, expiry, render, now); err != nil {
 			return err
 		}
 		acts.Done = due
@@ -116,16 +118,16 @@ func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, a
 	return acts, nil
 }
 
-// ResendOlderThan resends every pending invite of a company that was sent,
-// and not resent, within the last age.
-func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Duration, actor company.Actor, render func(inv company.Invite, token string) (company.Mail, error)) ([]company.Invite, error) {
-	return db.ResendOlderThanTask(ctx, nil, nil, companyID, age, actor, render)
+// ResendOlderThan resends, as ResendInvites does, every pending invite of a
+// company that was last sent (or resent) more than age ago.
+func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Duration, actor company.Actor, expiry time.Duration, render func(inv company.Invite, token string) (company.Mail, error)) ([]company.Invite, error) {
+	return db.ResendOlderThanTask(ctx, nil, nil, companyID, age, actor, expiry, render)
 }
 
 // ResendOlderThanTask is ResendOlderThan run by a task: when h is set, the
 // result that result encodes from the resent invites is saved as the
 // task's result in the same transaction.
-func (db *DB) ResendOlderThanTask(ctx context.Context, h *TaskHold, result func([]company.Invite) ([]byte, error), companyID int64, age time.Duration, actor company.Actor, render func(inv company.Invite, token string) (company.Mail, error)) ([]company.Invite, error) {
+func (db *DB) ResendOlderThanTask(ctx context.Context, h *TaskHold, result func([]company.Invite) ([]byte, error), companyID int64, age time.Duration, actor company.Actor, expiry time.Duration, render func(inv company.Invite, token string) (company.Mail, error)) ([]company.Invite, error) {
 	var due []company.Invite
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockCompany(ctx, tx, companyID); err != nil {
@@ -138,7 +140,7 @@ func (db *DB) ResendOlderThanTask(ctx context.Context, h *TaskHold, result func(
 			AND sent_at <= ? AND (resent_at IS NULL OR resent_at <= ?) AND expires_at > ? ORDER BY sent_at, id`, companyID, cutoff, cutoff, now); err != nil {
 			return err
 		}
-		if err := resend(ctx, tx, companyID, due, actor, render, now); err != nil || h == nil {
+		if err := resend(ctx, tx, companyID, due, actor, expiry, render, now); err != nil || h == nil {
 			return err
 		}
 		out, err := result(due)
@@ -153,31 +155,49 @@ func (db *DB) ResendOlderThanTask(ctx context.Context, h *TaskHold, result func(
 	return due, nil
 }
 
-// resend rotates the token of each invite, drops its queued mails that
-// carry the old link, and queues a new invitation.
-func resend(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.Invite, actor company.Actor, render func(company.Invite, string) (company.Mail, error), now time.Time) error {
+// resend rotates the token of each invite and restarts its clock (sent
+// now, no reminders yet, expiring expiry from now), keeps the old token as
+// a superseded link, drops its queued mails that carry the old link, and
+// queues a new invitation. It updates invs in place.
+func resend(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.Invite, actor company.Actor, expiry time.Duration, render func(company.Invite, string) (company.Mail, error), now time.Time) error {
 	if len(invs) == 0 {
 		return nil
 	}
-	stmt, err := tx.PreparexContext(ctx, `UPDATE invites SET token_hash = ?, resent_at = ? WHERE id = ? AND company_id = ? AND state = 'pending'`)
+	// The old invitation link is kept as a token of its own whose base is
+	// itself: it no longer matches the invite's token, so it opens a page
+	// saying a newer invitation was sent, as old reminder links do.
+	keep, err := tx.PreparexContext(ctx, `INSERT INTO invite_tokens (token_hash, invite_id, base_hash, created_at)
+		SELECT token_hash, id, token_hash, ? FROM invites WHERE id = ? AND company_id = ? AND token_hash IS NOT NULL`)
+	if err != nil {
+		return err
+	}
+	defer keep.Close()
+	stmt, err := tx.PreparexContext(ctx, `UPDATE invites SET token_hash = ?, sent_at = ?, resent_at = ?, reminder_count = 0, last_reminded_at = NULL, expires_at = ?
+		WHERE id = ? AND company_id = ? AND state = 'pending'`)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
+	expires := ts(now.Add(expiry))
 	tokens := make([]string, len(invs))
-	for i, inv := range invs {
+	events := make([]event, len(invs))
+	for i := range invs {
+		inv := &invs[i]
+		if _, err := keep.ExecContext(ctx, now, inv.ID, companyID); err != nil && !isDuplicate(err) {
+			return fmt.Errorf("keep old link of invite %d: %w", inv.ID, err)
+		}
 		token, hash := company.NewToken()
 		tokens[i] = token
-		if _, err := stmt.ExecContext(ctx, hash, now, inv.ID, companyID); err != nil {
+		if _, err := stmt.ExecContext(ctx, hash, now, now, expires, inv.ID, companyID); err != nil {
 			return fmt.Errorf("rotate token of invite %d: %w", inv.ID, err)
 		}
+		events[i] = event{action: "invite.resent", objectType: "invite", objectID: inv.ID, label: inv.Email,
+			before: map[string]any{"sent_at": inv.SentAt, "expires_at": inv.ExpiresAt, "reminders": inv.ReminderCount},
+			after:  map[string]any{"resent_at": now, "expires_at": expires}}
+		inv.SentAt, inv.ExpiresAt, inv.ReminderCount, inv.LastRemindedAt = now, expires, 0, nil
 	}
 	if err := dropQueuedMails(ctx, tx, invs, now); err != nil {
 		return err
-	}
-	events := make([]event, len(invs))
-	for i, inv := range invs {
-		events[i] = event{action: "invite.resent", objectType: "invite", objectID: inv.ID, label: inv.Email, after: map[string]any{"resent_at": now}}
 	}
 	if err := auditMany(ctx, tx, companyID, actor, events, now); err != nil {
 		return err

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,7 +134,7 @@ func TestResendInvites(t *testing.T) {
 		clk.Advance(24 * time.Hour)
 
 		tokens := map[string]string{}
-		acts, err := db.ResendInvites(ctx, c.ID, []int64{invs[0].ID, invs[1].ID, invs[2].ID, theirs[0].ID, 999999, invs[0].ID}, ann, render(tokens))
+		acts, err := db.ResendInvites(ctx, c.ID, []int64{invs[0].ID, invs[1].ID, invs[2].ID, theirs[0].ID, 999999, invs[0].ID}, ann, 60*24*time.Hour, render(tokens))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,16 +142,24 @@ func TestResendInvites(t *testing.T) {
 			acts.Gone[0].State != company.InviteAccepted || acts.Gone[1].State != company.InviteRevoked {
 			t.Fatalf("actions = %+v", acts)
 		}
-		// The old link is dead, the new one works, and nothing else moved.
-		if _, _, err := db.InviteByToken(ctx, company.HashToken(old["bob@example.com"])); company.KindOf(err) != company.NotFound {
+		// The old link says a newer invitation was sent and cannot be
+		// used; the new one works.
+		if _, _, err := db.InviteByToken(ctx, company.HashToken(old["bob@example.com"])); company.KindOf(err) != company.Conflict || !strings.Contains(company.Message(err), "a newer invitation has been sent") {
 			t.Errorf("old link: %v", err)
+		}
+		if _, _, err := db.AcceptInvite(ctx, company.HashToken(old["bob@example.com"]), store.Activation{FullName: "Bob", VideoAddress: "bob.builder"}); company.KindOf(err) != company.Conflict {
+			t.Errorf("accept with the old link: %v", err)
 		}
 		inv, _, err := db.InviteByToken(ctx, company.HashToken(tokens["bob@example.com"]))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !inv.SentAt.Equal(invs[0].SentAt) || !inv.ExpiresAt.Equal(invs[0].ExpiresAt) || inv.ReminderCount != 0 || inv.State != company.InvitePending {
+		// The resend restarted the invite's clock; the first sending stays.
+		if !inv.SentAt.Equal(clk.now) || !inv.ExpiresAt.Equal(clk.now.Add(60*24*time.Hour)) || inv.ReminderCount != 0 || inv.State != company.InvitePending || !inv.CreatedAt.Equal(invs[0].CreatedAt) {
 			t.Errorf("after resend: %+v, before %+v", inv, invs[0])
+		}
+		if !acts.Done[0].ExpiresAt.Equal(inv.ExpiresAt) {
+			t.Errorf("the resent invite as rendered expires %v, stored %v", acts.Done[0].ExpiresAt, inv.ExpiresAt)
 		}
 		page, _, _ := db.PendingInvites(ctx, c.ID, store.PendingQuery{Search: "bob"})
 		if len(page) != 1 || page[0].ResentAt == nil || !page[0].ResentAt.Equal(clk.now) {
@@ -244,23 +253,23 @@ func TestResendOlderThan(t *testing.T) {
 		clk.Advance(5 * 24 * time.Hour)
 
 		tokens := map[string]string{}
-		done, err := db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, render(tokens))
+		done, err := db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, 60*24*time.Hour, render(tokens))
 		if err != nil || len(done) != 2 || len(tokens) != 2 || tokens["old1@example.com"] == "" {
 			t.Fatalf("resent %+v, %v", done, err)
 		}
 		// Just resent, they are not old any more.
-		done, err = db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, render(tokens))
+		done, err = db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, 60*24*time.Hour, render(tokens))
 		if err != nil || len(done) != 0 {
 			t.Fatalf("resent again: %+v, %v", done, err)
 		}
 		clk.Advance(8 * 24 * time.Hour)
-		done, _ = db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, render(tokens))
+		done, _ = db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, 60*24*time.Hour, render(tokens))
 		if len(done) != 3 {
 			t.Fatalf("a week later: %d resent", len(done))
 		}
 		// Expired invites are not resent.
 		clk.Advance(60 * 24 * time.Hour)
-		done, _ = db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, render(tokens))
+		done, _ = db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, 60*24*time.Hour, render(tokens))
 		if len(done) != 0 {
 			t.Fatalf("expired invites resent: %d", len(done))
 		}

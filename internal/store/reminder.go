@@ -52,7 +52,7 @@ func (db *DB) DueReminders(ctx context.Context, l company.Lifecycle, limit int) 
 		return nil, nil
 	}
 	var ids []int64
-	if err := db.db.SelectContext(ctx, &ids, q, args...); err != nil {
+	if err := db.rd.SelectContext(ctx, &ids, q, args...); err != nil {
 		return nil, fmt.Errorf("due reminders: %w", err)
 	}
 	return ids, nil
@@ -63,7 +63,7 @@ func (db *DB) DueReminders(ctx context.Context, l company.Lifecycle, limit int) 
 func (db *DB) DueExpiries(ctx context.Context, limit int) ([]int64, error) {
 	q, args := dueExpiriesQuery(db.now(), limit)
 	var ids []int64
-	if err := db.db.SelectContext(ctx, &ids, q, args...); err != nil {
+	if err := db.rd.SelectContext(ctx, &ids, q, args...); err != nil {
 		return nil, fmt.Errorf("due expiries: %w", err)
 	}
 	return ids, nil
@@ -210,7 +210,9 @@ func (db *DB) ExpireInvite(ctx context.Context, id int64) (ExpiredInvite, bool, 
 		if _, err := tx.ExecContext(ctx, `UPDATE mails SET state = 'failed', last_error = 'not sent: the invite expired first' WHERE invite_id = ? AND state = 'queued'`, id); err != nil {
 			return fmt.Errorf("cancel mails: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE mails SET to_addr = '', text_body = '', html_body = '' WHERE invite_id = ?`, id); err != nil {
+		// The server's reply to a failed attempt may quote the address.
+		if _, err := tx.ExecContext(ctx, `UPDATE mails SET to_addr = '', text_body = '', html_body = '',
+			last_error = CASE WHEN last_error = 'not sent: the invite expired first' THEN last_error ELSE '' END WHERE invite_id = ?`, id); err != nil {
 			return fmt.Errorf("purge mails: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE audit_events SET object_label = '', before_json = '', after_json = '' WHERE object_type = 'invite' AND object_id = ? AND company_id = ?`, id, companyID); err != nil {

@@ -22,7 +22,7 @@ type UsageCount struct {
 // UsageBetween counts a company's calls that started in [from, to).
 func (db *DB) UsageBetween(ctx context.Context, companyID int64, from, to time.Time) (UsageCount, error) {
 	var u UsageCount
-	err := db.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(seconds), 0) FROM usage_records WHERE company_id = ? AND started_at >= ? AND started_at < ?`,
+	err := db.rd.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(seconds), 0) FROM usage_records WHERE company_id = ? AND started_at >= ? AND started_at < ?`,
 		companyID, ts(from), ts(to)).Scan(&u.Calls, &u.Seconds)
 	return u, wrap("count usage", err)
 }
@@ -37,7 +37,7 @@ func (db *DB) UsageBetween(ctx context.Context, companyID int64, from, to time.T
 // memory grows with the number of rooms, not calls. (The same in SQL takes
 // a running MAX window, which MariaDB evaluates in quadratic time.)
 func (db *DB) RoomBusy(ctx context.Context, companyID int64, from, to time.Time, fn func(roomID int64, start, end time.Time) error) error {
-	rows, err := db.db.QueryContext(ctx, `SELECT room_id, started_at, ended_at FROM usage_records
+	rows, err := db.rd.QueryContext(ctx, `SELECT room_id, started_at, ended_at FROM usage_records
 		WHERE company_id = ? AND started_at >= ? AND started_at < ? AND room_id IS NOT NULL ORDER BY started_at`, companyID, ts(from), ts(to))
 	if err != nil {
 		return fmt.Errorf("room busy: %w", err)
@@ -97,7 +97,7 @@ type MemberUsage struct {
 // calls attributed to them that started in [from, to). It returns the
 // calls of members deleted since.
 func (db *DB) UsageByMember(ctx context.Context, companyID int64, from, to time.Time, fn func(MemberUsage) error) (UsageCount, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT m.id, m.full_name, m.email, m.video_address, r.id, COALESCE(u.calls, 0), COALESCE(u.secs, 0)
+	rows, err := db.rd.QueryContext(ctx, `SELECT m.id, m.full_name, m.email, m.video_address, r.id, COALESCE(u.calls, 0), COALESCE(u.secs, 0)
 		FROM members m
 		LEFT JOIN rooms r ON r.owner_member_id = m.id
 		LEFT JOIN (SELECT member_id, COUNT(*) AS calls, SUM(seconds) AS secs FROM usage_records
@@ -142,7 +142,7 @@ type RoomUsage struct {
 // name, with the calls that started in it in [from, to). It returns the
 // calls of rooms removed since.
 func (db *DB) UsageByRoom(ctx context.Context, companyID int64, from, to time.Time, fn func(RoomUsage) error) (UsageCount, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT r.id, r.kind, r.name, r.address, COALESCE(o.full_name, ''), COALESCE(o.email, ''), COALESCE(u.calls, 0), COALESCE(u.secs, 0)
+	rows, err := db.rd.QueryContext(ctx, `SELECT r.id, r.kind, r.name, r.address, COALESCE(o.full_name, ''), COALESCE(o.email, ''), COALESCE(u.calls, 0), COALESCE(u.secs, 0)
 		FROM rooms r
 		LEFT JOIN members o ON o.id = r.owner_member_id
 		LEFT JOIN (SELECT room_id, COUNT(*) AS calls, SUM(seconds) AS secs FROM usage_records
@@ -187,7 +187,7 @@ type SystemUsage struct {
 // with the calls it took part in that started in [from, to). It returns
 // the calls of systems removed since.
 func (db *DB) UsageBySystem(ctx context.Context, companyID int64, from, to time.Time, fn func(SystemUsage) error) (UsageCount, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT s.id, s.name, s.address, COALESCE(t.full_name, ''), COALESCE(t.email, ''), COALESCE(u.calls, 0), COALESCE(u.secs, 0)
+	rows, err := db.rd.QueryContext(ctx, `SELECT s.id, s.name, s.address, COALESCE(t.full_name, ''), COALESCE(t.email, ''), COALESCE(u.calls, 0), COALESCE(u.secs, 0)
 		FROM systems s
 		LEFT JOIN members t ON t.id = s.twin_member_id
 		LEFT JOIN (SELECT system_id, COUNT(*) AS calls, SUM(seconds) AS secs FROM usage_records
@@ -222,7 +222,7 @@ func (db *DB) UsageBySystem(ctx context.Context, companyID int64, from, to time.
 // longer exists in table.
 func (db *DB) orphanUsage(ctx context.Context, column, table string, companyID int64, from, to time.Time) (UsageCount, error) {
 	var u UsageCount
-	err := db.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(u.seconds), 0) FROM usage_records u
+	err := db.rd.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(u.seconds), 0) FROM usage_records u
 		WHERE u.company_id = ? AND u.started_at >= ? AND u.started_at < ? AND u.`+column+` IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM `+table+` x WHERE x.id = u.`+column+`)`, companyID, ts(from), ts(to)).Scan(&u.Calls, &u.Seconds)
 	return u, wrap("usage of removed "+table, err)
@@ -250,7 +250,7 @@ type CallRow struct {
 // Calls calls fn with every call of the company that started in [from,
 // to), in order of start. The row is reused between calls.
 func (db *DB) Calls(ctx context.Context, companyID int64, from, to time.Time, fn func(*CallRow) error) error {
-	rows, err := db.db.QueryContext(ctx, `SELECT u.started_at, u.ended_at, u.seconds, u.direction, u.protocol, u.role, u.local_alias, u.remote_alias, u.conference,
+	rows, err := db.rd.QueryContext(ctx, `SELECT u.started_at, u.ended_at, u.seconds, u.direction, u.protocol, u.role, u.local_alias, u.remote_alias, u.conference,
 			u.room_id, COALESCE(r.name, ''), u.system_id, COALESCE(s.name, ''), u.member_id, COALESCE(NULLIF(m.full_name, ''), m.email, '')
 		FROM usage_records u
 		LEFT JOIN rooms r ON r.id = u.room_id

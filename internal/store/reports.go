@@ -126,6 +126,6 @@ func (db *DB) ReportAttemptFailed(ctx context.Context, id int64, owner, reason s
 // first.
 func (db *DB) ReportDeliveries(ctx context.Context, companyID int64, limit int) ([]ReportDelivery, error) {
 	var out []ReportDelivery
-	err := db.db.SelectContext(ctx, &out, `SELECT `+reportColumns+` FROM usage_reports WHERE company_id = ? ORDER BY period_start DESC LIMIT ?`, companyID, limit)
+	err := db.rd.SelectContext(ctx, &out, `SELECT `+reportColumns+` FROM usage_reports WHERE company_id = ? ORDER BY period_start DESC LIMIT ?`, companyID, limit)
 	return out, wrap("list reports", err)
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,26 +42,8 @@ func (db *DB) RequestPasswordResets(ctx context.Context, r ResetRequest) ([]comp
 			return err
 		}
 		now := db.now()
-		expires := ts(now.Add(r.Expiry))
 		for _, m := range ms {
-			token, hash := company.NewToken()
-			res, err := tx.ExecContext(ctx, `INSERT INTO password_resets (member_id, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?)`, m.ID, hash, expires, now)
-			if err != nil {
-				return fmt.Errorf("insert password reset: %w", err)
-			}
-			id, err := res.LastInsertId()
-			if err != nil {
-				return err
-			}
-			mail, err := r.Mail(m, token, expires)
-			if err != nil {
-				return fmt.Errorf("render reset mail: %w", err)
-			}
-			mail.CompanyID = &r.CompanyID
-			if err := insertMail(ctx, tx, mail, now); err != nil {
-				return err
-			}
-			if err := audit(ctx, tx, r.CompanyID, r.Actor, "member.password_reset_requested", "member", m.ID, m.Email, nil, map[string]any{"reset": id, "expires_at": expires}, now); err != nil {
+			if err := insertReset(ctx, tx, m, r.Actor, r.Expiry, r.Mail, now); err != nil {
 				return err
 			}
 		}
@@ -69,6 +53,86 @@ func (db *DB) RequestPasswordResets(ctx context.Context, r ResetRequest) ([]comp
 		return nil, fmt.Errorf("request password reset: %w", err)
 	}
 	return ms, nil
+}
+
+// insertReset creates a fresh reset link for member m, queues the mail
+// that carries it and audits the request.
+func insertReset(ctx context.Context, tx *sqlx.Tx, m company.Member, actor company.Actor, expiry time.Duration,
+	render func(m company.Member, token string, expiresAt time.Time) (company.Mail, error), now time.Time) error {
+	expires := ts(now.Add(expiry))
+	token, hash := company.NewToken()
+	res, err := tx.ExecContext(ctx, `INSERT INTO password_resets (member_id, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?)`, m.ID, hash, expires, now)
+	if err != nil {
+		return fmt.Errorf("insert password reset: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	mail, err := render(m, token, expires)
+	if err != nil {
+		return fmt.Errorf("render reset mail: %w", err)
+	}
+	mail.CompanyID = &m.CompanyID
+	if err := insertMail(ctx, tx, mail, now); err != nil {
+		return err
+	}
+	return audit(ctx, tx, m.CompanyID, actor, "member.password_reset_requested", "member", m.ID, m.Email, nil, map[string]any{"reset": id, "expires_at": expires}, now)
+}
+
+// OwnResetRequest is a person asking for a password-reset link for
+// themselves, by email, on the "forgot password" page.
+type OwnResetRequest struct {
+	Email  string // normalized
+	Expiry time.Duration
+	// Mail renders the reset mail of one membership; it is queued in the
+	// same transaction.
+	Mail func(c company.Company, m company.Member, token string, expiresAt time.Time) (company.Mail, error)
+}
+
+// RequestOwnPasswordResets creates a fresh reset link for every membership
+// of the email, in each of its companies, and queues one mail per
+// membership. It returns how many; none when the email is no member, which
+// is not an error. Each new link supersedes that member's older ones.
+func (db *DB) RequestOwnPasswordResets(ctx context.Context, r OwnResetRequest) (int, error) {
+	var n int
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		n = 0
+		var found []company.Member
+		if err := sqlx.SelectContext(ctx, tx, &found, `SELECT `+memberColumns+` FROM members WHERE email = ? ORDER BY company_id, id`, r.Email); err != nil {
+			return err
+		}
+		now := db.now()
+		for _, f := range found {
+			// Locked in company order, as everywhere, and read again under
+			// the lock: the member may have gone meanwhile.
+			c, err := lockedCompany(ctx, tx, f.CompanyID)
+			if err != nil {
+				return err
+			}
+			var m company.Member
+			err = sqlx.GetContext(ctx, tx, &m, `SELECT `+memberColumns+` FROM members WHERE id = ? AND email = ?`, f.ID, r.Email)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			actor := company.Actor{MemberID: m.ID, Name: displayName(m)}
+			mail := func(m company.Member, token string, expiresAt time.Time) (company.Mail, error) {
+				return r.Mail(c, m, token, expiresAt)
+			}
+			if err := insertReset(ctx, tx, m, actor, r.Expiry, mail, now); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("request own password reset: %w", err)
+	}
+	return n, nil
 }
 
 // PasswordResetByToken returns the password reset whose link token has the

@@ -90,10 +90,68 @@ func (db *DB) RemoveTeamRoom(ctx context.Context, companyID int64, address strin
 	return r, nil
 }
 
+// DeletedRoom is a team room that was deleted, with the members who
+// managed it, as its audit event records it.
+type DeletedRoom struct {
+	Room     company.Room `json:"room"`
+	Managers []string     `json:"managers,omitempty"` // their emails
+}
+
+// DeleteTeamRooms deletes the team rooms with the given IDs, in one
+// transaction: their managers are unlinked, their addresses freed, and each
+// gets an audit event. Every ID must be a team room of the company, or
+// nothing is deleted.
+func (db *DB) DeleteTeamRooms(ctx context.Context, companyID int64, actor company.Actor, ids []int64) ([]DeletedRoom, error) {
+	var out []DeletedRoom
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		out = nil
+		if err := lockCompany(ctx, tx, companyID); err != nil {
+			return err
+		}
+		now := db.now()
+		for _, id := range unique(ids) {
+			r, err := teamRoom(ctx, tx, companyID, id)
+			if err != nil {
+				return err
+			}
+			d, err := deleteTeamRoom(ctx, tx, r)
+			if err != nil {
+				return fmt.Errorf("delete room %d: %w", r.ID, err)
+			}
+			if err := audit(ctx, tx, companyID, actor, "room.deleted", "room", r.ID, r.Address, d, nil, now); err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delete team rooms: %w", err)
+	}
+	return out, nil
+}
+
+// deleteTeamRoom removes one team room, unlinks its managers and releases
+// its address. The caller holds the company lock. Whatever else must go
+// with a deleted room belongs here, in the same transaction.
+func deleteTeamRoom(ctx context.Context, tx *sqlx.Tx, r company.Room) (DeletedRoom, error) {
+	d := DeletedRoom{Room: r, Managers: []string{}}
+	if err := tx.SelectContext(ctx, &d.Managers, `SELECT m.email FROM room_managers rm JOIN members m ON m.id = rm.member_id WHERE rm.room_id = ? ORDER BY m.email`, r.ID); err != nil {
+		return d, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM room_managers WHERE room_id = ?`, r.ID); err != nil {
+		return d, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM rooms WHERE id = ?`, r.ID); err != nil {
+		return d, err
+	}
+	return d, releaseAddress(ctx, tx, r.Address)
+}
+
 // Rooms lists the rooms of one kind of a company by name.
 func (db *DB) Rooms(ctx context.Context, companyID int64, kind string) ([]company.Room, error) {
 	var rs []company.Room
-	if err := db.db.SelectContext(ctx, &rs, `SELECT `+roomColumns+` FROM rooms WHERE company_id = ? AND kind = ? ORDER BY name, id`, companyID, kind); err != nil {
+	if err := db.rd.SelectContext(ctx, &rs, `SELECT `+roomColumns+` FROM rooms WHERE company_id = ? AND kind = ? ORDER BY name, id`, companyID, kind); err != nil {
 		return nil, fmt.Errorf("list rooms: %w", err)
 	}
 	return rs, nil
@@ -121,11 +179,11 @@ func roomFilter(companyID int64, query string) (string, []any) {
 func (db *DB) SearchTeamRooms(ctx context.Context, companyID int64, query string, offset, limit int) ([]RoomEntry, int, error) {
 	where, args := roomFilter(companyID, query)
 	var total int
-	if err := db.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM rooms WHERE `+where, args...); err != nil {
+	if err := db.rd.GetContext(ctx, &total, `SELECT COUNT(*) FROM rooms WHERE `+where, args...); err != nil {
 		return nil, 0, fmt.Errorf("search rooms: %w", err)
 	}
 	var rs []company.Room
-	if err := db.db.SelectContext(ctx, &rs, `SELECT `+roomColumns+` FROM rooms WHERE `+where+` ORDER BY LOWER(name), id LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
+	if err := db.rd.SelectContext(ctx, &rs, `SELECT `+roomColumns+` FROM rooms WHERE `+where+` ORDER BY LOWER(name), id LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
 		return nil, 0, fmt.Errorf("search rooms: %w", err)
 	}
 	out, err := withManagers(ctx, db.db, rs)

@@ -83,7 +83,7 @@ func (db *DB) RemoveSystem(ctx context.Context, companyID int64, address string)
 // Systems lists the video systems of a company by name.
 func (db *DB) Systems(ctx context.Context, companyID int64) ([]company.System, error) {
 	var ss []company.System
-	if err := db.db.SelectContext(ctx, &ss, `SELECT `+systemColumns+` FROM systems WHERE company_id = ? ORDER BY name, id`, companyID); err != nil {
+	if err := db.rd.SelectContext(ctx, &ss, `SELECT `+systemColumns+` FROM systems WHERE company_id = ? ORDER BY name, id`, companyID); err != nil {
 		return nil, fmt.Errorf("list systems: %w", err)
 	}
 	return ss, nil
@@ -101,11 +101,11 @@ func (db *DB) SearchSystems(ctx context.Context, companyID int64, query string, 
 		args = append(args, p, strings.ToLower(p))
 	}
 	var total int
-	if err := db.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM systems WHERE `+where, args...); err != nil {
+	if err := db.rd.GetContext(ctx, &total, `SELECT COUNT(*) FROM systems WHERE `+where, args...); err != nil {
 		return nil, 0, fmt.Errorf("search systems: %w", err)
 	}
 	ss := []company.System{}
-	if err := db.db.SelectContext(ctx, &ss, `SELECT `+systemColumns+` FROM systems WHERE `+where+` ORDER BY LOWER(name), id LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
+	if err := db.rd.SelectContext(ctx, &ss, `SELECT `+systemColumns+` FROM systems WHERE `+where+` ORDER BY LOWER(name), id LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
 		return nil, 0, fmt.Errorf("search systems: %w", err)
 	}
 	return ss, total, nil
@@ -126,7 +126,7 @@ func system(ctx context.Context, q sqlx.QueryerContext, companyID, id int64) (co
 // is code, with its company.
 func (db *DB) SystemByConnectCode(ctx context.Context, code string) (company.System, company.Company, error) {
 	var s company.System
-	err := db.db.GetContext(ctx, &s, `SELECT `+systemColumns+` FROM systems WHERE connect_code = ?`, code)
+	err := db.rd.GetContext(ctx, &s, `SELECT `+systemColumns+` FROM systems WHERE connect_code = ?`, code)
 	if err = notFound(err, "There is no video system behind this link. Scan the code on the system again, or ask the people who run this room."); err != nil {
 		return s, company.Company{}, err
 	}

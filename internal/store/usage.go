@@ -309,9 +309,9 @@ func (db *DB) UsageRecords(ctx context.Context, companyID *int64, limit int) ([]
 	var out []company.UsageRecord
 	var err error
 	if companyID == nil {
-		err = db.db.SelectContext(ctx, &out, `SELECT `+cols+` FROM usage_records WHERE company_id IS NULL ORDER BY started_at, id LIMIT ?`, limit)
+		err = db.rd.SelectContext(ctx, &out, `SELECT `+cols+` FROM usage_records WHERE company_id IS NULL ORDER BY started_at, id LIMIT ?`, limit)
 	} else {
-		err = db.db.SelectContext(ctx, &out, `SELECT `+cols+` FROM usage_records WHERE company_id = ? ORDER BY started_at, id LIMIT ?`, *companyID, limit)
+		err = db.rd.SelectContext(ctx, &out, `SELECT `+cols+` FROM usage_records WHERE company_id = ? ORDER BY started_at, id LIMIT ?`, *companyID, limit)
 	}
 	return out, wrap("list usage records", err)
 }

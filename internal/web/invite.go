@@ -62,6 +62,12 @@ func (p *Pages) Activate(w http.ResponseWriter, r *http.Request) {
 	if !p.parsePost(w, r) {
 		return
 	}
+	tokenHash := company.HashToken(r.PathValue("token"))
+	if !p.allow(w, r, "your invitation still works.",
+		limitCheck{"client", p.limits.client, clientKey(r)},
+		limitCheck{"link", p.limits.link, tokenHash}) {
+		return
+	}
 	inv, c, ok := p.usableInvite(w, r)
 	if !ok {
 		return
@@ -71,8 +77,10 @@ func (p *Pages) Activate(w http.ResponseWriter, r *http.Request) {
 	v.Address = r.PostForm.Get("video_address")
 	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
 
-	// Everything the form can check is checked before the password is
-	// hashed and the store is asked, so one round shows every mistake.
+	// Everything that can be checked is checked before the password is
+	// hashed, cheapest first, so one round shows every mistake and a post
+	// bound to fail costs no hashing: the form's own rules, then whether
+	// the address is free.
 	fe := company.FieldErrors{}
 	name := strings.TrimSpace(v.FullName)
 	switch {
@@ -83,21 +91,30 @@ func (p *Pages) Activate(w http.ResponseWriter, r *http.Request) {
 	case utf8.RuneCountInString(name) > maxNameLength:
 		fe.Add("full_name", fmt.Sprintf("Your name can have at most %d characters.", maxNameLength))
 	}
-	if _, err := company.NormalizeAddress(v.Address, c.Domain); err != nil {
+	address, err := company.NormalizeAddress(v.Address, c.Domain)
+	if err != nil {
 		fe.Add("video_address", company.Message(err))
 	}
-	merge(fe, password.Check(pw, confirm))
+	merge(fe, password.Check(pw, confirm, name, inv.Email, address, c.Name))
+	if len(fe) == 0 {
+		err := p.db.ActivationConflicts(r.Context(), inv, address)
+		if _, ok := company.Fields(err); !ok && err != nil {
+			p.internal(w, r, err)
+			return
+		}
+		merge(fe, err)
+	}
 	if len(fe) > 0 {
 		p.formErrors(w, r, v, fe)
 		return
 	}
 
-	hash, err := password.Hash(pw)
+	hash, err := p.hasher.Hash(r.Context(), pw)
 	if err != nil {
 		p.internal(w, r, err)
 		return
 	}
-	m, room, err := p.db.AcceptInvite(r.Context(), company.HashToken(r.PathValue("token")),
+	m, room, err := p.db.AcceptInvite(r.Context(), tokenHash,
 		store.Activation{FullName: name, VideoAddress: v.Address, PasswordHash: hash})
 	if fe, ok := company.Fields(err); ok {
 		p.formErrors(w, r, v, fe)
@@ -119,7 +136,11 @@ func (p *Pages) usableInvite(w http.ResponseWriter, r *http.Request) (company.In
 		err = inv.Usable(p.clock())
 	}
 	if err != nil {
-		p.fail(w, r, err)
+		var next *link
+		if inv.State == company.InviteAccepted {
+			next = forgotLink
+		}
+		p.failLink(w, r, err, next)
 		return inv, c, false
 	}
 	return inv, c, true

@@ -43,23 +43,29 @@ func (p *Pages) Reset(w http.ResponseWriter, r *http.Request) {
 	if !p.parsePost(w, r) {
 		return
 	}
+	tokenHash := company.HashToken(r.PathValue("token"))
+	if !p.allow(w, r, "your link still works until it expires.",
+		limitCheck{"client", p.limits.client, clientKey(r)},
+		limitCheck{"link", p.limits.link, tokenHash}) {
+		return
+	}
 	v, ok := p.usableReset(w, r)
 	if !ok {
 		return
 	}
 	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
-	if fe, ok := company.Fields(password.Check(pw, confirm)); ok {
+	if fe, ok := company.Fields(password.Check(pw, confirm, v.Name, v.Email, v.Address, v.Company)); ok {
 		v.Errors = fe
 		v.Problems = problems(fe, []string{"password", "password_confirm"})
 		p.render(w, r, http.StatusUnprocessableEntity, pageReset, v)
 		return
 	}
-	hash, err := password.Hash(pw)
+	hash, err := p.hasher.Hash(r.Context(), pw)
 	if err != nil {
 		p.internal(w, r, err)
 		return
 	}
-	m, err := p.db.ResetPassword(r.Context(), company.HashToken(r.PathValue("token")), hash)
+	m, err := p.db.ResetPassword(r.Context(), tokenHash, hash)
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -76,7 +82,7 @@ func (p *Pages) usableReset(w http.ResponseWriter, r *http.Request) (resetView, 
 		err = reset.Usable(p.clock())
 	}
 	if err != nil {
-		p.fail(w, r, err)
+		p.failLink(w, r, err, forgotLink)
 		return resetView{}, false
 	}
 	return resetView{

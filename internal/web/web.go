@@ -13,9 +13,11 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"companyadmin/internal/company"
+	"companyadmin/internal/password"
 	"companyadmin/internal/store"
 )
 
@@ -34,29 +36,51 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; fo
 // any mux: each sets the security headers, and each one that accepts a form
 // post refuses cross-origin requests itself.
 type Pages struct {
-	db     *store.DB
-	logger *slog.Logger
-	clock  func() time.Time
-	pages  map[string]*template.Template
-	origin *http.CrossOriginProtection
+	db        *store.DB
+	logger    *slog.Logger
+	clock     func() time.Time
+	pages     map[string]*template.Template
+	origin    *http.CrossOriginProtection
+	publicURL string
+	hasher    *password.Hasher
+	limits    limiters
+}
+
+// Options are the settings of the pages beyond their store.
+type Options struct {
+	// PublicURL is the base of the reset links mailed from the "forgot
+	// password" page, such as https://admin.example.com; never taken from
+	// a request, whose Host header the visitor chooses.
+	PublicURL string
+	// Hashing bounds the passwords hashed at once; 0 means one per CPU.
+	Hashing int
+	// Limits are the rates of form posts; the zero value means
+	// DefaultLimits.
+	Limits Limits
 }
 
 // New returns the pages over db. A nil clock reads the store's clock, so a
 // page and the store agree on whether an invite has expired; a nil logger
 // discards.
-func New(db *store.DB, logger *slog.Logger, clock func() time.Time) *Pages {
+func New(db *store.DB, logger *slog.Logger, clock func() time.Time, o Options) *Pages {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if clock == nil {
 		clock = func() time.Time { return db.Clock() }
 	}
+	if o.Limits == (Limits{}) {
+		o.Limits = DefaultLimits
+	}
 	return &Pages{
-		db:     db,
-		logger: logger,
-		clock:  clock,
-		pages:  parseTemplates(),
-		origin: http.NewCrossOriginProtection(),
+		db:        db,
+		logger:    logger,
+		clock:     clock,
+		pages:     parseTemplates(),
+		origin:    http.NewCrossOriginProtection(),
+		publicURL: strings.TrimRight(o.PublicURL, "/"),
+		hasher:    password.NewHasher(o.Hashing),
+		limits:    newLimiters(o.Limits),
 	}
 }
 
@@ -64,6 +88,8 @@ func New(db *store.DB, logger *slog.Logger, clock func() time.Time) *Pages {
 func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /invite/{token}", p.InviteForm)
 	mux.HandleFunc("POST /invite/{token}", p.Activate)
+	mux.HandleFunc("GET /reset", p.ForgotForm)
+	mux.HandleFunc("POST /reset", p.Forgot)
 	mux.HandleFunc("GET /reset/{token}", p.ResetForm)
 	mux.HandleFunc("POST /reset/{token}", p.Reset)
 	mux.HandleFunc("GET /connect/{code}", p.Connect)
@@ -78,12 +104,14 @@ func (p *Pages) Handler() http.Handler {
 
 // page names, one template file each.
 const (
-	pageInvite    = "invite"
-	pageActivated = "activated"
-	pageMessage   = "message"
-	pageReset     = "reset"
-	pageResetDone = "reset_done"
-	pageConnect   = "connect"
+	pageInvite     = "invite"
+	pageActivated  = "activated"
+	pageMessage    = "message"
+	pageReset      = "reset"
+	pageResetDone  = "reset_done"
+	pageForgot     = "forgot"
+	pageForgotSent = "forgot_sent"
+	pageConnect    = "connect"
 )
 
 // parseTemplates parses each page together with the shared layout. The
@@ -91,7 +119,7 @@ const (
 // any test that calls New.
 func parseTemplates() map[string]*template.Template {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{pageInvite, pageActivated, pageMessage, pageReset, pageResetDone, pageConnect} {
+	for _, name := range []string{pageInvite, pageActivated, pageMessage, pageReset, pageResetDone, pageForgot, pageForgotSent, pageConnect} {
 		pages[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return pages
@@ -134,7 +162,18 @@ func setHeaders(w http.ResponseWriter) {
 type message struct {
 	Title string
 	Text  string
+	Link  *link // what to do next, if the page offers it
 }
+
+// link is a link on a page.
+type link struct {
+	URL  string
+	Text string
+}
+
+// forgotLink points a member whose link no longer works to the page where
+// they ask for a new reset link themselves.
+var forgotLink = &link{URL: "/reset", Text: "Get a link to choose a new password"}
 
 // somethingWrong is the page for every error that is not the visitor's to
 // fix; the detail goes to the log only.
@@ -148,6 +187,12 @@ func somethingWrong() message {
 // fail answers err: a domain error shows its own message with a fitting
 // status; anything else is logged and shows "Something went wrong".
 func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p.failLink(w, r, err, nil)
+}
+
+// failLink is fail with a link to what to do next on a link that no longer
+// works (410).
+func (p *Pages) failLink(w http.ResponseWriter, r *http.Request, err error, next *link) {
 	var status int
 	var title string
 	switch company.KindOf(err) {
@@ -163,7 +208,11 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 		p.internal(w, r, err)
 		return
 	}
-	p.render(w, r, status, pageMessage, message{Title: title, Text: company.Message(err)})
+	m := message{Title: title, Text: company.Message(err)}
+	if status == http.StatusGone {
+		m.Link = next
+	}
+	p.render(w, r, status, pageMessage, m)
 }
 
 func (p *Pages) internal(w http.ResponseWriter, r *http.Request, err error) {
@@ -214,4 +263,10 @@ func (p *Pages) parsePost(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// Notice answers with a page that only tells something, for handlers of
+// other packages that serve a page of this site (the Slack install).
+func (p *Pages) Notice(w http.ResponseWriter, r *http.Request, status int, title, text string) {
+	p.render(w, r, status, pageMessage, message{Title: title, Text: text})
 }

@@ -51,6 +51,12 @@ type site struct {
 
 func newSite(t *testing.T, db *store.DB, c company.Company) *site {
 	t.Helper()
+	return newSiteWith(t, db, c, web.Options{PublicURL: "https://admin.example.com"})
+}
+
+// newSiteWith is newSite with the pages' options given.
+func newSiteWith(t *testing.T, db *store.DB, c company.Company, o web.Options) *site {
+	t.Helper()
 	clk := &clock{now: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}
 	db.Clock = clk.Now
 	if c.Name == "" {
@@ -60,7 +66,7 @@ func newSite(t *testing.T, db *store.DB, c company.Company) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := web.New(db, slog.New(slog.NewTextHandler(t.Output(), nil)), clk.Now)
+	p := web.New(db, slog.New(slog.NewTextHandler(t.Output(), nil)), clk.Now, o)
 	srv := httptest.NewServer(p.Handler())
 	t.Cleanup(srv.Close)
 	return &site{db: db, clock: clk, company: c, srv: srv}
@@ -86,6 +92,7 @@ func (s *site) invite(t *testing.T, email, name, address, inviter string) (strin
 type response struct {
 	status int
 	body   string
+	header http.Header
 }
 
 func (s *site) get(t *testing.T, token string) response {
@@ -140,7 +147,7 @@ func (s *site) do(t *testing.T, req *http.Request) response {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("%s %s: headers (-want +got):\n%s", req.Method, req.URL.Path, diff)
 	}
-	return response{status: res.StatusCode, body: string(body)}
+	return response{status: res.StatusCode, body: string(body), header: res.Header}
 }
 
 // licences returns the company's licence use, which tells whether an
@@ -477,7 +484,7 @@ func TestFormLimits(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	mux := http.NewServeMux()
-	web.New(db, nil, nil).Register(mux)
+	web.New(db, nil, nil, web.Options{}).Register(mux)
 	tests := []struct{ method, path, want string }{
 		{"GET", "/invite/abc", "GET /invite/{token}"},
 		{"HEAD", "/invite/abc", "GET /invite/{token}"},

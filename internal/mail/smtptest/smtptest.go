@@ -1,9 +1,11 @@
 // Package smtptest runs an in-process SMTP server for tests. It accepts any
 // sender, any recipient and any credentials, records what it receives, and
-// can be told to refuse the next messages with chosen reply codes.
+// can be told to refuse the next messages with chosen reply codes, or to
+// misbehave around an accepted message (see Fault).
 package smtptest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"io"
@@ -44,8 +46,38 @@ type Server struct {
 
 	mu       sync.Mutex
 	messages []Message
-	replies  []int
+	replies  []reply
+	fault    Fault
 	changed  chan struct{}
+	closed   chan struct{}
+}
+
+// Fault is a way the server misbehaves in every session that starts after
+// Server.Fail sets it.
+type Fault int
+
+const (
+	// NoFault: the server behaves.
+	NoFault Fault = iota
+	// DropAfterAccept: the server answers 250 to a message, recording it,
+	// and closes the connection at once.
+	DropAfterAccept
+	// RefuseRSET: the server answers 502 to RSET.
+	RefuseRSET
+	// IgnoreQUIT: the server never answers QUIT and keeps the connection
+	// open until the client closes it.
+	IgnoreQUIT
+	// StallData: the server reads a message and never answers it, nor
+	// records it, until the client gives up.
+	StallData
+)
+
+// Fail makes the sessions that start from now on misbehave as f; NoFault
+// restores normal service.
+func (s *Server) Fail(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = f
 }
 
 // Start starts a server on 127.0.0.1 with a free port, without TLS, and
@@ -56,7 +88,8 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("smtptest: listen: %v", err)
 	}
-	s := &Server{ln: ln, changed: make(chan struct{})}
+	s := &Server{changed: make(chan struct{}), closed: make(chan struct{})}
+	s.ln = &faultListener{Listener: ln, server: s}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &session{server: s}, nil
 	}))
@@ -66,7 +99,7 @@ func Start(t testing.TB) *Server {
 	s.srv.WriteTimeout = 10 * time.Second
 	s.srv.MaxMessageBytes = 10 << 20
 	s.srv.ErrorLog = log.New(io.Discard, "", 0)
-	go func() { _ = s.srv.Serve(ln) }()
+	go func() { _ = s.srv.Serve(s.ln) }()
 	t.Cleanup(s.Close)
 	return s
 }
@@ -82,6 +115,7 @@ func (s *Server) Close() {
 	s.once.Do(func() {
 		// Closing the listener here too covers a Close that runs before
 		// Serve has registered it with the server.
+		close(s.closed)
 		_ = s.ln.Close()
 		_ = s.srv.Close()
 	})
@@ -94,7 +128,23 @@ func (s *Server) Close() {
 func (s *Server) Reply(codes ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.replies = append(s.replies, codes...)
+	for _, c := range codes {
+		s.replies = append(s.replies, reply{code: c})
+	}
+}
+
+// ReplyText queues a refusal of the next message with code and text, in
+// which "{rcpt}" stands for the message's first recipient, as in
+// ReplyText(550, "5.1.1 <{rcpt}>: Recipient address rejected").
+func (s *Server) ReplyText(code int, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.replies = append(s.replies, reply{code: code, text: text})
+}
+
+type reply struct {
+	code int
+	text string
 }
 
 // Messages returns the messages accepted so far, oldest first.
@@ -134,10 +184,17 @@ func (s *Server) deliver(m Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.replies) > 0 {
-		code := s.replies[0]
+		r := s.replies[0]
 		s.replies = s.replies[1:]
-		if code >= 400 {
-			return replyError(code)
+		if r.code >= 400 && r.text != "" {
+			rcpt := ""
+			if len(m.To) > 0 {
+				rcpt = m.To[0]
+			}
+			return &smtp.SMTPError{Code: r.code, EnhancedCode: smtp.NoEnhancedCode, Message: strings.ReplaceAll(r.text, "{rcpt}", rcpt)}
+		}
+		if r.code >= 400 {
+			return replyError(r.code)
 		}
 	}
 	s.messages = append(s.messages, m)
@@ -295,4 +352,103 @@ func find(contentType, encoding string, body io.Reader, want string) (string, bo
 		return "", false
 	}
 	return string(b), true
+}
+
+// faultListener hands the SMTP server connections that misbehave as the
+// server's Fault says at the time they are accepted.
+type faultListener struct {
+	net.Listener
+	server *Server
+}
+
+func (l *faultListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.server.mu.Lock()
+	f := l.server.fault
+	l.server.mu.Unlock()
+	if f == NoFault {
+		return c, nil
+	}
+	return &faultConn{Conn: c, fault: f, in: bufio.NewReader(c), closed: l.server.closed}, nil
+}
+
+// faultConn sits between the client and the SMTP server, reading the
+// client's lines to know where the conversation is: it swallows the
+// commands the fault answers itself (or never answers), and closes the
+// connection after the server's reply to a message when told to.
+type faultConn struct {
+	net.Conn
+	fault  Fault
+	in     *bufio.Reader
+	closed chan struct{}
+
+	pending []byte // client bytes read but not yet handed to the server
+	inData  bool   // between DATA's 354 and the final "."
+	ended   bool   // the final "." was passed on: the next write is its reply
+}
+
+func (c *faultConn) Read(p []byte) (int, error) {
+	for len(c.pending) == 0 {
+		line, err := c.in.ReadBytes('\n')
+		if len(line) > 0 {
+			c.pending = c.filter(line)
+		}
+		if err != nil && len(c.pending) == 0 {
+			return 0, err
+		}
+	}
+	n := copy(p, c.pending)
+	c.pending = c.pending[n:]
+	return n, nil
+}
+
+// filter returns what of one client line the server gets to see.
+func (c *faultConn) filter(line []byte) []byte {
+	cmd := strings.ToUpper(strings.TrimRight(string(line), "\r\n"))
+	if c.inData {
+		if cmd == "." {
+			c.inData = false
+			if c.fault == StallData {
+				c.stall()
+				return nil
+			}
+			c.ended = true
+		}
+		return line
+	}
+	switch {
+	case cmd == "DATA":
+		c.inData = true
+	case cmd == "RSET" && c.fault == RefuseRSET:
+		_, _ = c.Conn.Write([]byte("502 5.5.1 RSET not implemented\r\n"))
+		return nil
+	case cmd == "QUIT" && c.fault == IgnoreQUIT:
+		c.stall()
+		return nil
+	}
+	return line
+}
+
+// stall waits until the client closes the connection or the server stops.
+func (c *faultConn) stall() {
+	go func() {
+		<-c.closed
+		c.Conn.Close()
+	}()
+	_, _ = io.Copy(io.Discard, c.in)
+	c.Conn.Close()
+}
+
+func (c *faultConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if c.ended {
+		c.ended = false
+		if c.fault == DropAfterAccept && bytes.HasPrefix(p, []byte("250")) {
+			c.Conn.Close()
+		}
+	}
+	return n, err
 }

@@ -1,4 +1,4 @@
-package bot
+package console
 
 import (
 	"encoding/json"
@@ -56,7 +56,7 @@ func renderBlocks(raw json.RawMessage, first int) (string, []choice) {
 					parts = append(parts, t)
 				}
 			}
-			b.WriteString(indent(strings.Join(parts, "  "), "  ") + "\n")
+			b.WriteString(indent(strings.Join(parts, "\n"), "  ") + "\n")
 		case "divider":
 			b.WriteString(strings.Repeat("-", 40) + "\n")
 		case "actions":

@@ -1,4 +1,9 @@
-package bot
+// Package console is an interactive terminal in place of Slack: the admin
+// types /company commands, messages print as text with numbered buttons and
+// checkboxes, and modals become forms that ask for each input. It drives
+// the bot's own Command and Interaction handlers with the payloads Slack
+// would send, so the console does what Slack does, the same way.
+package console
 
 import (
 	"bufio"
@@ -17,14 +22,13 @@ import (
 	"sync"
 
 	"github.com/slack-go/slack"
+
+	"companyadmin/bot"
 )
 
-// Console is an interactive terminal in place of Slack: the admin types
-// /company commands, messages print as text with numbered buttons and
-// checkboxes, and modals become forms that ask for each input. It drives
-// the same Command and Interaction handlers as Slack does.
+// Console is one admin's terminal session.
 type Console struct {
-	bot   *Bot
+	bot   *bot.Bot
 	in    *bufio.Scanner
 	out   io.Writer
 	mu    sync.Mutex // guards out and the state below
@@ -40,8 +44,8 @@ type Console struct {
 	seq     int
 }
 
-// ConsoleOptions says who the console user is.
-type ConsoleOptions struct {
+// Options says who the console user is.
+type Options struct {
 	Team, User, Email, Name string
 	// Dir receives the files the bot sends (reports, rejected rows).
 	Dir string
@@ -50,18 +54,18 @@ type ConsoleOptions struct {
 	AfterEach func(ctx context.Context)
 }
 
-// NewConsole returns a console over a bot built from o, signed in as the
-// Slack user co describes.
-func NewConsole(o Options, co ConsoleOptions, in io.Reader, out io.Writer) *Console {
+// New returns a console over a bot built from o, signed in as the Slack
+// user co describes.
+func New(o bot.Options, co Options, in io.Reader, out io.Writer) *Console {
 	c := &Console{in: bufio.NewScanner(in), out: out, team: co.Team, user: co.User, email: co.Email, dir: co.Dir, after: co.AfterEach, ticked: map[int]bool{}}
 	c.in.Buffer(make([]byte, 64<<10), 1<<20)
 	o.Slack = consoleSlack{c: c, name: co.Name}
-	c.bot = New(o)
+	c.bot = bot.New(o)
 	return c
 }
 
 // Bot returns the console's bot, for closing it.
-func (c *Console) Bot() *Bot { return c.bot }
+func (c *Console) Bot() *bot.Bot { return c.bot }
 
 const consoleHelp = `Type a command exactly as in Slack, for example:
   /company                  the menu
@@ -519,7 +523,7 @@ func (s consoleSlack) GetUserInfoContext(_ context.Context, user string, _ ...sl
 	if user != s.c.user {
 		return nil, errors.New("user_not_found")
 	}
-	return &slack.User{ID: user, Name: s.name, RealName: s.name, Profile: slack.UserProfile{RealName: s.name, Email: s.c.email}}, nil
+	return &slack.User{ID: user, TeamID: s.c.team, Name: s.name, RealName: s.name, IsEmailConfirmed: true, Profile: slack.UserProfile{RealName: s.name, Email: s.c.email}}, nil
 }
 
 func (s consoleSlack) OpenViewContext(_ context.Context, _ string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"companyadmin/internal/slacktest"
+	"companyadmin/internal/store"
+	"companyadmin/internal/store/storetest"
+)
+
+// postEvent delivers an Events API callback, signed, with Slack's retry
+// header when retry > 0.
+func (a *app) postEvent(body string, retry int) int {
+	a.t.Helper()
+	req, err := http.NewRequest("POST", a.srv.URL+"/slack/events", strings.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	// Slack signs each retry anew, seconds or minutes later.
+	req.Header = slacktest.Sign(secret, []byte(body), time.Now().Add(time.Duration(retry)*time.Second))
+	req.Header.Set("Content-Type", "application/json")
+	if retry > 0 {
+		req.Header.Set("X-Slack-Retry-Num", "1")
+		req.Header.Set("X-Slack-Retry-Reason", "http_timeout")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// A signed request seen before is refused; a retried event is answered and
+// handled once.
+func TestReplays(t *testing.T) {
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			a := newApp(t, storetest.Open(t, dialect), 5)
+			form := slacktest.Command("T0ACME", "U0ANN", "members")
+			body := []byte(form.Encode())
+			headers := slacktest.Sign(secret, body, time.Now())
+			if code, _ := a.post("/slack/commands", form, func([]byte) http.Header { return headers.Clone() }); code != 200 {
+				t.Fatalf("first delivery: %d", code)
+			}
+			if code, answer := a.post("/slack/commands", form, func([]byte) http.Header { return headers.Clone() }); code != http.StatusUnauthorized {
+				t.Errorf("replayed command: %d %s, want 401", code, answer)
+			}
+			if n := len(a.slack.Calls("users.info")); n != 1 {
+				t.Errorf("users.info called %d times, want 1: the replay must not be acted on", n)
+			}
+
+			event := `{"token":"x","team_id":"T0ACME","api_app_id":"A0COMPANY","type":"event_callback","event_id":"Ev0HOME1","event_time":1700000000,
+				"event":{"type":"app_home_opened","user":"U0ANN","channel":"D0ANN","tab":"home","event_ts":"1700000000.000100"}}`
+			for retry := range 3 {
+				if code := a.postEvent(event, retry); code != 200 {
+					t.Fatalf("event delivery %d: %d", retry, code)
+				}
+			}
+			a.bot.Wait()
+			if n := len(a.slack.Calls("views.publish")); n != 1 {
+				t.Errorf("App Home published %d times for one event delivered three times", n)
+			}
+		})
+	}
+}
+
+// The caller's identity comes from Slack once per cache period, must have
+// a confirmed email, and a member's link to a Slack user is pinned.
+func TestIdentity(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newApp(t, db, 5)
+		ctx := context.Background()
+
+		for range 10 {
+			if code, answer := a.command("U0ANN", "audit"); code != 200 || strings.Contains(answer, ":warning:") {
+				t.Fatalf("audit: %d %s", code, answer)
+			}
+		}
+		if n := len(a.slack.Calls("users.info")); n != 1 {
+			t.Errorf("users.info called %d times for 10 commands of one user, want 1", n)
+		}
+		ann, err := db.MemberByEmail(ctx, a.co.ID, "ann@example.com")
+		if err != nil || ann.SlackUser != "U0ANN" {
+			t.Fatalf("Ann's Slack link = %q, %v", ann.SlackUser, err)
+		}
+
+		// Another Slack user with Ann's email address.
+		a.slack.AddUser(slacktest.User{ID: "U0MAL", Name: "mal", RealName: "Mal", Email: "ann@example.com"})
+		code, answer := a.command("U0MAL", "members")
+		if code != 200 || !strings.Contains(answer, "not the one linked to your email address") {
+			t.Errorf("impostor's command = %d %s", code, answer)
+		}
+		a.bot.Wait()
+		var told bool
+		for _, c := range a.slack.Calls("chat.postMessage") {
+			if c.Arg("channel") == "U0ANN" && strings.Contains(c.Arg("text"), "<@U0MAL> used Company Admin with the email address of Ann Admin") {
+				told = true
+			}
+		}
+		if !told {
+			t.Error("the admins were not told of the refused Slack user")
+		}
+		if ann, _ := db.MemberByEmail(ctx, a.co.ID, "ann@example.com"); ann.SlackUser != "U0ANN" {
+			t.Errorf("Ann's link moved to %q", ann.SlackUser)
+		}
+
+		// An unconfirmed email address.
+		if _, _, err := db.GrantAdmin(ctx, a.co.ID, "una@example.com", "Una Confirmed"); err != nil {
+			t.Fatal(err)
+		}
+		a.slack.AddUser(slacktest.User{ID: "U0UNA", Name: "una", RealName: "Una", Email: "una@example.com", EmailUnconfirmed: true})
+		if code, answer := a.command("U0UNA", "members"); code != 200 || !strings.Contains(answer, "email address in Slack is not confirmed") {
+			t.Errorf("unconfirmed email: %d %s", code, answer)
+		}
+	})
+}
+
+// Uninstalling the app, or revoking its bot token, deletes the workspace's
+// installation at once; the company stays.
+func TestUninstall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newApp(t, db, 5)
+		ctx := context.Background()
+		install := func() {
+			t.Helper()
+			if _, err := db.SaveInstall(ctx, nil, store.Installation{TeamID: "T0ACME", BotToken: "sealed", RefreshToken: ""}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, event := range []string{
+			`{"type":"app_uninstalled"}`,
+			`{"type":"tokens_revoked","tokens":{"oauth":[],"bot":["UBOT"]},"event_ts":"1700000000.1"}`,
+		} {
+			install()
+			body := `{"token":"x","team_id":"T0ACME","api_app_id":"A0COMPANY","type":"event_callback","event_id":"Ev0UN` + string(rune('A'+i)) + `","event_time":1700000000,"event":` + event + `}`
+			if code := a.postEvent(body, 0); code != 200 {
+				t.Fatalf("event: %d", code)
+			}
+			if _, err := db.Installation(ctx, "T0ACME"); err == nil {
+				t.Errorf("the installation is still there after %s", event)
+			}
+		}
+		if _, err := db.Company(ctx, a.co.ID); err != nil {
+			t.Errorf("the company went with the installation: %v", err)
+		}
+		// A user token revoked leaves the bot's installation alone.
+		install()
+		body := `{"token":"x","team_id":"T0ACME","api_app_id":"A0COMPANY","type":"event_callback","event_id":"Ev0UNZ","event_time":1700000000,"event":{"type":"tokens_revoked","tokens":{"oauth":["U0ANN"],"bot":[]}}}`
+		if code := a.postEvent(body, 0); code != 200 {
+			t.Fatalf("event: %d", code)
+		}
+		if _, err := db.Installation(ctx, "T0ACME"); err != nil {
+			t.Errorf("a user token's revocation deleted the installation: %v", err)
+		}
+	})
+}

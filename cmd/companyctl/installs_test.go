@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"companyadmin/internal/seal"
+	"companyadmin/internal/slackauth"
+	"companyadmin/internal/slacktest"
+	"companyadmin/internal/store/storetest"
+	"companyadmin/internal/web"
+)
+
+func randomKey(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// The operator's side of workspace installs: a link, the admin installing
+// with it in a browser, then list, rekey and revoke.
+func TestInstalls(t *testing.T) {
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			fake := slacktest.Start(t)
+			mux := http.NewServeMux()
+			srv := httptest.NewServer(mux)
+			t.Cleanup(srv.Close)
+			oldKey := randomKey(t)
+			c := newCtl(t, storetest.URL(t, dialect))
+			c.env["SLACK_API_URL"] = fake.URL()
+			c.env["PUBLIC_URL"] = srv.URL
+			c.ok("migrate")
+			c.ok("company", "create", "--name", "Acme", "--slack-team", "T0ACME", "--domain", "acme.vc.example.com", "--licences", "5")
+
+			c.fails(1, "workspace installs are not set up: set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and TOKEN_KEYS", "company", "install-link", "--company", "T0ACME")
+			c.env["SLACK_CLIENT_ID"], c.env["SLACK_CLIENT_SECRET"], c.env["TOKEN_KEYS"] = slacktest.ClientID, slacktest.ClientSecret, oldKey
+
+			// The web process's install pages over the same database.
+			db := c.open()
+			keys, err := seal.ParseKeys(oldKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slackauth.New(slackauth.Options{Store: db, Keys: keys, ClientID: slacktest.ClientID, ClientSecret: slacktest.ClientSecret, APIURL: fake.URL(), PublicURL: srv.URL}).
+				Installer(web.New(db, nil, nil, web.Options{})).Register(mux)
+
+			out := c.ok("company", "install-link", "--company", "T0ACME", "--expires", "1h")
+			link, rest, _ := strings.Cut(out, "\n")
+			if !strings.HasPrefix(link, srv.URL+"/slack/install/") || !strings.Contains(rest, "Send it to an admin of Acme") {
+				t.Fatalf("install-link printed %q", out)
+			}
+			c.fails(2, "--expires", "company", "install-link", "--company", "T0ACME", "--expires", "-1h")
+
+			if out := c.ok("installs", "list"); out != "no workspace has the app installed\n" {
+				t.Errorf("installs list before any install = %q", out)
+			}
+			jar, _ := cookiejar.New(nil)
+			fake.NextInstall(slacktest.Install{Team: "T0ACME", TeamName: "Acme HQ", User: "UANN", Rotate: true})
+			resp, err := (&http.Client{Jar: jar, Timeout: 10 * time.Second}).Get(link)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "Company Admin is installed") {
+				t.Fatalf("install = %d %s", resp.StatusCode, page)
+			}
+
+			out = c.ok("installs", "list")
+			if !strings.Contains(out, "Acme (1)") || !strings.Contains(out, "T0ACME (Acme HQ)") || !strings.Contains(out, "UANN") || !strings.Contains(out, "users:read.email") {
+				t.Errorf("installs list = %q", out)
+			}
+			if strings.Contains(out, "xox") {
+				t.Errorf("installs list shows a token: %q", out)
+			}
+
+			// A new first key: rekey, then the old key can go.
+			newKey := randomKey(t)
+			c.env["TOKEN_KEYS"] = newKey + "," + oldKey
+			if out := c.ok("installs", "rekey"); out != "re-sealed the tokens of 1 installation with the first key of TOKEN_KEYS\n" {
+				t.Errorf("rekey = %q", out)
+			}
+			in, err := db.Installation(ctx, "T0ACME")
+			if err != nil {
+				t.Fatal(err)
+			}
+			onlyNew, _ := seal.ParseKeys(newKey)
+			if _, err := onlyNew.Open(in.BotToken, []byte("T0ACME")); err != nil {
+				t.Errorf("the new key alone does not open the token after rekey: %v", err)
+			}
+
+			if out := c.ok("installs", "revoke", "--company", "T0ACME"); !strings.Contains(out, "revoked the installation of company 1 \"Acme\" in workspace T0ACME") {
+				t.Errorf("revoke = %q", out)
+			}
+			if out := c.ok("installs", "list"); out != "no workspace has the app installed\n" {
+				t.Errorf("installs list after revoke = %q", out)
+			}
+			c.fails(1, "not installed", "installs", "revoke", "--company", "T0ACME")
+		})
+	}
+}

@@ -1,0 +1,133 @@
+package slackauth
+
+import (
+	"context"
+	"io"
+
+	"github.com/slack-go/slack"
+)
+
+type teamKey struct{}
+
+// WithTeam returns ctx carrying the Slack workspace that work done under it
+// is for: a Router's calls under it use that workspace's token.
+func WithTeam(ctx context.Context, team string) context.Context {
+	return context.WithValue(ctx, teamKey{}, team)
+}
+
+// TeamOf returns the workspace WithTeam put in ctx, or "".
+func TeamOf(ctx context.Context) string {
+	team, _ := ctx.Value(teamKey{}).(string)
+	return team
+}
+
+// Router is a Web API client that makes each call with the token of the
+// workspace in the call's context (WithTeam). Without a workspace in the
+// context, only a static bot token can serve the call.
+type Router struct{ w *Workspaces }
+
+// Router returns the routing client of w.
+func (w *Workspaces) Router() *Router { return &Router{w: w} }
+
+func (r *Router) client(ctx context.Context) (*slack.Client, error) {
+	return r.w.Client(ctx, TeamOf(ctx))
+}
+
+// GetUserInfoContext is slack.Client's, in the context's workspace.
+func (r *Router) GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error) {
+	c, err := r.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.GetUserInfoContext(ctx, user, options...)
+}
+
+// OpenViewContext is slack.Client's, in the context's workspace.
+func (r *Router) OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
+	c, err := r.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.OpenViewContext(ctx, triggerID, view)
+}
+
+// UpdateViewContext is slack.Client's, in the context's workspace.
+func (r *Router) UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error) {
+	c, err := r.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.UpdateViewContext(ctx, view, externalID, hash, viewID)
+}
+
+// PushViewContext is slack.Client's, in the context's workspace.
+func (r *Router) PushViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
+	c, err := r.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.PushViewContext(ctx, triggerID, view)
+}
+
+// PublishViewContext is slack.Client's, in the context's workspace.
+func (r *Router) PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error) {
+	c, err := r.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.PublishViewContext(ctx, req)
+}
+
+// PostMessageContext is slack.Client's, in the context's workspace.
+func (r *Router) PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error) {
+	c, err := r.client(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return c.PostMessageContext(ctx, channelID, options...)
+}
+
+// PostEphemeralContext is slack.Client's, in the context's workspace.
+func (r *Router) PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error) {
+	c, err := r.client(ctx)
+	if err != nil {
+		return "", err
+	}
+	return c.PostEphemeralContext(ctx, channelID, userID, options...)
+}
+
+// UploadFileContext is slack.Client's, in the context's workspace.
+func (r *Router) UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error) {
+	c, err := r.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.UploadFileContext(ctx, params)
+}
+
+// GetFileContext is slack.Client's, in the context's workspace.
+func (r *Router) GetFileContext(ctx context.Context, downloadURL string, writer io.Writer) error {
+	c, err := r.client(ctx)
+	if err != nil {
+		return err
+	}
+	return c.GetFileContext(ctx, downloadURL, writer)
+}
+
+// OpenConversationContext is slack.Client's, in the context's workspace.
+func (r *Router) OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error) {
+	c, err := r.client(ctx)
+	if err != nil {
+		return nil, false, false, err
+	}
+	return c.OpenConversationContext(ctx, params)
+}
+
+// AuthTestContext is slack.Client's, in the context's workspace.
+func (r *Router) AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error) {
+	c, err := r.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.AuthTestContext(ctx)
+}

@@ -1,0 +1,66 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"companyadmin/internal/company"
+	"companyadmin/internal/mail"
+	"companyadmin/internal/store"
+)
+
+// forgotView is the data of the "forgot password" form and of the page
+// after it.
+type forgotView struct {
+	Email    string
+	Errors   company.FieldErrors
+	Problems []problem
+}
+
+// ForgotForm serves GET /reset: the form where a member asks for a reset
+// link by email.
+func (p *Pages) ForgotForm(w http.ResponseWriter, r *http.Request) {
+	p.render(w, r, http.StatusOK, pageForgot, forgotView{})
+}
+
+// Forgot serves POST /reset: it mails a fresh reset link for each
+// membership of the email typed, and says the same whether or not the
+// email belongs to a member, so the page tells nobody who is one. Requests
+// are rate-limited per client and per email; posts from other sites are
+// refused.
+func (p *Pages) Forgot(w http.ResponseWriter, r *http.Request) {
+	if !p.parsePost(w, r) {
+		return
+	}
+	const what = "any link already sent to you still works."
+	if !p.allow(w, r, what, limitCheck{"client", p.limits.client, clientKey(r)}) {
+		return
+	}
+	v := forgotView{Email: r.PostForm.Get("email")}
+	email, err := company.NormalizeEmail(v.Email)
+	if err != nil {
+		v.Errors = company.FieldErrors{"email": company.Message(err)}
+		v.Problems = problems(v.Errors, []string{"email"})
+		p.render(w, r, http.StatusUnprocessableEntity, pageForgot, v)
+		return
+	}
+	if !p.allow(w, r, what, limitCheck{"email", p.limits.email, email}) {
+		return
+	}
+	n, err := p.db.RequestOwnPasswordResets(r.Context(), store.OwnResetRequest{
+		Email:  email,
+		Expiry: company.ResetExpiry,
+		Mail: func(c company.Company, m company.Member, token string, expires time.Time) (company.Mail, error) {
+			return mail.PasswordReset(mail.ResetData{To: m.Email, Name: m.FullName, CompanyName: c.Name,
+				Link: p.publicURL + "/reset/" + token, ExpiresAt: expires, Location: c.Location()})
+		},
+	})
+	if err != nil {
+		p.internal(w, r, err)
+		return
+	}
+	// The count goes to the log only: the page must not tell.
+	p.logger.InfoContext(r.Context(), "password reset asked for by email", "memberships", n)
+	v.Email = email
+	p.render(w, r, http.StatusOK, pageForgotSent, v)
+}
