@@ -211,9 +211,10 @@ func (b *Bot) readFile(ctx context.Context, f slack.File) (*roster.Roster, error
 	defer tmp.Close()
 	w := &cappedWriter{w: tmp, left: roster.MaxFileSize}
 	if err := b.slack.GetFileContext(ctx, f.URLPrivateDownload, w); err != nil {
-		if ctx.Err() != nil {
-			// Stopped or timed out: not the file's fault, try again.
-			return nil, fmt.Errorf("download %s: %w", f.ID, ctx.Err())
+		if ctx.Err() != nil || slackDown(err) {
+			// Stopped, timed out or Slack unwell: not the file's fault,
+			// try again.
+			return nil, fmt.Errorf("download %s: %w", f.ID, err)
 		}
 		if w.over {
 			return nil, company.Errorf(company.Invalid, "The file is larger than %d MB.", roster.MaxFileSize>>20)

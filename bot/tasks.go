@@ -92,6 +92,14 @@ func slackErr(err error) error {
 	return err
 }
 
+// slackDown tells whether err is Slack failing (a server error or an
+// unreachable Slack) rather than refusing.
+func slackDown(err error) bool {
+	var se slack.StatusCodeError
+	var ne net.Error
+	return (errors.As(err, &se) && se.Code >= 500) || errors.As(err, &ne)
+}
+
 // tell posts a message to the admin's direct messages from a task, in the
 // task's own time.
 func (b *Bot) tell(ctx context.Context, user string, msg slack.Msg) error {
