@@ -26,7 +26,7 @@ func (b *Bot) auditCommand(ctx context.Context, c caller, _ slack.SlashCommand, 
 	}
 	events, err := b.store.AuditEvents(ctx, c.company.ID, n)
 	if err != nil {
-		msg := b.failure("audit", err)
+		msg := b.failure(ctx, "audit", err)
 		return &msg
 	}
 	msg := blocks.AuditMessage(c.company.Name, events, c.company.Location(), note)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,13 @@ type Options struct {
 	// the bot a runner of its own that runs only in Wait, for tests and
 	// the console.
 	Tasks *task.Runner
+	// HTTPClient posts answers to Slack's response URLs; nil means one
+	// with a 30-second timeout.
+	HTTPClient *http.Client
+	// Acked, when not nil, is told how long each Socket Mode envelope of a
+	// kind (command, interaction, event) took to be acknowledged. Over
+	// HTTP the web process measures it around the handlers.
+	Acked func(kind string, took time.Duration)
 }
 
 // Bot answers Slack.
@@ -69,6 +77,8 @@ type Bot struct {
 	signingSecret string
 	clock         func() time.Time
 	tempDir       string
+	acked         func(kind string, took time.Duration)
+	httpClient    *http.Client
 	// reports lets one usage report be built at a time, so that admins
 	// asking together do not multiply the memory it takes.
 	reports chan struct{}
@@ -101,6 +111,8 @@ func New(o Options) *Bot {
 		signingSecret: o.SigningSecret,
 		clock:         o.Clock,
 		tempDir:       o.TempDir,
+		acked:         o.Acked,
+		httpClient:    o.HTTPClient,
 		reports:       make(chan struct{}, 1),
 		impostors:     map[string]time.Time{},
 		bgCtx:         ctx,
@@ -108,6 +120,9 @@ func New(o Options) *Bot {
 	}
 	if b.clock == nil {
 		b.clock = time.Now
+	}
+	if b.httpClient == nil {
+		b.httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
 	b.tasks = o.Tasks
 	if b.tasks == nil {
@@ -119,21 +134,24 @@ func New(o Options) *Bot {
 }
 
 // background runs a short follow-up that Slack must not wait for (an
-// answer through a response URL, a direct message, the App Home). Close
-// waits for it. Longer work is a task.
-func (b *Bot) background(name string, fn func(ctx context.Context) error) {
+// answer through a response URL, a direct message, the App Home); longer
+// work is a task. Close waits for it. The work's context keeps the values
+// of the request's ctx (its request ID, so its log lines can be found with
+// the request's) but not its deadline.
+func (b *Bot) background(ctx context.Context, name string, fn func(ctx context.Context) error) {
 	b.bg.Add(1)
 	go func() {
 		defer b.bg.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		defer context.AfterFunc(b.bgCtx, cancel)()
 		defer func() {
 			if r := recover(); r != nil {
-				b.log.Error("background work panicked", "work", name, "panic", r)
+				b.log.ErrorContext(ctx, "background work panicked", "work", name, "panic", r)
 			}
 		}()
-		ctx, cancel := context.WithTimeout(b.bgCtx, 30*time.Second)
-		defer cancel()
 		if err := fn(ctx); err != nil {
-			b.log.Error("background work failed", "work", name, "err", err)
+			b.log.ErrorContext(ctx, "background work failed", "work", name, "err", err)
 		}
 	}()
 }
@@ -216,7 +234,7 @@ func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) 
 		return caller{}, &refusal{blocks.TextMessage("Company Admin is for people, not bots or deactivated accounts.")}
 	}
 	if id.team != team && !b.sameEnterprise(ctx, team, id.enterprise) {
-		b.log.Warn("refused a user of another workspace", "team", team, "user", user, "user_team", id.team)
+		b.log.WarnContext(ctx, "refused a user of another workspace", "team", team, "user", user, "user_team", id.team)
 		return caller{}, &refusal{blocks.TextMessage("Company Admin answers only the people of this workspace.")}
 	}
 	if id.email == "" {
@@ -234,7 +252,7 @@ func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) 
 		if aerr != nil {
 			return caller{}, aerr
 		}
-		b.log.Info("refused a non-admin", "team", team, "user", user, "company", c.ID)
+		b.log.InfoContext(ctx, "refused a non-admin", "team", team, "user", user, "company", c.ID)
 		return caller{}, &refusal{blocks.NotAdmin(c.Name, admins)}
 	}
 	if m.SlackUser != user {
@@ -245,7 +263,7 @@ func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) 
 			}
 		}
 		if !linked {
-			b.log.Warn("refused a Slack user presenting the email of a member linked to another", "team", team, "user", user, "member", m.ID)
+			b.log.WarnContext(ctx, "refused a Slack user presenting the email of a member linked to another", "team", team, "user", user, "member", m.ID)
 			b.impostor(ctx, c, m, user)
 			return caller{}, &refusal{blocks.TextMessage("Your Slack account is not the one linked to your email address in Company Admin, so I can't let you in. Ask another administrator of " + c.Name + " to look into it.")}
 		}
@@ -278,7 +296,7 @@ func (b *Bot) impostor(ctx context.Context, c company.Company, m company.Member,
 	b.mu.Unlock()
 	admins, err := b.store.Admins(ctx, c.ID)
 	if err != nil {
-		b.log.Error("list admins to warn", "company", c.ID, "err", err)
+		b.log.ErrorContext(ctx, "list admins to warn", "company", c.ID, "err", err)
 		return
 	}
 	name := m.FullName
@@ -291,19 +309,19 @@ func (b *Bot) impostor(ctx context.Context, c company.Company, m company.Member,
 		if a.SlackUser == "" || a.SlackUser == user {
 			continue
 		}
-		b.notify(a.SlackUser, blocks.TextMessage(text))
+		b.notify(ctx, a.SlackUser, blocks.TextMessage(text))
 	}
 }
 
 // failure turns an error into what the caller sees: a refusal as it is, a
 // domain error's message, or a generic sentence with the detail logged.
-func (b *Bot) failure(what string, err error) slack.Msg {
+func (b *Bot) failure(ctx context.Context, what string, err error) slack.Msg {
 	var r *refusal
 	if errors.As(err, &r) {
 		return r.msg
 	}
 	if company.KindOf(err) == company.Internal {
-		b.log.Error(what+" failed", "err", err)
+		b.log.ErrorContext(ctx, what+" failed", "err", err)
 	}
 	return blocks.TextMessage(":warning: " + company.Message(err))
 }

@@ -28,7 +28,7 @@ const pastedSource = "the pasted addresses"
 
 func (b *Bot) bulkCommand(ctx context.Context, c caller, cmd slack.SlashCommand, _ string) *slack.Msg {
 	if err := b.openBulk(ctx, c, cmd.TriggerID); err != nil {
-		m := b.failure("open bulk modal", err)
+		m := b.failure(ctx, "open bulk modal", err)
 		return &m
 	}
 	return nil
@@ -68,7 +68,7 @@ func (b *Bot) submitBulk(ctx context.Context, c caller, ic slack.InteractionCall
 		return fieldError(blocks.BlockBulkFile, "Choose one file at a time.")
 	case len(files) == 0:
 		if err := b.enqueue(ctx, KindBulkInvite, bulkArgs{taskCaller: callerArgs(c), Source: pastedSource, Text: text}, ""); err != nil {
-			return fieldError(blocks.BlockBulkText, b.failure("bulk invite", err).Text)
+			return fieldError(blocks.BlockBulkText, b.failure(ctx, "bulk invite", err).Text)
 		}
 		return slack.NewUpdateViewSubmissionResponse(blocks.BulkProcessing(pastedSource))
 	}
@@ -86,9 +86,9 @@ func (b *Bot) submitBulk(ctx context.Context, c caller, ic slack.InteractionCall
 	// One task per uploaded file: a submission Slack delivers twice
 	// invites once.
 	if err := b.enqueue(ctx, KindBulkInvite, args, fmt.Sprintf("%d:%s", c.company.ID, f.ID)); err != nil {
-		return fieldError(blocks.BlockBulkFile, b.failure("bulk invite", err).Text)
+		return fieldError(blocks.BlockBulkFile, b.failure(ctx, "bulk invite", err).Text)
 	}
-	b.log.Info("bulk invite file accepted", "company", c.company.ID, "user", c.slackID, "file", f.ID, "name", f.Name, "size", f.Size)
+	b.log.InfoContext(ctx, "bulk invite file accepted", "company", c.company.ID, "user", c.slackID, "file", f.ID, "name", f.Name, "size", f.Size)
 	return slack.NewUpdateViewSubmissionResponse(blocks.BulkProcessing(f.Name))
 }
 
@@ -219,7 +219,7 @@ func (b *Bot) readFile(ctx context.Context, f slack.File) (*roster.Roster, error
 		if w.over {
 			return nil, company.Errorf(company.Invalid, "The file is larger than %d MB.", roster.MaxFileSize>>20)
 		}
-		b.log.Error("download failed", "file", f.ID, "err", err)
+		b.log.ErrorContext(ctx, "download failed", "file", f.ID, "err", err)
 		return nil, company.Errorf(company.Invalid, "I could not download the file from Slack. Check that Company Admin may read files (the files:read scope), and try again.")
 	}
 	return roster.Read(tmp, roster.MaxFileSize-w.left)
@@ -257,7 +257,7 @@ func (b *Bot) bulkInvite(ctx context.Context, t *task.Task, c caller, source str
 	ro, err := read(ctx)
 	if err != nil {
 		if company.KindOf(err) == company.Internal {
-			b.log.Error("bulk invite: read failed", "company", c.company.ID, "source", source, "err", err)
+			b.log.ErrorContext(ctx, "bulk invite: read failed", "company", c.company.ID, "source", source, "err", err)
 			return bulkSaved{}, err
 		}
 		return nothing(fmt.Sprintf(":warning: I could not use %s: %s Nothing was invited.", blocks.Escape(source), company.Message(err)))
@@ -302,7 +302,7 @@ func (b *Bot) bulkInvite(ctx context.Context, t *task.Task, c caller, source str
 			// next attempt finds the saved result if the invites committed.
 			return bulkSaved{}, err
 		}
-		return nothing(b.failure("bulk invite", err).Text + " Nothing was invited.")
+		return nothing(b.failure(ctx, "bulk invite", err).Text + " Nothing was invited.")
 	}
 	if res.Missing > 0 {
 		// Nothing was written: save the outcome on its own.
@@ -311,7 +311,7 @@ func (b *Bot) bulkInvite(ctx context.Context, t *task.Task, c caller, source str
 			return bulkSaved{}, err
 		}
 	}
-	b.log.Info("bulk invite done", "company", c.company.ID, "user", c.slackID, "source", source, "rows", len(ro.Rows)+len(ro.Problems),
+	b.log.InfoContext(ctx, "bulk invite done", "company", c.company.ID, "user", c.slackID, "source", source, "rows", len(ro.Rows)+len(ro.Problems),
 		"invited", res.Invited, "skipped", len(res.Skipped), "rejected", len(saved.Report.Rejected), "missing", res.Missing, "took", time.Since(start))
 	return saved, nil
 }
@@ -331,7 +331,7 @@ func rejectedName(source string) string {
 func (b *Bot) directChannel(ctx context.Context, user string) string {
 	ch, _, _, err := b.slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
 	if err != nil || ch == nil || ch.ID == "" {
-		b.log.Warn("conversations.open failed", "user", user, "err", err)
+		b.log.WarnContext(ctx, "conversations.open failed", "user", user, "err", err)
 		return user
 	}
 	return ch.ID

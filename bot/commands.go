@@ -15,7 +15,7 @@ import (
 func (b *Bot) Command(ctx context.Context, cmd slack.SlashCommand) *slack.Msg {
 	c, err := b.authorize(ctx, cmd.TeamID, cmd.UserID)
 	if err != nil {
-		m := b.failure("authorize", err)
+		m := b.failure(ctx, "authorize", err)
 		return &m
 	}
 	verb, args, _ := strings.Cut(strings.TrimSpace(cmd.Text), " ")
@@ -38,7 +38,7 @@ func (b *Bot) help(ctx context.Context, c caller, _ slack.SlashCommand, _ string
 func (b *Bot) menu(ctx context.Context, c caller, note string) *slack.Msg {
 	l, err := b.store.Licences(ctx, c.company.ID)
 	if err != nil {
-		m := b.failure("menu", err)
+		m := b.failure(ctx, "menu", err)
 		return &m
 	}
 	m := blocks.MenuMessage(c.company.Name, l, note)
@@ -55,20 +55,20 @@ func (b *Bot) openFromMenu(ctx context.Context, c caller, ic slack.InteractionCa
 		return
 	}
 	if msg := run(ctx, c, cmd, strings.TrimSpace(args)); msg != nil {
-		b.respond(ic.ResponseURL, c.slackID, *msg, false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, *msg, false)
 	}
 }
 
 // respond answers an interaction with a message: through the response URL
 // when Slack gave one (replacing the original message when asked), else as
 // a direct message.
-func (b *Bot) respond(responseURL, user string, msg slack.Msg, replace bool) {
+func (b *Bot) respond(ctx context.Context, responseURL, user string, msg slack.Msg, replace bool) {
 	if responseURL == "" {
-		b.notify(user, msg)
+		b.notify(ctx, user, msg)
 		return
 	}
-	b.background("respond", func(ctx context.Context) error {
-		return slack.PostWebhookContext(ctx, responseURL, &slack.WebhookMessage{
+	b.background(ctx, "respond", func(ctx context.Context) error {
+		return slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.httpClient, &slack.WebhookMessage{
 			ResponseType:    slack.ResponseTypeEphemeral,
 			ReplaceOriginal: replace,
 			Text:            msg.Text,
@@ -79,7 +79,7 @@ func (b *Bot) respond(responseURL, user string, msg slack.Msg, replace bool) {
 
 func (b *Bot) inviteCommand(ctx context.Context, c caller, cmd slack.SlashCommand, args string) *slack.Msg {
 	if err := b.openInvite(ctx, c, cmd.TriggerID, args); err != nil {
-		m := b.failure("open invite modal", err)
+		m := b.failure(ctx, "open invite modal", err)
 		return &m
 	}
 	return nil
@@ -87,7 +87,7 @@ func (b *Bot) inviteCommand(ctx context.Context, c caller, cmd slack.SlashComman
 
 func (b *Bot) inviteButton(ctx context.Context, c caller, ic slack.InteractionCallback, _ *slack.BlockAction) {
 	if err := b.openInvite(ctx, c, ic.TriggerID, ""); err != nil {
-		b.notify(c.slackID, b.failure("open invite modal", err))
+		b.notify(ctx, c.slackID, b.failure(ctx, "open invite modal", err))
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // delivers it (it retries when an answer is late). The App Home tab shows
 // an admin the menu, and anyone else who to ask; uninstalling the app, or
 // revoking its bot token, deletes the workspace's tokens at once.
-func (b *Bot) Event(ev slackevents.EventsAPIEvent) {
+func (b *Bot) Event(ctx context.Context, ev slackevents.EventsAPIEvent) {
 	if ev.Type != slackevents.CallbackEvent {
 		return
 	}
@@ -24,10 +24,10 @@ func (b *Bot) Event(ev slackevents.EventsAPIEvent) {
 		now := time.Now()
 		first, err := b.seen.first(b.bgCtx, b.store, now, "event:"+cb.EventID, now.Add(time.Hour))
 		if err != nil {
-			b.log.Error("check for a repeated event", "event", cb.EventID, "err", err)
+			b.log.ErrorContext(ctx, "check for a repeated event", "event", cb.EventID, "err", err)
 		}
 		if !first {
-			b.log.Info("ignored a repeated event", "event", cb.EventID)
+			b.log.InfoContext(ctx, "ignored a repeated event", "event", cb.EventID)
 			return
 		}
 	}
@@ -43,7 +43,7 @@ func (b *Bot) Event(ev slackevents.EventsAPIEvent) {
 			return
 		}
 		team, user := ev.TeamID, inner.User
-		b.background("app home", func(ctx context.Context) error { return b.publishHome(ctx, team, user) })
+		b.background(ctx, "app home", func(ctx context.Context) error { return b.publishHome(ctx, team, user) })
 	}
 }
 
@@ -70,10 +70,10 @@ func (b *Bot) uninstalled(team, why string) {
 	defer cancel()
 	found, err := b.store.DeleteInstallation(ctx, team, company.Actor{Name: "Slack"}, why)
 	if err != nil {
-		b.log.Error("delete the installation of an uninstalled workspace", "team", team, "err", err)
+		b.log.ErrorContext(ctx, "delete the installation of an uninstalled workspace", "team", team, "err", err)
 		return
 	}
 	if found {
-		b.log.Info("deleted the tokens of a workspace", "team", team, "reason", why)
+		b.log.InfoContext(ctx, "deleted the tokens of a workspace", "team", team, "reason", why)
 	}
 }

@@ -39,19 +39,19 @@ func (b *Bot) verified(w http.ResponseWriter, r *http.Request) (form url.Values,
 			w.WriteHeader(http.StatusOK)
 			return nil, nil, false
 		}
-		b.log.Warn("refused a request with a bad signature", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+		b.log.WarnContext(r.Context(), "refused a request with a bad signature", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return nil, nil, false
 	}
 	now := time.Now() // signature timestamps are real time, whatever the bot's clock
 	first, err := b.seen.first(r.Context(), b.store, now, "sig:"+r.Header.Get("X-Slack-Signature"), signatureExpiry(r.Header.Get("X-Slack-Request-Timestamp"), now))
 	if err != nil {
-		b.log.Error("check for a replayed request", "err", err)
+		b.log.ErrorContext(r.Context(), "check for a replayed request", "err", err)
 		http.Error(w, "try again", http.StatusServiceUnavailable)
 		return nil, nil, false
 	}
 	if !first {
-		b.log.Warn("refused a replayed request", "path", r.URL.Path, "remote", r.RemoteAddr)
+		b.log.WarnContext(r.Context(), "refused a replayed request", "path", r.URL.Path, "remote", r.RemoteAddr)
 		http.Error(w, "request already handled", http.StatusUnauthorized)
 		return nil, nil, false
 	}
@@ -136,7 +136,7 @@ func (b *Bot) Events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-	b.Event(ev)
+	b.Event(r.Context(), ev)
 }
 
 // reply is the body of an answer to a slash command: only the fields Slack

@@ -17,7 +17,7 @@ import (
 func (b *Bot) Interaction(ctx context.Context, ic slack.InteractionCallback) any {
 	c, err := b.authorize(ctx, ic.Team.ID, ic.User.ID)
 	if err != nil {
-		msg := b.failure("authorize", err)
+		msg := b.failure(ctx, "authorize", err)
 		if ic.Type == slack.InteractionTypeBlockSuggestion {
 			return options{Options: []*slack.OptionBlockObject{}}
 		}
@@ -25,7 +25,7 @@ func (b *Bot) Interaction(ctx context.Context, ic slack.InteractionCallback) any
 			// A submission cannot carry a message: replace the modal with it.
 			return slack.NewUpdateViewSubmissionResponse(blocks.NoticeModal("Company Admin", msg.Text))
 		}
-		b.notify(ic.User.ID, msg)
+		b.notify(ctx, ic.User.ID, msg)
 		return nil
 	}
 	switch ic.Type {
@@ -34,7 +34,7 @@ func (b *Bot) Interaction(ctx context.Context, ic slack.InteractionCallback) any
 			if run, ok := b.actions[actionName(a.ActionID)]; ok {
 				run(ctx, c, ic, a)
 			} else {
-				b.log.Warn("unknown action", "action_id", a.ActionID)
+				b.log.WarnContext(ctx, "unknown action", "action_id", a.ActionID)
 			}
 		}
 		return nil
@@ -42,7 +42,7 @@ func (b *Bot) Interaction(ctx context.Context, ic slack.InteractionCallback) any
 		if run, ok := b.views[ic.View.CallbackID]; ok {
 			return run(ctx, c, ic)
 		}
-		b.log.Warn("unknown view submission", "callback_id", ic.View.CallbackID)
+		b.log.WarnContext(ctx, "unknown view submission", "callback_id", ic.View.CallbackID)
 		return nil
 	case slack.InteractionTypeBlockSuggestion:
 		found := options{Options: []*slack.OptionBlockObject{}}
@@ -71,8 +71,8 @@ func actionName(id string) string {
 
 // notify sends a message to a user's direct messages with the app, after
 // the answer to Slack.
-func (b *Bot) notify(user string, msg slack.Msg) {
-	b.background("notify", func(ctx context.Context) error {
+func (b *Bot) notify(ctx context.Context, user string, msg slack.Msg) {
+	b.background(ctx, "notify", func(ctx context.Context) error {
 		_, _, err := b.slack.PostMessageContext(ctx, user, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks.BlockSet...))
 		return err
 	})
@@ -114,13 +114,13 @@ func (b *Bot) submitInvite(ctx context.Context, c caller, ic slack.InteractionCa
 			return slack.NewErrorsViewSubmissionResponse(map[string]string(fe))
 		}
 		if company.KindOf(err) == company.Internal {
-			b.log.Error("create invite failed", "company", c.company.ID, "err", err)
+			b.log.ErrorContext(ctx, "create invite failed", "company", c.company.ID, "err", err)
 		}
 		// Not about one field (no licence left): show it by the email.
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockEmail: company.Message(err)})
 	}
-	b.log.Info("invite created", "company", c.company.ID, "invite", inv.ID, "by", c.slackID)
-	b.notify(c.slackID, blocks.TextMessage(blocks.InviteSentText(inv, lic)))
+	b.log.InfoContext(ctx, "invite created", "company", c.company.ID, "invite", inv.ID, "by", c.slackID)
+	b.notify(ctx, c.slackID, blocks.TextMessage(blocks.InviteSentText(inv, lic)))
 	view := blocks.InviteSent(inv, lic)
 	return slack.NewUpdateViewSubmissionResponse(&view)
 }

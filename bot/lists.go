@@ -55,14 +55,14 @@ func tickedIDs(ic slack.InteractionCallback, kind string) (ids []int64, bad int)
 
 // ticked returns the ticked IDs of a list when there are between min and
 // max of them; otherwise it tells the admin what to tick and returns false.
-func (b *Bot) ticked(c caller, ic slack.InteractionCallback, kind string, min, max int, ask string) ([]int64, bool) {
+func (b *Bot) ticked(ctx context.Context, c caller, ic slack.InteractionCallback, kind string, min, max int, ask string) ([]int64, bool) {
 	ids, bad := tickedIDs(ic, kind)
 	if bad > 0 {
-		b.respond(ic.ResponseURL, c.slackID, blocks.TextMessage(":warning: That list is out of date. Open it again."), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, blocks.TextMessage(":warning: That list is out of date. Open it again."), false)
 		return nil, false
 	}
 	if len(ids) < min || len(ids) > max {
-		b.respond(ic.ResponseURL, c.slackID, blocks.TextMessage(ask), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, blocks.TextMessage(ask), false)
 		return nil, false
 	}
 	return ids, true
@@ -106,7 +106,7 @@ func joinAnd(s []string) string {
 
 // submitted answers a modal submission that failed: messages about fields
 // go beside them, others replace the modal.
-func (b *Bot) submitted(what, title string, err error, fields ...string) any {
+func (b *Bot) submitted(ctx context.Context, what, title string, err error, fields ...string) any {
 	if fe, ok := company.Fields(err); ok {
 		known := map[string]string{}
 		for f, msg := range fe {
@@ -120,7 +120,7 @@ func (b *Bot) submitted(what, title string, err error, fields ...string) any {
 			return slack.NewErrorsViewSubmissionResponse(known)
 		}
 	}
-	msg := b.failure(what, err)
+	msg := b.failure(ctx, what, err)
 	return slack.NewUpdateViewSubmissionResponse(blocks.NoticeModal(title, msg.Text))
 }
 

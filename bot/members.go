@@ -29,11 +29,11 @@ func (b *Bot) membersPage(ctx context.Context, c caller, st blocks.ListState, no
 		entries, total, err = b.store.SearchMembers(ctx, c.company.ID, st.Query, st.Offset, blocks.MembersPageSize)
 	}
 	if err != nil {
-		return b.failure("members list", err)
+		return b.failure(ctx, "members list", err)
 	}
 	lic, err := b.store.Licences(ctx, c.company.ID)
 	if err != nil {
-		return b.failure("members list", err)
+		return b.failure(ctx, "members list", err)
 	}
 	p := blocks.MembersPage{Domain: c.company.Domain, Licences: lic, Page: st, Total: total, Note: note}
 	for _, e := range entries {
@@ -45,7 +45,7 @@ func (b *Bot) membersPage(ctx context.Context, c caller, st blocks.ListState, no
 // membersAgain shows the members list again in place of the message the
 // admin acted on.
 func (b *Bot) membersAgain(ctx context.Context, c caller, responseURL string, st blocks.ListState, note string) {
-	b.respond(responseURL, c.slackID, b.membersPage(ctx, c, st, note), true)
+	b.respond(ctx, responseURL, c.slackID, b.membersPage(ctx, c, st, note), true)
 }
 
 func (b *Bot) membersPaged(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
@@ -54,23 +54,23 @@ func (b *Bot) membersPaged(ctx context.Context, c caller, ic slack.InteractionCa
 
 // editMember opens the edit modal of the one ticked member.
 func (b *Bot) editMember(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	ids, ok := b.ticked(c, ic, blocks.KindMembers, 1, 1, "Tick one member to edit, then press *Edit*.")
+	ids, ok := b.ticked(ctx, c, ic, blocks.KindMembers, 1, 1, "Tick one member to edit, then press *Edit*.")
 	if !ok {
 		return
 	}
 	m, err := b.store.Member(ctx, c.company.ID, ids[0])
 	if err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("edit member", err), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "edit member", err), false)
 		return
 	}
 	room, err := b.store.PersonalRoom(ctx, m.ID)
 	if err != nil && company.KindOf(err) != company.NotFound {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("edit member", err), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "edit member", err), false)
 		return
 	}
 	view := blocks.MemberEditModal(blocks.MemberForm{Member: m, Room: room.Address, Domain: c.company.Domain, Metadata: listMeta(ic, a, m.ID).encode()})
 	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("open edit modal", fmt.Errorf("views.open: %w", err)), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "open edit modal", fmt.Errorf("views.open: %w", err)), false)
 	}
 }
 
@@ -79,13 +79,13 @@ func (b *Bot) editMember(ctx context.Context, c caller, ic slack.InteractionCall
 func (b *Bot) submitEditMember(ctx context.Context, c caller, ic slack.InteractionCallback) any {
 	meta := decodeMeta(ic.View.PrivateMetadata)
 	if len(meta.IDs) != 1 {
-		return b.submitted("edit member", "Edit member", company.Errorf(company.Invalid, "This form is out of date. Open the members list again."))
+		return b.submitted(ctx, "edit member", "Edit member", company.Errorf(company.Invalid, "This form is out of date. Open the members list again."))
 	}
 	m, err := b.store.EditMember(ctx, c.company.ID, c.actor(), meta.IDs[0], value(ic.View.State, blocks.BlockFullName), value(ic.View.State, blocks.BlockVideoAddress))
 	if err != nil {
-		return b.submitted("edit member", "Edit member", err, blocks.BlockFullName, blocks.BlockVideoAddress)
+		return b.submitted(ctx, "edit member", "Edit member", err, blocks.BlockFullName, blocks.BlockVideoAddress)
 	}
-	b.log.Info("member edited", "company", c.company.ID, "member", m.ID, "by", c.slackID)
+	b.log.InfoContext(ctx, "member edited", "company", c.company.ID, "member", m.ID, "by", c.slackID)
 	note := fmt.Sprintf(":white_check_mark: Saved %s: video address %s, personal room %s.", names([]company.Member{m}), blocks.Escape(m.VideoAddress), blocks.Escape(company.PersonalRoomAddress(m.VideoAddress)))
 	b.membersAgain(ctx, c, meta.URL, meta.List, note)
 	return nil
@@ -93,7 +93,7 @@ func (b *Bot) submitEditMember(ctx context.Context, c caller, ic slack.Interacti
 
 // resetPasswords queues a password reset mail to each ticked member.
 func (b *Bot) resetPasswords(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	ids, ok := b.ticked(c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick the members who need a new password, then press *Reset password*.")
+	ids, ok := b.ticked(ctx, c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick the members who need a new password, then press *Reset password*.")
 	if !ok {
 		return
 	}
@@ -109,10 +109,10 @@ func (b *Bot) resetPasswords(ctx context.Context, c caller, ic slack.Interaction
 		},
 	})
 	if err != nil {
-		b.membersAgain(ctx, c, ic.ResponseURL, st, b.failure("reset passwords", err).Text)
+		b.membersAgain(ctx, c, ic.ResponseURL, st, b.failure(ctx, "reset passwords", err).Text)
 		return
 	}
-	b.log.Info("password resets requested", "company", c.company.ID, "members", len(ms), "by", c.slackID)
+	b.log.InfoContext(ctx, "password resets requested", "company", c.company.ID, "members", len(ms), "by", c.slackID)
 	note := fmt.Sprintf(":email: Password reset link sent to %s. It works once, for 24 hours; a newer link replaces it.", names(ms))
 	b.membersAgain(ctx, c, ic.ResponseURL, st, note)
 }
@@ -126,13 +126,13 @@ func (b *Bot) makeAdmin(ctx context.Context, c caller, ic slack.InteractionCallb
 // their own. Ticks that change nothing, or would leave the company without
 // an admin, are answered at once.
 func (b *Bot) removeAdmin(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	ids, ok := b.ticked(c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick members first, then press *Remove admin*.")
+	ids, ok := b.ticked(ctx, c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick members first, then press *Remove admin*.")
 	if !ok {
 		return
 	}
 	ms, err := b.store.MembersByID(ctx, c.company.ID, ids)
 	if err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("remove admin", err), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "remove admin", err), false)
 		return
 	}
 	var admins []company.Member
@@ -147,7 +147,7 @@ func (b *Bot) removeAdmin(ctx context.Context, c caller, ic slack.InteractionCal
 	}
 	all, err := b.store.Admins(ctx, c.company.ID)
 	if err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("remove admin", err), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "remove admin", err), false)
 		return
 	}
 	if len(admins) == 0 || len(admins) >= len(all) {
@@ -157,7 +157,7 @@ func (b *Bot) removeAdmin(ctx context.Context, c caller, ic slack.InteractionCal
 	}
 	view := blocks.RemoveAdminModal(admins, self, listMeta(ic, a, adminIDs...).encode())
 	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("open remove admin modal", fmt.Errorf("views.open: %w", err)), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "open remove admin modal", fmt.Errorf("views.open: %w", err)), false)
 	}
 }
 
@@ -167,13 +167,13 @@ func (b *Bot) removeAdmin(ctx context.Context, c caller, ic slack.InteractionCal
 func (b *Bot) submitRemoveAdmin(ctx context.Context, c caller, ic slack.InteractionCallback) any {
 	meta := decodeMeta(ic.View.PrivateMetadata)
 	if len(meta.IDs) == 0 {
-		return b.submitted("remove admin", "Remove admin", company.Errorf(company.Invalid, "This form is out of date. Open the members list again."))
+		return b.submitted(ctx, "remove admin", "Remove admin", company.Errorf(company.Invalid, "This form is out of date. Open the members list again."))
 	}
 	changed, err := b.store.SetAdmin(ctx, c.company.ID, c.actor(), meta.IDs, false)
 	if err != nil {
-		return b.submitted("remove admin", "Remove admin", err)
+		return b.submitted(ctx, "remove admin", "Remove admin", err)
 	}
-	b.log.Info("admin right changed", "company", c.company.ID, "members", len(changed), "admin", false, "by", c.slackID)
+	b.log.InfoContext(ctx, "admin right changed", "company", c.company.ID, "members", len(changed), "admin", false, "by", c.slackID)
 	var others []company.Member
 	self := false
 	for _, m := range changed {
@@ -208,17 +208,17 @@ func (b *Bot) setAdmin(ctx context.Context, c caller, ic slack.InteractionCallba
 	if !admin {
 		verb = "Remove admin"
 	}
-	ids, ok := b.ticked(c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick members first, then press *"+verb+"*.")
+	ids, ok := b.ticked(ctx, c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick members first, then press *"+verb+"*.")
 	if !ok {
 		return
 	}
 	st := blocks.DecodeListState(a.Value)
 	changed, err := b.store.SetAdmin(ctx, c.company.ID, c.actor(), ids, admin)
 	if err != nil {
-		b.membersAgain(ctx, c, ic.ResponseURL, st, b.failure("set admin", err).Text)
+		b.membersAgain(ctx, c, ic.ResponseURL, st, b.failure(ctx, "set admin", err).Text)
 		return
 	}
-	b.log.Info("admin right changed", "company", c.company.ID, "members", len(changed), "admin", admin, "by", c.slackID)
+	b.log.InfoContext(ctx, "admin right changed", "company", c.company.ID, "members", len(changed), "admin", admin, "by", c.slackID)
 	var note string
 	switch {
 	case len(changed) == 0 && admin:
@@ -238,18 +238,18 @@ func (b *Bot) setAdmin(ctx context.Context, c caller, ic slack.InteractionCallba
 // deleteMembers asks to confirm the deletion of the ticked members in a
 // modal that names them.
 func (b *Bot) deleteMembers(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	ids, ok := b.ticked(c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick the members to delete, then press *Delete*.")
+	ids, ok := b.ticked(ctx, c, ic, blocks.KindMembers, 1, blocks.MembersPageSize, "Tick the members to delete, then press *Delete*.")
 	if !ok {
 		return
 	}
 	ms, err := b.store.MembersByID(ctx, c.company.ID, ids)
 	if err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("delete members", err), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "delete members", err), false)
 		return
 	}
 	view := blocks.DeleteMembersModal(ms, listMeta(ic, a, ids...).encode())
 	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("open delete modal", fmt.Errorf("views.open: %w", err)), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "open delete modal", fmt.Errorf("views.open: %w", err)), false)
 	}
 }
 
@@ -258,13 +258,13 @@ func (b *Bot) submitDeleteMembers(ctx context.Context, c caller, ic slack.Intera
 	meta := decodeMeta(ic.View.PrivateMetadata)
 	gone, lic, err := b.store.DeleteMembers(ctx, c.company.ID, c.actor(), meta.IDs)
 	if err != nil {
-		return b.submitted("delete members", "Not deleted", err)
+		return b.submitted(ctx, "delete members", "Not deleted", err)
 	}
 	var ms []company.Member
 	for _, d := range gone {
 		ms = append(ms, d.Member)
 	}
-	b.log.Info("members deleted", "company", c.company.ID, "members", len(ms), "by", c.slackID)
+	b.log.InfoContext(ctx, "members deleted", "company", c.company.ID, "members", len(ms), "by", c.slackID)
 	note := fmt.Sprintf(":wastebasket: Deleted %s with their personal rooms. %s", names(ms), blocks.LicenceLine(lic))
 	b.membersAgain(ctx, c, meta.URL, meta.List, note)
 	return nil
@@ -275,7 +275,7 @@ func (b *Bot) submitDeleteMembers(ctx context.Context, c caller, ic slack.Intera
 func (b *Bot) memberOptions(ctx context.Context, c caller, ic slack.InteractionCallback) slack.OptionsResponse {
 	ms, err := b.store.MemberOptions(ctx, c.company.ID, blocks.Truncate(ic.Value, 100), blocks.MaxSuggestions)
 	if err != nil {
-		b.log.Error("member options failed", "company", c.company.ID, "err", err)
+		b.log.ErrorContext(ctx, "member options failed", "company", c.company.ID, "err", err)
 		return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
 	}
 	opts := make([]*slack.OptionBlockObject, 0, len(ms))

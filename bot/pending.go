@@ -38,11 +38,11 @@ func (b *Bot) pendingPage(ctx context.Context, c caller, st blocks.ListState, no
 		invs, total, err = b.store.PendingInvites(ctx, c.company.ID, store.PendingQuery{Search: st.Query, Offset: st.Offset, Limit: pendingPageSize})
 	}
 	if err != nil {
-		return b.failure("pending list", err)
+		return b.failure(ctx, "pending list", err)
 	}
 	lic, err := b.store.Licences(ctx, c.company.ID)
 	if err != nil {
-		return b.failure("pending list", err)
+		return b.failure(ctx, "pending list", err)
 	}
 	page := blocks.PendingPage{Total: total, Page: st, Size: pendingPageSize, Licences: lic, Note: note, Location: c.company.Location()}
 	for _, inv := range invs {
@@ -56,7 +56,7 @@ func (b *Bot) pendingPage(ctx context.Context, c caller, st blocks.ListState, no
 }
 
 func (b *Bot) pendingPageAction(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	b.respond(ic.ResponseURL, c.slackID, b.pendingPage(ctx, c, blocks.DecodeListState(a.Value), ""), true)
+	b.respond(ctx, ic.ResponseURL, c.slackID, b.pendingPage(ctx, c, blocks.DecodeListState(a.Value), ""), true)
 }
 
 func (b *Bot) pendingResend(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
@@ -65,7 +65,7 @@ func (b *Bot) pendingResend(ctx context.Context, c caller, ic slack.InteractionC
 		if err != nil {
 			return "", err
 		}
-		b.noteUnknown(c, acts.Unknown)
+		b.noteUnknown(ctx, c, acts.Unknown)
 		done := ""
 		if len(acts.Done) > 0 {
 			done = fmt.Sprintf("Resent %s with a new link; the old links no longer work. Reminders and expiry count from today.", count(len(acts.Done), "invite"))
@@ -80,7 +80,7 @@ func (b *Bot) pendingRevoke(ctx context.Context, c caller, ic slack.InteractionC
 		if err != nil {
 			return "", err
 		}
-		b.noteUnknown(c, acts.Unknown)
+		b.noteUnknown(ctx, c, acts.Unknown)
 		done := ""
 		if len(acts.Done) > 0 {
 			done = fmt.Sprintf("Revoked %s; the links now say the invitation was withdrawn, and the licences are free again.", count(len(acts.Done), "invite"))
@@ -99,28 +99,28 @@ func (b *Bot) actOnTicked(ctx context.Context, c caller, ic slack.InteractionCal
 	case len(ids) == 0 && bad == 0:
 		note = fmt.Sprintf(":point_up: Tick the invites to %s first.", verb)
 	case len(ids) == 0:
-		b.noteUnknown(c, bad)
+		b.noteUnknown(ctx, c, bad)
 		note = actionNote("", nil, bad)
 	default:
 		n, err := act(ids)
 		if err != nil {
-			note = b.failure(verb+" invites", err).Text
+			note = b.failure(ctx, verb+" invites", err).Text
 		} else {
 			note = n
 			if bad > 0 {
-				b.noteUnknown(c, bad)
+				b.noteUnknown(ctx, c, bad)
 				note = actionNote(note, nil, bad)
 			}
 		}
 	}
-	b.respond(ic.ResponseURL, c.slackID, b.pendingPage(ctx, c, st, note), true)
+	b.respond(ctx, ic.ResponseURL, c.slackID, b.pendingPage(ctx, c, st, note), true)
 }
 
 // noteUnknown logs payloads that named invites outside the caller's company:
 // Slack never sends those, so something is probing.
-func (b *Bot) noteUnknown(c caller, n int) {
+func (b *Bot) noteUnknown(ctx context.Context, c caller, n int) {
 	if n > 0 {
-		b.log.Warn("payload named invites outside the caller's company", "company", c.company.ID, "user", c.slackID, "count", n)
+		b.log.WarnContext(ctx, "payload named invites outside the caller's company", "company", c.company.ID, "user", c.slackID, "count", n)
 	}
 }
 
@@ -177,7 +177,7 @@ func (b *Bot) resendOldButton(ctx context.Context, c caller, ic slack.Interactio
 	// The list the button was on is redrawn with the result.
 	view.PrivateMetadata = listMeta(ic, a).encode()
 	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
-		b.notify(c.slackID, b.failure("open resend modal", company.Errorf(company.Internal, "Slack would not open the form: %v", err)))
+		b.notify(ctx, c.slackID, b.failure(ctx, "open resend modal", company.Errorf(company.Internal, "Slack would not open the form: %v", err)))
 	}
 }
 
@@ -192,7 +192,7 @@ func (b *Bot) submitResendOld(ctx context.Context, c caller, ic slack.Interactio
 	meta := decodeMeta(ic.View.PrivateMetadata)
 	args := resendOldArgs{taskCaller: callerArgs(c), Days: days, ResponseURL: meta.URL, List: meta.List}
 	if err := b.enqueue(ctx, KindResendOld, args, ""); err != nil {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockDays: b.failure("resend old invites", err).Text})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockDays: b.failure(ctx, "resend old invites", err).Text})
 	}
 	where := "I'll tell you in a direct message when they are on their way."
 	if meta.URL != "" {
@@ -252,7 +252,7 @@ func (b *Bot) resendOldTask(ctx context.Context, t *task.Task) error {
 			// result if the resend committed.
 			return err
 		default:
-			saved = resendOldSaved{Failure: b.failure("resend old invites", err).Text}
+			saved = resendOldSaved{Failure: b.failure(ctx, "resend old invites", err).Text}
 			if err := t.Save(ctx, saved); err != nil {
 				return err
 			}

@@ -25,7 +25,7 @@ func (b *Bot) roomsPage(ctx context.Context, c caller, st blocks.ListState, note
 		rooms, total, err = b.store.SearchTeamRooms(ctx, c.company.ID, st.Query, st.Offset, blocks.RoomsPageSize)
 	}
 	if err != nil {
-		return b.failure("rooms list", err)
+		return b.failure(ctx, "rooms list", err)
 	}
 	p := blocks.RoomsPage{Domain: c.company.Domain, Page: st, Total: total, Note: note}
 	for _, r := range rooms {
@@ -43,7 +43,7 @@ func (b *Bot) roomsPage(ctx context.Context, c caller, st blocks.ListState, note
 }
 
 func (b *Bot) roomsAgain(ctx context.Context, c caller, responseURL string, st blocks.ListState, note string) {
-	b.respond(responseURL, c.slackID, b.roomsPage(ctx, c, st, note), true)
+	b.respond(ctx, responseURL, c.slackID, b.roomsPage(ctx, c, st, note), true)
 }
 
 func (b *Bot) roomsPaged(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
@@ -52,49 +52,49 @@ func (b *Bot) roomsPaged(ctx context.Context, c caller, ic slack.InteractionCall
 
 // editRoom opens the edit modal of the one ticked team room.
 func (b *Bot) editRoom(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	ids, ok := b.ticked(c, ic, blocks.KindRooms, 1, 1, "Tick one team room to edit, then press *Edit*.")
+	ids, ok := b.ticked(ctx, c, ic, blocks.KindRooms, 1, 1, "Tick one team room to edit, then press *Edit*.")
 	if !ok {
 		return
 	}
 	r, err := b.store.TeamRoom(ctx, c.company.ID, ids[0])
 	if err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("edit room", err), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "edit room", err), false)
 		return
 	}
 	view := blocks.RoomEditModal(blocks.NamedForm{Name: r.Name, Address: r.Address, Domain: c.company.Domain, Metadata: listMeta(ic, a, r.ID).encode()})
 	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("open room modal", fmt.Errorf("views.open: %w", err)), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "open room modal", fmt.Errorf("views.open: %w", err)), false)
 	}
 }
 
 func (b *Bot) submitEditRoom(ctx context.Context, c caller, ic slack.InteractionCallback) any {
 	meta := decodeMeta(ic.View.PrivateMetadata)
 	if len(meta.IDs) != 1 {
-		return b.submitted("edit room", "Edit team room", company.Errorf(company.Invalid, "This form is out of date. Open the rooms list again."))
+		return b.submitted(ctx, "edit room", "Edit team room", company.Errorf(company.Invalid, "This form is out of date. Open the rooms list again."))
 	}
 	r, err := b.store.EditTeamRoom(ctx, c.company.ID, c.actor(), meta.IDs[0], value(ic.View.State, blocks.BlockName), value(ic.View.State, blocks.BlockVideoAddress))
 	if err != nil {
-		return b.submitted("edit room", "Edit team room", err, blocks.BlockName, blocks.BlockVideoAddress)
+		return b.submitted(ctx, "edit room", "Edit team room", err, blocks.BlockName, blocks.BlockVideoAddress)
 	}
-	b.log.Info("room edited", "company", c.company.ID, "room", r.ID, "by", c.slackID)
+	b.log.InfoContext(ctx, "room edited", "company", c.company.ID, "room", r.ID, "by", c.slackID)
 	b.roomsAgain(ctx, c, meta.URL, meta.List, fmt.Sprintf(":white_check_mark: Saved *%s*: %s.", blocks.Escape(r.Name), blocks.Escape(r.Address)))
 	return nil
 }
 
 // roomManagers opens the managers modal of the one ticked team room.
 func (b *Bot) roomManagers(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	ids, ok := b.ticked(c, ic, blocks.KindRooms, 1, 1, "Tick one team room, then press *Set managers*.")
+	ids, ok := b.ticked(ctx, c, ic, blocks.KindRooms, 1, 1, "Tick one team room, then press *Set managers*.")
 	if !ok {
 		return
 	}
 	r, err := b.store.TeamRoom(ctx, c.company.ID, ids[0])
 	if err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("room managers", err), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "room managers", err), false)
 		return
 	}
 	view := blocks.RoomManagersModal(r.Room, r.Managers, listMeta(ic, a, r.ID).encode())
 	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("open managers modal", fmt.Errorf("views.open: %w", err)), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "open managers modal", fmt.Errorf("views.open: %w", err)), false)
 	}
 }
 
@@ -103,7 +103,7 @@ func (b *Bot) roomManagers(ctx context.Context, c caller, ic slack.InteractionCa
 func (b *Bot) submitRoomManagers(ctx context.Context, c caller, ic slack.InteractionCallback) any {
 	meta := decodeMeta(ic.View.PrivateMetadata)
 	if len(meta.IDs) != 1 {
-		return b.submitted("room managers", "Room managers", company.Errorf(company.Invalid, "This form is out of date. Open the rooms list again."))
+		return b.submitted(ctx, "room managers", "Room managers", company.Errorf(company.Invalid, "This form is out of date. Open the rooms list again."))
 	}
 	var ids []int64
 	if ic.View.State != nil {
@@ -121,9 +121,9 @@ func (b *Bot) submitRoomManagers(ctx context.Context, c caller, ic slack.Interac
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockManagers: company.Message(err)})
 	}
 	if err != nil {
-		return b.submitted("room managers", "Room managers", err)
+		return b.submitted(ctx, "room managers", "Room managers", err)
 	}
-	b.log.Info("room managers set", "company", c.company.ID, "room", r.ID, "managers", len(r.Managers), "by", c.slackID)
+	b.log.InfoContext(ctx, "room managers set", "company", c.company.ID, "room", r.ID, "managers", len(r.Managers), "by", c.slackID)
 	note := fmt.Sprintf(":white_check_mark: *%s* has no managers now.", blocks.Escape(r.Name))
 	if len(r.Managers) > 0 {
 		note = fmt.Sprintf(":white_check_mark: *%s* is managed by %s.", blocks.Escape(r.Name), names(r.Managers))
@@ -135,7 +135,7 @@ func (b *Bot) submitRoomManagers(ctx context.Context, c caller, ic slack.Interac
 // deleteRooms asks to confirm the deletion of the ticked team rooms in a
 // modal that names them.
 func (b *Bot) deleteRooms(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	ids, ok := b.ticked(c, ic, blocks.KindRooms, 1, blocks.RoomsPageSize, "Tick the team rooms to delete, then press *Delete*.")
+	ids, ok := b.ticked(ctx, c, ic, blocks.KindRooms, 1, blocks.RoomsPageSize, "Tick the team rooms to delete, then press *Delete*.")
 	if !ok {
 		return
 	}
@@ -143,14 +143,14 @@ func (b *Bot) deleteRooms(ctx context.Context, c caller, ic slack.InteractionCal
 	for _, id := range ids {
 		r, err := b.store.TeamRoom(ctx, c.company.ID, id)
 		if err != nil {
-			b.respond(ic.ResponseURL, c.slackID, b.failure("delete rooms", err), false)
+			b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "delete rooms", err), false)
 			return
 		}
 		rooms = append(rooms, r.Room)
 	}
 	view := blocks.DeleteRoomsModal(rooms, listMeta(ic, a, ids...).encode())
 	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("open delete modal", fmt.Errorf("views.open: %w", err)), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "open delete modal", fmt.Errorf("views.open: %w", err)), false)
 	}
 }
 
@@ -159,17 +159,17 @@ func (b *Bot) deleteRooms(ctx context.Context, c caller, ic slack.InteractionCal
 func (b *Bot) submitDeleteRooms(ctx context.Context, c caller, ic slack.InteractionCallback) any {
 	meta := decodeMeta(ic.View.PrivateMetadata)
 	if len(meta.IDs) == 0 {
-		return b.submitted("delete rooms", "Not deleted", company.Errorf(company.Invalid, "This form is out of date. Open the rooms list again."))
+		return b.submitted(ctx, "delete rooms", "Not deleted", company.Errorf(company.Invalid, "This form is out of date. Open the rooms list again."))
 	}
 	gone, err := b.store.DeleteTeamRooms(ctx, c.company.ID, c.actor(), meta.IDs)
 	if err != nil {
-		return b.submitted("delete rooms", "Not deleted", err)
+		return b.submitted(ctx, "delete rooms", "Not deleted", err)
 	}
 	var named []string
 	for _, d := range gone {
 		named = append(named, "*"+blocks.Escape(d.Room.Name)+"*")
 	}
-	b.log.Info("team rooms deleted", "company", c.company.ID, "rooms", len(gone), "by", c.slackID)
+	b.log.InfoContext(ctx, "team rooms deleted", "company", c.company.ID, "rooms", len(gone), "by", c.slackID)
 	b.roomsAgain(ctx, c, meta.URL, meta.List, fmt.Sprintf(":wastebasket: Deleted %s.", joinAnd(named)))
 	return nil
 }

@@ -3,10 +3,13 @@ package bot
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"companyadmin/internal/logging"
 )
 
 // ServeSocketMode connects to Slack over Socket Mode and serves commands,
@@ -40,13 +43,13 @@ func (b *Bot) ServeSocketMode(ctx context.Context, client *socketmode.Client) er
 func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
-		b.log.Info("connecting to Slack over Socket Mode")
+		b.log.InfoContext(ctx, "connecting to Slack over Socket Mode")
 	case socketmode.EventTypeConnected:
-		b.log.Info("connected to Slack over Socket Mode")
+		b.log.InfoContext(ctx, "connected to Slack over Socket Mode")
 	case socketmode.EventTypeConnectionError:
-		b.log.Warn("Socket Mode connection failed; retrying", "detail", fmt.Sprint(evt.Data))
+		b.log.WarnContext(ctx, "Socket Mode connection failed; retrying", "detail", fmt.Sprint(evt.Data))
 	case socketmode.EventTypeInvalidAuth:
-		b.log.Error("Slack refused the app token (SLACK_APP_TOKEN)")
+		b.log.ErrorContext(ctx, "Slack refused the app token (SLACK_APP_TOKEN)")
 	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
 		if evt.Request == nil {
 			return
@@ -54,17 +57,23 @@ func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, evt so
 		// Envelopes are answered concurrently: one slow answer must not
 		// hold the others past Slack's 3 seconds.
 		req := *evt.Request
+		received := time.Now()
 		go func() {
+			ctx := logging.WithRequestID(ctx, logging.NewRequestID())
+			kind := "other"
 			var payload any
 			switch data := evt.Data.(type) {
 			case slack.SlashCommand:
+				kind = "command"
 				if msg := b.Command(ctx, data); msg != nil {
 					payload = reply{ResponseType: msg.ResponseType, Text: msg.Text, Blocks: msg.Blocks}
 				}
 			case slack.InteractionCallback:
+				kind = "interaction"
 				payload = b.Interaction(ctx, data)
 			case slackevents.EventsAPIEvent:
-				defer b.Event(data)
+				kind = "event"
+				defer b.Event(ctx, data)
 			}
 			var err error
 			if payload == nil {
@@ -72,9 +81,15 @@ func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, evt so
 			} else {
 				err = client.Ack(req, payload)
 			}
-			if err != nil {
-				b.log.Error("socket mode ack failed", "type", req.Type, "err", err)
+			took := time.Since(received)
+			if b.acked != nil {
+				b.acked(kind, took)
 			}
+			if err != nil {
+				b.log.ErrorContext(ctx, "socket mode ack failed", "type", req.Type, "err", err)
+				return
+			}
+			b.log.InfoContext(ctx, "slack request", "kind", kind, "via", "socket mode", "envelope_id", req.EnvelopeID, "took", took)
 		}()
 	}
 }

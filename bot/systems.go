@@ -37,13 +37,13 @@ func (b *Bot) systemsPage(ctx context.Context, c caller, st blocks.ListState, no
 		ss, total, err = b.store.SearchSystems(ctx, c.company.ID, st.Query, st.Offset, blocks.SystemsPageSize)
 	}
 	if err != nil {
-		return b.failure("systems list", err)
+		return b.failure(ctx, "systems list", err)
 	}
 	return blocks.SystemsList(blocks.SystemsPage{Domain: c.company.Domain, Items: ss, Page: st, Total: total, Note: note})
 }
 
 func (b *Bot) systemsAgain(ctx context.Context, c caller, responseURL string, st blocks.ListState, note string) {
-	b.respond(responseURL, c.slackID, b.systemsPage(ctx, c, st, note), true)
+	b.respond(ctx, responseURL, c.slackID, b.systemsPage(ctx, c, st, note), true)
 }
 
 func (b *Bot) systemsPaged(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
@@ -52,31 +52,31 @@ func (b *Bot) systemsPaged(ctx context.Context, c caller, ic slack.InteractionCa
 
 // editSystem opens the edit modal of the one ticked video system.
 func (b *Bot) editSystem(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	ids, ok := b.ticked(c, ic, blocks.KindSystems, 1, 1, "Tick one video system to edit, then press *Edit*.")
+	ids, ok := b.ticked(ctx, c, ic, blocks.KindSystems, 1, 1, "Tick one video system to edit, then press *Edit*.")
 	if !ok {
 		return
 	}
 	s, err := b.store.System(ctx, c.company.ID, ids[0])
 	if err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("edit system", err), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "edit system", err), false)
 		return
 	}
 	view := blocks.SystemEditModal(blocks.NamedForm{Name: s.Name, Address: s.Address, Domain: c.company.Domain, Metadata: listMeta(ic, a, s.ID).encode()})
 	if _, err := b.slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("open system modal", fmt.Errorf("views.open: %w", err)), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "open system modal", fmt.Errorf("views.open: %w", err)), false)
 	}
 }
 
 func (b *Bot) submitEditSystem(ctx context.Context, c caller, ic slack.InteractionCallback) any {
 	meta := decodeMeta(ic.View.PrivateMetadata)
 	if len(meta.IDs) != 1 {
-		return b.submitted("edit system", "Edit video system", company.Errorf(company.Invalid, "This form is out of date. Open the systems list again."))
+		return b.submitted(ctx, "edit system", "Edit video system", company.Errorf(company.Invalid, "This form is out of date. Open the systems list again."))
 	}
 	s, err := b.store.EditSystem(ctx, c.company.ID, c.actor(), meta.IDs[0], value(ic.View.State, blocks.BlockName), value(ic.View.State, blocks.BlockVideoAddress))
 	if err != nil {
-		return b.submitted("edit system", "Edit video system", err, blocks.BlockName, blocks.BlockVideoAddress)
+		return b.submitted(ctx, "edit system", "Edit video system", err, blocks.BlockName, blocks.BlockVideoAddress)
 	}
-	b.log.Info("system edited", "company", c.company.ID, "system", s.ID, "by", c.slackID)
+	b.log.InfoContext(ctx, "system edited", "company", c.company.ID, "system", s.ID, "by", c.slackID)
 	note := fmt.Sprintf(":white_check_mark: Saved *%s*: %s. Printed QR codes keep working.", blocks.Escape(s.Name), blocks.Escape(s.Address))
 	b.systemsAgain(ctx, c, meta.URL, meta.List, note)
 	return nil
@@ -86,7 +86,7 @@ func (b *Bot) submitEditSystem(ctx context.Context, c caller, ic slack.Interacti
 // system as a PNG in a direct message. The IDs are checked now; drawing
 // and uploading happen after the answer to Slack.
 func (b *Bot) systemQRCodes(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
-	ids, ok := b.ticked(c, ic, blocks.KindSystems, 1, blocks.SystemsPageSize, "Tick the video systems you want QR codes for, then press *QR code*.")
+	ids, ok := b.ticked(ctx, c, ic, blocks.KindSystems, 1, blocks.SystemsPageSize, "Tick the video systems you want QR codes for, then press *QR code*.")
 	if !ok {
 		return
 	}
@@ -94,13 +94,13 @@ func (b *Bot) systemQRCodes(ctx context.Context, c caller, ic slack.InteractionC
 	for _, id := range ids {
 		s, err := b.store.System(ctx, c.company.ID, id)
 		if err != nil {
-			b.respond(ic.ResponseURL, c.slackID, b.failure("qr code", err), false)
+			b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "qr code", err), false)
 			return
 		}
 		named = append(named, "*"+blocks.Escape(s.Name)+"*")
 	}
 	if err := b.enqueue(ctx, KindQRCards, qrArgs{taskCaller: callerArgs(c), Systems: ids}, ""); err != nil {
-		b.respond(ic.ResponseURL, c.slackID, b.failure("qr code", err), false)
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "qr code", err), false)
 		return
 	}
 	b.systemsAgain(ctx, c, ic.ResponseURL, blocks.DecodeListState(a.Value),

@@ -20,14 +20,14 @@ import (
 func (b *Bot) usageCommand(ctx context.Context, c caller, _ slack.SlashCommand, args string) *slack.Msg {
 	p, err := company.ParsePeriod(args, b.clock(), c.company.Location())
 	if err != nil {
-		m := b.failure("usage", err)
+		m := b.failure(ctx, "usage", err)
 		return &m
 	}
 	// One report per admin and period at a time: asking twice while it is
 	// being built sends it once.
 	key := fmt.Sprintf("%d:%s:%s", c.company.ID, c.slackID, p.Slug())
 	if err := b.enqueue(ctx, KindUsageReport, usageArgs{taskCaller: callerArgs(c), From: p.From, To: p.To}, key); err != nil {
-		m := b.failure("usage", err)
+		m := b.failure(ctx, "usage", err)
 		return &m
 	}
 	m := blocks.TextMessage(blocks.UsageBuilding(p))
@@ -118,6 +118,6 @@ func (b *Bot) sendUsageReport(ctx context.Context, c caller, p company.Period) e
 	if err != nil {
 		return fmt.Errorf("upload: %w", slackErr(err))
 	}
-	b.log.Info("usage report sent", "company", c.company.ID, "period", p.Slug(), "to", c.slackID, "calls", sum.Calls, "bytes", size, "took", time.Since(start))
+	b.log.InfoContext(ctx, "usage report sent", "company", c.company.ID, "period", p.Slug(), "to", c.slackID, "calls", sum.Calls, "bytes", size, "took", time.Since(start))
 	return nil
 }

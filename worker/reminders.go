@@ -33,9 +33,10 @@ type Slack interface {
 // have not yet been told: in this pass, or in earlier ones whose message
 // failed.
 //
-// Each reminder and each expiry is claimed in the database in its own
-// transaction, so two workers running the pass at once never remind or
-// expire an invite twice.
+// The due invites are reminded and expired a batch at a time, each batch
+// claimed in the database in one transaction, and a batch that fails is
+// gone through one invite at a time; so two workers running the pass at
+// once never remind or expire an invite twice.
 type InviteReminders struct {
 	Store     *store.DB
 	Lifecycle company.Lifecycle
@@ -48,7 +49,8 @@ type InviteReminders struct {
 	// time.Now. The store's own clock decides what is due.
 	Clock  func() time.Time
 	Logger *slog.Logger
-	// Batch is how many due invites are read at a time; 0 means 500.
+	// Batch is how many due invites are read, and handled in one
+	// transaction, at a time; 0 means 1,000.
 	Batch int
 }
 
@@ -81,13 +83,13 @@ func (j *InviteReminders) Run(ctx context.Context) (Result, error) {
 	}
 	p := &pass{job: c, res: &res}
 
-	expired, err := p.each(ctx, c.Store.DueExpiries, p.expire)
+	expired, err := p.each(ctx, c.Store.DueExpiries, p.expireBatch, p.expire)
 	if err != nil {
 		return res, fmt.Errorf("invite reminders: expiries: %w", err)
 	}
 	reminded, err := p.each(ctx, func(ctx context.Context, limit int) ([]int64, error) {
 		return c.Store.DueReminders(ctx, c.Lifecycle, limit)
-	}, p.remind)
+	}, p.remindBatch, p.remind)
 	if err != nil {
 		return res, fmt.Errorf("invite reminders: reminders: %w", err)
 	}
@@ -109,7 +111,7 @@ func (j *InviteReminders) withDefaults() *InviteReminders {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.Batch <= 0 {
-		c.Batch = 500
+		c.Batch = 1000
 	}
 	return &c
 }
@@ -121,12 +123,15 @@ type pass struct {
 	failed int
 }
 
-// each handles the due invites listed by due, batch by batch, with do,
-// which reports whether it changed the invite. An invite it did not change
-// may be listed again and is passed over; three failures in a row end the
-// pass, as the database is then likely down. It returns how many invites
-// were changed.
-func (p *pass) each(ctx context.Context, due func(context.Context, int) ([]int64, error), do func(context.Context, int64) (bool, error)) (int, error) {
+// each handles the due invites listed by due, a batch at a time with
+// batch, which reports how many of them it changed. A batch that fails is
+// gone through again one invite at a time with one, which reports whether
+// it changed the invite, so that one bad invite, or a batch another worker
+// raced, holds up no other. An invite not changed may be listed again and
+// is passed over; three failures in a row end the pass, as the database is
+// then likely down. It returns how many invites were changed.
+func (p *pass) each(ctx context.Context, due func(context.Context, int) ([]int64, error),
+	batch func(context.Context, []int64) (int, error), one func(context.Context, int64) (bool, error)) (int, error) {
 	seen := map[int64]bool{}
 	changed, inARow := 0, 0
 	for {
@@ -137,17 +142,35 @@ func (p *pass) each(ctx context.Context, due func(context.Context, int) ([]int64
 		if err != nil {
 			return changed, err
 		}
-		fresh := 0
+		var fresh []int64
 		for _, id := range ids {
-			if seen[id] {
-				continue
+			if !seen[id] {
+				seen[id] = true
+				fresh = append(fresh, id)
 			}
-			seen[id] = true
-			fresh++
+		}
+		if len(fresh) == 0 {
+			return changed, nil
+		}
+		n, err := batch(ctx, fresh)
+		if err == nil {
+			p.res.Done += n
+			// The others were changed by another worker first, or are no
+			// longer due.
+			p.res.Skipped += len(fresh) - n
+			changed += n
+			inARow = 0
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return changed, err
+		}
+		p.job.Logger.Warn("batch not handled; going through it one invite at a time", "invites", len(fresh), "error", err)
+		for _, id := range fresh {
 			if err := ctx.Err(); err != nil {
 				return changed, err
 			}
-			ok, err := do(ctx, id)
+			ok, err := one(ctx, id)
 			switch {
 			case err != nil:
 				p.job.Logger.Error("invite not handled", "invite", id, "error", err)
@@ -161,19 +184,30 @@ func (p *pass) each(ctx context.Context, due func(context.Context, int) ([]int64
 				p.res.Done++
 				changed++
 			default:
-				// Another worker got there first, or the invite changed.
 				p.res.Skipped++
 			}
 			inARow = 0
 		}
-		if fresh == 0 {
-			return changed, nil
-		}
 	}
 }
 
-// expire expires and purges one invite; the store keeps its email in an
-// expiry notice for the inviting admin's summary.
+// expireBatch expires and purges a batch of invites; the store keeps their
+// emails in expiry notices for the inviting admins' summaries.
+func (p *pass) expireBatch(ctx context.Context, ids []int64) (int, error) {
+	exp, err := p.job.Store.ExpireInvites(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range exp {
+		p.job.Logger.Debug("invite expired", "invite", e.ID, "company", e.CompanyID, "reminders", e.Reminders)
+	}
+	if len(exp) > 0 {
+		p.job.Logger.Info("invites expired", "invites", len(exp))
+	}
+	return len(exp), nil
+}
+
+// expire expires and purges one invite.
 func (p *pass) expire(ctx context.Context, id int64) (bool, error) {
 	exp, ok, err := p.job.Store.ExpireInvite(ctx, id)
 	if err != nil || !ok {
@@ -183,7 +217,40 @@ func (p *pass) expire(ctx context.Context, id int64) (bool, error) {
 	return true, nil
 }
 
-// remind sends the due reminder of one invite with a link of its own.
+// reminderMail renders the reminder of one invite with a fresh link token,
+// and returns the mail and the token's hash.
+func (p *pass) reminderMail(c company.Company, inv company.Invite) (company.Mail, string, error) {
+	token, hash := company.NewToken()
+	m, err := p.renderReminder(c, inv, token)
+	return m, hash, err
+}
+
+// renderReminder renders the reminder of one invite with the link of token.
+func (p *pass) renderReminder(c company.Company, inv company.Invite, token string) (company.Mail, error) {
+	j := p.job
+	return mail.Reminder(mail.InviteData{
+		To: inv.Email, InviteeName: inv.FullName, CompanyName: c.Name, InviterName: inv.InvitedByName,
+		Link: j.PublicURL + "/invite/" + token, ExpiresAt: inv.ExpiresAt, Location: c.Location(),
+	}, daysLeft(inv.ExpiresAt, j.Clock()))
+}
+
+// remindBatch sends the due reminders of a batch of invites, each with a
+// link of its own.
+func (p *pass) remindBatch(ctx context.Context, ids []int64) (int, error) {
+	invs, err := p.job.Store.RemindInvites(ctx, store.BatchReminders{InviteIDs: ids, Lifecycle: p.job.Lifecycle, Mail: p.reminderMail})
+	if err != nil {
+		return 0, err
+	}
+	for _, inv := range invs {
+		p.job.Logger.Debug("invite reminded", "invite", inv.ID, "company", inv.CompanyID, "step", inv.ReminderCount)
+	}
+	if len(invs) > 0 {
+		p.job.Logger.Info("invites reminded", "invites", len(invs))
+	}
+	return len(invs), nil
+}
+
+// remind sends the due reminder of one invite.
 func (p *pass) remind(ctx context.Context, id int64) (bool, error) {
 	j := p.job
 	token, hash := company.NewToken()
@@ -192,10 +259,7 @@ func (p *pass) remind(ctx context.Context, id int64) (bool, error) {
 		Lifecycle: j.Lifecycle,
 		TokenHash: hash,
 		Mail: func(c company.Company, inv company.Invite) (company.Mail, error) {
-			return mail.Reminder(mail.InviteData{
-				To: inv.Email, InviteeName: inv.FullName, CompanyName: c.Name, InviterName: inv.InvitedByName,
-				Link: j.PublicURL + "/invite/" + token, ExpiresAt: inv.ExpiresAt, Location: c.Location(),
-			}, daysLeft(inv.ExpiresAt, j.Clock()))
+			return p.renderReminder(c, inv, token)
 		},
 	})
 	if err != nil || !ok {

@@ -48,13 +48,14 @@ const (
 // so that of several workers only one runs a job at a time, and a crashed
 // worker's slot is taken over when its lease runs out.
 type Scheduler struct {
-	logger *slog.Logger
-	store  *store.DB
-	owner  string
-	clock  func() time.Time
-	cron   *cron.Cron
-	jobs   map[string]*entry
-	names  []string
+	logger  *slog.Logger
+	store   *store.DB
+	observe func(job, outcome string, took time.Duration)
+	owner   string
+	clock   func() time.Time
+	cron    *cron.Cron
+	jobs    map[string]*entry
+	names   []string
 
 	// lastPrune is when this scheduler last deleted old run records, in
 	// Unix seconds.
@@ -81,14 +82,15 @@ func NewScheduler(d Deps, jobs []Job) (*Scheduler, error) {
 	d = d.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Scheduler{
-		logger: d.Logger,
-		store:  d.Store,
-		owner:  d.Owner,
-		clock:  d.Clock,
-		cron:   cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cronLogger{d.Logger})),
-		jobs:   map[string]*entry{},
-		ctx:    ctx,
-		cancel: cancel,
+		logger:  d.Logger,
+		store:   d.Store,
+		observe: d.Observe,
+		owner:   d.Owner,
+		clock:   d.Clock,
+		cron:    cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cronLogger{d.Logger})),
+		jobs:    map[string]*entry{},
+		ctx:     ctx,
+		cancel:  cancel,
 	}
 	var errs []error
 	for _, j := range jobs {
@@ -277,10 +279,10 @@ func (s *Scheduler) run(ctx context.Context, e *entry, trigger string) (res Resu
 		log.Warn("job run", append(attrs, slog.String("outcome", "interrupted"), slog.Any("error", err))...)
 	case err != nil:
 		log.Error("job run", append(attrs, slog.String("outcome", "failed"), slog.Any("error", err))...)
-	case res == (Result{}):
+	case res.Done+res.Retry+res.Failed+res.Skipped == 0:
 		// A pass that found nothing to do is the common case of the
 		// every-few-seconds jobs: keep it out of the default log (it is
-		// still a row of job_runs).
+		// still a row of job_runs, with its note saying why).
 		log.Debug("job run", append(attrs, slog.String("outcome", "ok"))...)
 	default:
 		log.Info("job run", append(attrs, slog.String("outcome", "ok"))...)
@@ -361,6 +363,9 @@ func (s *Scheduler) hold(ctx context.Context, e *entry) (context.Context, func()
 // then deletes the records older than runRetention. A run is recorded even
 // when ctx has ended, as a stopping worker's last runs are worth knowing.
 func (s *Scheduler) record(ctx context.Context, e *entry, trigger string, start, began time.Time, res Result, outcome string) {
+	if s.observe != nil {
+		s.observe(e.job.Name, outcome, time.Since(began))
+	}
 	if s.store == nil {
 		return
 	}

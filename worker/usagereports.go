@@ -64,24 +64,42 @@ type UsageReports struct {
 	// TempDir holds reports while they are built; empty means the
 	// system's temporary directory.
 	TempDir string
+	// MaxPeriods bounds the periods of one company delivered in one pass;
+	// 0 means 24.
+	MaxPeriods int
+	// CompanyTimeout bounds one company's work in a pass, uploads
+	// included; 0 means 5 minutes. It must be shorter than Lease.
+	CompanyTimeout time.Duration
 }
 
-// Run is one pass over every company. Result.Done counts reports
-// delivered, Retry failed deliveries to try again, Failed those given up
-// (and companies whose schedule cannot be read), Skipped companies without
-// a report channel.
+// Run is one pass over every company. Every period whose schedule run came
+// round in the last CatchUp (24 hours) and whose report is neither sent nor
+// settled is delivered, oldest first, at most MaxPeriods per company in one
+// pass: periods missed while no worker ran, and failed deliveries waiting
+// for their next attempt, are caught up. Each company's work is bounded by
+// CompanyTimeout, so one stalled upload does not hold up the others.
+//
+// Result.Done counts reports delivered, Retry failed deliveries to try
+// again, Failed those given up (and companies whose schedule cannot be
+// read), Skipped reports of companies without a report channel. The run
+// fails when a report was given up. The note says why nothing was done.
 func (j *UsageReports) Run(ctx context.Context) (Result, error) {
 	c := j.withDefaults()
 	var res Result
 	if c.Store == nil {
 		return res, errors.New("usage reports: no store")
 	}
+	if c.CompanyTimeout >= c.Lease {
+		return res, fmt.Errorf("usage reports: the time for one company (%v) must be shorter than the claim's lease (%v)", c.CompanyTimeout, c.Lease)
+	}
 	companies, err := c.Store.Companies(ctx)
 	if err != nil {
 		return res, fmt.Errorf("usage reports: %w", err)
 	}
 	now := c.Clock()
-	var notes []string
+	var notes, gaveUp []string
+	var nextDue time.Time
+	nextName := ""
 	for _, cs := range companies {
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("usage reports: %w", err)
@@ -92,57 +110,146 @@ func (j *UsageReports) Run(ctx context.Context) (Result, error) {
 		if err != nil {
 			res.Failed++
 			notes = append(notes, fmt.Sprintf("%s: unreadable schedule %q", co.Name, co.ReportSchedule))
+			gaveUp = append(gaveUp, co.Name+": unreadable schedule")
 			log.Error("usage report schedule cannot be read", "schedule", co.ReportSchedule, "error", err)
 			continue
 		}
-		p, due := DuePeriod(sched, now, co.Location(), c.CatchUp)
-		if !due || !p.To.After(co.CreatedAt) {
-			// Nothing is due, or the period ended before the company was
-			// registered.
+		if n := sched.Next(now); !n.IsZero() && (nextDue.IsZero() || n.Before(nextDue)) {
+			nextDue, nextName = n, co.Name
+		}
+		periods := DuePeriods(sched, now, co.Location(), c.CatchUp)
+		var due []company.Period
+		early := 0
+		for _, p := range periods {
+			if p.To.After(co.CreatedAt) {
+				due = append(due, p)
+			} else {
+				early++
+			}
+		}
+		if early > 0 && len(due) == 0 {
+			notes = append(notes, fmt.Sprintf("%s: the period due ended before the company was registered", co.Name))
+		}
+		if len(due) == 0 {
 			continue
 		}
-		claim, ok, err := c.Store.ClaimReport(ctx, co.ID, p.From, p.To, c.Owner, c.Lease, c.MaxAttempts)
+		settled, err := c.settled(ctx, co.ID, due[0].From)
 		if err != nil {
 			return res, fmt.Errorf("usage reports: %w", err)
 		}
-		if !ok {
-			continue // sent, settled, or in another worker's hands
-		}
-		log = log.With("period", p.Slug(), "attempt", claim.Attempts)
-		if c.Poster != nil && co.ReportChannel == "" {
-			res.Skipped++
-			notes = append(notes, co.Name+": no report channel")
-			log.Info("usage report skipped: the company has no report channel")
-			if err := c.Store.ReportDone(ctx, claim.ID, c.Owner, store.ReportSkipped, "", "", "no report channel"); err != nil {
+		cctx, cancel := context.WithTimeout(ctx, c.CompanyTimeout)
+		tried := 0
+		for _, p := range due {
+			if settled[p.From.UTC().Unix()] {
+				continue
+			}
+			if tried == c.MaxPeriods {
+				notes = append(notes, fmt.Sprintf("%s: more periods due than one pass takes; the rest follow", co.Name))
+				break
+			}
+			tried++
+			r, err := c.period(cctx, co, p, now, log)
+			res.Done += r.Done
+			res.Retry += r.Retry
+			res.Failed += r.Failed
+			res.Skipped += r.Skipped
+			if r.Note != "" {
+				notes = append(notes, r.Note)
+			}
+			if r.Failed > 0 {
+				gaveUp = append(gaveUp, r.Note)
+			}
+			if err != nil {
+				cancel()
 				return res, fmt.Errorf("usage reports: %w", err)
 			}
-			continue
+			if cctx.Err() != nil {
+				break
+			}
 		}
-		dest, fileID, err := c.deliver(ctx, co, p, now)
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-		switch {
-		case err == nil:
-			err = c.Store.ReportDone(rctx, claim.ID, c.Owner, store.ReportSent, dest, fileID, "")
-			res.Done++
-			log.Info("usage report delivered", "to", dest)
-		case claim.Attempts >= c.MaxAttempts:
-			res.Failed++
-			notes = append(notes, fmt.Sprintf("%s: gave up: %v", co.Name, err))
-			log.Error("usage report failed for good", "error", err)
-			err = c.Store.ReportAttemptFailed(rctx, claim.ID, c.Owner, err.Error(), time.Time{})
-		default:
-			res.Retry++
-			notes = append(notes, fmt.Sprintf("%s: %v", co.Name, err))
-			log.Warn("usage report not delivered; will try again", "error", err, "retry_in", c.Retry)
-			err = c.Store.ReportAttemptFailed(rctx, claim.ID, c.Owner, err.Error(), c.Clock().Add(c.Retry))
+		if cctx.Err() != nil && ctx.Err() == nil {
+			notes = append(notes, fmt.Sprintf("%s: stopped after %v; the rest follow on a later pass", co.Name, c.CompanyTimeout))
+			log.Warn("usage reports of the company took too long; the rest wait for a later pass", "timeout", c.CompanyTimeout)
 		}
 		cancel()
-		if err != nil {
-			return res, fmt.Errorf("usage reports: %w", err)
+	}
+	if res == (Result{}) && len(notes) == 0 {
+		switch {
+		case len(companies) == 0:
+			notes = append(notes, "no companies")
+		case nextName != "":
+			notes = append(notes, fmt.Sprintf("nothing due; next: %s at %s", nextName, nextDue.UTC().Format("2006-01-02 15:04 MST")))
+		default:
+			notes = append(notes, "nothing due")
 		}
 	}
 	res.Note = strings.Join(notes, "; ")
+	if len(gaveUp) > 0 {
+		return res, fmt.Errorf("usage reports: %d report(s) given up: %s", len(gaveUp), strings.Join(gaveUp, "; "))
+	}
 	return res, nil
+}
+
+// settled returns the period starts, as Unix seconds, of a company's
+// reports that were sent, skipped or given up, from since on.
+func (j *UsageReports) settled(ctx context.Context, companyID int64, since time.Time) (map[int64]bool, error) {
+	ds, err := j.Store.ReportDeliveries(ctx, companyID, 1000)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]bool{}
+	for _, d := range ds {
+		if d.PeriodStart.Before(since) {
+			break // newest first
+		}
+		if d.State != store.ReportClaimed {
+			out[d.PeriodStart.UTC().Unix()] = true
+		}
+	}
+	return out, nil
+}
+
+// period claims and delivers one company's report for one period. Its
+// result counts the outcome and its note names what went wrong; it returns
+// an error only when the outcome cannot be recorded.
+func (j *UsageReports) period(ctx context.Context, co company.Company, p company.Period, now time.Time, log *slog.Logger) (Result, error) {
+	var res Result
+	claim, ok, err := j.Store.ClaimReport(ctx, co.ID, p.From, p.To, j.Owner, j.Lease, j.MaxAttempts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, nil // the company's time ran out
+		}
+		return res, err
+	}
+	if !ok {
+		return res, nil // sent, settled, waiting for its next attempt, or in another worker's hands
+	}
+	log = log.With("period", p.Slug(), "attempt", claim.Attempts)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if j.Poster != nil && co.ReportChannel == "" {
+		res.Skipped++
+		res.Note = co.Name + ": no report channel"
+		log.Info("usage report skipped: the company has no report channel")
+		return res, j.Store.ReportDone(rctx, claim.ID, j.Owner, store.ReportSkipped, "", "", "no report channel")
+	}
+	dest, fileID, err := j.deliver(ctx, co, p, now)
+	switch {
+	case err == nil:
+		res.Done++
+		log.Info("usage report delivered", "to", dest)
+		return res, j.Store.ReportDone(rctx, claim.ID, j.Owner, store.ReportSent, dest, fileID, "")
+	case claim.Attempts >= j.MaxAttempts:
+		res.Failed++
+		res.Note = fmt.Sprintf("%s %s: gave up: %v", co.Name, p.Slug(), err)
+		log.Error("usage report failed for good", "error", err)
+		return res, j.Store.ReportAttemptFailed(rctx, claim.ID, j.Owner, err.Error(), time.Time{})
+	default:
+		res.Retry++
+		res.Note = fmt.Sprintf("%s %s: %v", co.Name, p.Slug(), err)
+		log.Warn("usage report not delivered; will try again", "error", err, "retry_in", j.Retry)
+		return res, j.Store.ReportAttemptFailed(rctx, claim.ID, j.Owner, err.Error(), j.Clock().Add(j.Retry))
+	}
 }
 
 // deliver builds the report and posts it to the company's channel, or
@@ -233,6 +340,19 @@ func DuePeriod(sched cron.Schedule, now time.Time, loc *time.Location, catchUp t
 	return p, true
 }
 
+// DuePeriods returns, oldest first, the periods whose schedule run came
+// round at most catchUp before now (each as DuePeriod would have returned it
+// just after its run).
+func DuePeriods(sched cron.Schedule, now time.Time, loc *time.Location, catchUp time.Duration) []company.Period {
+	var out []company.Period
+	for run := sched.Next(now.Add(-catchUp).Add(-time.Second)); !run.IsZero() && !run.After(now); run = sched.Next(run) {
+		if p, ok := DuePeriod(sched, run, loc, catchUp); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // lastRun returns the schedule's latest run at or before t, looking back
 // as far as five years, or the zero time.
 func lastRun(sched cron.Schedule, t time.Time) time.Time {
@@ -278,6 +398,12 @@ func (j *UsageReports) withDefaults() *UsageReports {
 	}
 	if c.Dir == "" {
 		c.Dir = "reports"
+	}
+	if c.MaxPeriods <= 0 {
+		c.MaxPeriods = 24
+	}
+	if c.CompanyTimeout <= 0 {
+		c.CompanyTimeout = 5 * time.Minute
 	}
 	return &c
 }

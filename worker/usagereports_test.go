@@ -101,6 +101,12 @@ func newReportsFixture(t *testing.T, db *store.DB) *reportsFixture {
 	return f
 }
 
+// counts returns res without its note.
+func counts(res worker.Result) worker.Result {
+	res.Note = ""
+	return res
+}
+
 func (f *reportsFixture) job(t *testing.T, owner string) *worker.UsageReports {
 	return &worker.UsageReports{Store: f.db, Poster: f.api, Owner: owner, Clock: f.clk.Now, Logger: testLogger(t), TempDir: t.TempDir()}
 }
@@ -112,7 +118,7 @@ func TestUsageReports(t *testing.T) {
 
 		// Sunday: nothing is due.
 		f.clk.Add(-10 * time.Hour) // 2026-03-01 23:00
-		if res, err := f.job(t, "w1").Run(ctx); err != nil || res != (worker.Result{}) {
+		if res, err := f.job(t, "w1").Run(ctx); err != nil || counts(res) != (worker.Result{}) || res.Note != "nothing due; next: Acme at 2026-03-02 08:00 UTC" {
 			t.Fatalf("before the schedule: %v, %v", res, err)
 		}
 
@@ -140,7 +146,7 @@ func TestUsageReports(t *testing.T) {
 		// more, and Quiet is not reported again.
 		for _, owner := range []string{"w1", "w1-restarted", "w2"} {
 			f.clk.Add(time.Minute)
-			if res, err := f.job(t, owner).Run(ctx); err != nil || res != (worker.Result{}) {
+			if res, err := f.job(t, owner).Run(ctx); err != nil || counts(res) != (worker.Result{}) {
 				t.Fatalf("%s later: %v, %v", owner, res, err)
 			}
 		}
@@ -246,7 +252,7 @@ func TestUsageReportsWithoutSlack(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "reports")
 	job := &worker.UsageReports{Store: db, Dir: dir, Owner: "w", Clock: f.clk.Now, Logger: testLogger(t)}
 	res, err := job.Run(context.Background())
-	if err != nil || res.Done != 2 {
+	if err != nil || res.Done != 2 || !strings.Contains(res.Note, "Newcomer: the period due ended before the company was registered") {
 		t.Fatalf("run: %v, %v", res, err)
 	}
 	for _, name := range []string{"usage-acme-2026-03-02..2026-03-08.xlsx", "usage-quiet-2026-03-02..2026-03-08.xlsx"} {

@@ -1,4 +1,4 @@
-// Package worker runs Company Admin's scheduled jobs (DESIGN §4). A job is
+// Package worker runs Company Admin's scheduled jobs. A job is
 // one idempotent pass over work kept in the database; the Scheduler runs each
 // job on its schedule, and leases in the database keep two worker processes
 // from doing the same piece of work twice.
@@ -98,6 +98,9 @@ type Deps struct {
 	Slack Slack
 	// ReportDir is where usage reports go without Slack.
 	ReportDir string
+	// Observe, when not nil, is told of every job run recorded: the job,
+	// its outcome (ok, failed, skipped) and how long it took.
+	Observe func(job, outcome string, took time.Duration)
 }
 
 func (d Deps) withDefaults() Deps {
@@ -116,7 +119,7 @@ func (d Deps) withDefaults() Deps {
 	return d
 }
 
-// Jobs returns the job table of DESIGN §4, the one list of everything the
+// Jobs returns the job table, the one list of everything the
 // worker runs.
 func Jobs(d Deps) []Job {
 	d = d.withDefaults()

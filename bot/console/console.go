@@ -42,6 +42,14 @@ type Console struct {
 	ticked  map[int]bool
 	modal   *slack.ModalViewRequest
 	seq     int
+	// notice is the text of the last modal that only informed, so that
+	// the same words arriving as a direct message are not printed twice.
+	notice string
+	// While a modal submission is answered, messages the bot posts wait
+	// in held, so that what replaces the modal prints first, as Slack
+	// shows it at once.
+	holding bool
+	held    []json.RawMessage
 }
 
 // Options says who the console user is.
@@ -168,6 +176,16 @@ func (c *Console) show(raw json.RawMessage) {
 	text, choices := renderBlocks(raw, 1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.holding {
+		c.held = append(c.held, raw)
+		return
+	}
+	if len(choices) == 0 && c.notice != "" && strings.TrimSpace(text) == c.notice {
+		// Slack shows a confirmation in the modal and in a direct
+		// message; the terminal has printed it once already.
+		c.notice = ""
+		return
+	}
 	fmt.Fprint(c.out, text)
 	if len(choices) > 0 {
 		c.choices = choices
@@ -179,8 +197,10 @@ func (c *Console) showTicks() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var ns []int
-	for n := range c.ticked {
-		ns = append(ns, n)
+	for n, on := range c.ticked {
+		if on {
+			ns = append(ns, n)
+		}
 	}
 	sort.Ints(ns)
 	if len(ns) == 0 {
@@ -301,6 +321,20 @@ func (c *Console) form(ctx context.Context, view slack.ModalViewRequest, previou
 	if !hasInputs {
 		text, _ := renderBlocks(raw, 1)
 		c.printf("%s", text)
+		if view.Submit == nil || view.CallbackID == "" {
+			// A notice: it only informs.
+			c.mu.Lock()
+			c.notice = strings.TrimSpace(text)
+			c.mu.Unlock()
+			return
+		}
+		// A confirmation: its submit button is the answer.
+		answer, _ := c.ask(fmt.Sprintf("%s? [y/N] ", view.Submit.Text))
+		if !strings.HasPrefix(strings.ToLower(strings.TrimSpace(answer)), "y") {
+			c.printf("Cancelled.\n")
+			return
+		}
+		c.submit(ctx, view, map[string]any{})
 		return
 	}
 	errs := map[string]string{}
@@ -329,34 +363,66 @@ func (c *Console) form(ctx context.Context, view slack.ModalViewRequest, previou
 			c.printf("Cancelled.\n")
 			return
 		}
-		payload := map[string]any{
-			"type": "view_submission",
-			"team": map[string]any{"id": c.team},
-			"user": map[string]any{"id": c.user},
-			"view": map[string]any{"id": "VCONSOLE", "type": "modal", "callback_id": view.CallbackID, "private_metadata": view.PrivateMetadata,
-				"state": map[string]any{"values": state}},
-		}
-		answer := c.interact(ctx, payload)
-		resp, _ := answer.(*slack.ViewSubmissionResponse)
-		if resp == nil {
-			c.bot.Wait()
-			return
-		}
-		switch resp.ResponseAction {
-		case slack.RAErrors:
-			errs = resp.Errors
+		if fe := c.submit(ctx, view, state); fe != nil {
+			errs = fe
 			previous = typed
 			c.printf("Please correct the fields marked !\n")
 			continue
+		}
+		return
+	}
+}
+
+// submit sends a modal's state as Slack does when its submit button is
+// pressed, and follows the answer: field errors are returned to ask again;
+// a view that replaces the modal is shown at once, before the work the bot
+// does in the background prints its results, as in Slack.
+func (c *Console) submit(ctx context.Context, view slack.ModalViewRequest, state map[string]any) map[string]string {
+	payload := map[string]any{
+		"type": "view_submission",
+		"team": map[string]any{"id": c.team},
+		"user": map[string]any{"id": c.user},
+		"view": map[string]any{"id": "VCONSOLE", "type": "modal", "callback_id": view.CallbackID, "private_metadata": view.PrivateMetadata,
+			"state": map[string]any{"values": state}},
+	}
+	c.mu.Lock()
+	c.holding = true
+	c.mu.Unlock()
+	released := false
+	release := func() {
+		if released {
+			return
+		}
+		released = true
+		c.mu.Lock()
+		held := c.held
+		c.held, c.holding = nil, false
+		c.mu.Unlock()
+		for _, raw := range held {
+			c.show(raw)
+		}
+	}
+	defer release()
+	answer := c.interact(ctx, payload)
+	resp, _ := answer.(*slack.ViewSubmissionResponse)
+	if resp != nil {
+		switch resp.ResponseAction {
+		case slack.RAErrors:
+			release()
+			return resp.Errors
 		case slack.RAUpdate, slack.RAPush:
-			c.bot.Wait()
 			if resp.View != nil {
+				if resp.View.Submit != nil && resp.View.CallbackID != "" {
+					// A form that asks: what waits prints first.
+					release()
+				}
 				c.form(ctx, *resp.View, nil)
 			}
 		}
-		c.bot.Wait()
-		return
 	}
+	release()
+	c.settle(ctx)
+	return nil
 }
 
 func mustJSON(v any) json.RawMessage {
@@ -443,21 +509,10 @@ func (c *Console) input(ctx context.Context, view slack.ModalViewRequest, b map[
 			}
 			c.printf("  Choose a number from 1 to %d.\n", len(opts))
 		}
-	case "checkboxes", "multi_static_select", "multi_external_select", "external_select":
+	case "multi_external_select", "external_select":
+		return c.externalSelect(ctx, view, b, el, label)
+	case "checkboxes", "multi_static_select":
 		opts := list(el["options"])
-		if strings.Contains(str(el["type"]), "external") {
-			q, ok := c.ask(label + " — type part of a name to search: ")
-			if !ok {
-				return nil, "", false
-			}
-			payload := map[string]any{"type": "block_suggestion", "team": map[string]any{"id": c.team}, "user": map[string]any{"id": c.user},
-				"action_id": el["action_id"], "block_id": b["block_id"], "value": q,
-				"view": map[string]any{"id": "VCONSOLE", "callback_id": view.CallbackID, "private_metadata": view.PrivateMetadata}}
-			found, _ := json.Marshal(c.interact(ctx, payload))
-			var r struct{ Options []any }
-			json.Unmarshal(found, &r)
-			opts = r.Options
-		}
 		for i, o := range opts {
 			c.printf("  %d. %s\n", i+1, textOf(o.(map[string]any)["text"]))
 		}
@@ -470,13 +525,6 @@ func (c *Console) input(ctx context.Context, view slack.ModalViewRequest, b map[
 			if n, err := strconv.Atoi(f); err == nil && n >= 1 && n <= len(opts) {
 				sel = append(sel, opts[n-1])
 			}
-		}
-		if el["type"] == "external_select" {
-			var one any
-			if len(sel) > 0 {
-				one = sel[0]
-			}
-			return map[string]any{"type": el["type"], "selected_option": one}, v, true
 		}
 		return map[string]any{"type": el["type"], "selected_options": sel}, v, true
 	case "file_input":
@@ -503,6 +551,114 @@ func (c *Console) input(ctx context.Context, view slack.ModalViewRequest, b map[
 	}
 	c.printf("  (%s inputs are not supported in the console)\n", str(el["type"]))
 	return map[string]any{"type": el["type"]}, "", true
+}
+
+// externalSelect asks for a select whose options the bot loads as the
+// admin types: it starts from the options already chosen (a room's current
+// managers), and each line typed is a new search, or the numbers of found
+// options to add or remove, until an empty line.
+func (c *Console) externalSelect(ctx context.Context, view slack.ModalViewRequest, b, el map[string]any, label string) (any, string, bool) {
+	multi := el["type"] == "multi_external_select"
+	var chosen []map[string]any
+	if multi {
+		for _, o := range list(el["initial_options"]) {
+			chosen = append(chosen, o.(map[string]any))
+		}
+	} else if o, ok := el["initial_option"].(map[string]any); ok {
+		chosen = append(chosen, o)
+	}
+	index := func(o map[string]any) int {
+		for i, ch := range chosen {
+			if str(ch["value"]) == str(o["value"]) {
+				return i
+			}
+		}
+		return -1
+	}
+	var found []map[string]any
+	for {
+		var names []string
+		for _, o := range chosen {
+			names = append(names, textOf(o["text"]))
+		}
+		if len(names) == 0 {
+			names = []string{"none"}
+		}
+		c.printf("  %s: %s\n", label, strings.Join(names, "; "))
+		q, ok := c.ask("  Type part of a name or email to search, numbers to pick or drop, or Enter when done: ")
+		if !ok {
+			return nil, "", false
+		}
+		q = strings.TrimSpace(q)
+		if q == "" {
+			break
+		}
+		if nums, isNums := numbers(q); isNums && len(found) > 0 {
+			for _, n := range nums {
+				if n < 1 || n > len(found) {
+					c.printf("  There is no option %d.\n", n)
+					continue
+				}
+				o := found[n-1]
+				switch i := index(o); {
+				case i >= 0:
+					chosen = append(chosen[:i], chosen[i+1:]...)
+				case multi:
+					chosen = append(chosen, o)
+				default:
+					chosen = []map[string]any{o}
+				}
+			}
+			continue
+		}
+		payload := map[string]any{"type": "block_suggestion", "team": map[string]any{"id": c.team}, "user": map[string]any{"id": c.user},
+			"action_id": el["action_id"], "block_id": b["block_id"], "value": q,
+			"view": map[string]any{"id": "VCONSOLE", "callback_id": view.CallbackID, "private_metadata": view.PrivateMetadata}}
+		raw, _ := json.Marshal(c.interact(ctx, payload))
+		var r struct{ Options []map[string]any }
+		json.Unmarshal(raw, &r)
+		found = r.Options
+		if len(found) == 0 {
+			c.printf("  Nothing matches %q.\n", q)
+		}
+		for i, o := range found {
+			mark := "[ ]"
+			if index(o) >= 0 {
+				mark = "[x]"
+			}
+			c.printf("  %s %d. %s\n", mark, i+1, textOf(o["text"]))
+		}
+	}
+	var names []string
+	for _, o := range chosen {
+		names = append(names, textOf(o["text"]))
+	}
+	shown := strings.Join(names, "; ")
+	if multi {
+		sel := []any{}
+		for _, o := range chosen {
+			sel = append(sel, o)
+		}
+		return map[string]any{"type": el["type"], "selected_options": sel}, shown, true
+	}
+	var one any
+	if len(chosen) > 0 {
+		one = chosen[0]
+	}
+	return map[string]any{"type": el["type"], "selected_option": one}, shown, true
+}
+
+// numbers reads a line of numbers separated by spaces or commas.
+func numbers(s string) ([]int, bool) {
+	var out []int
+	for _, f := range strings.Fields(strings.ReplaceAll(s, ",", " ")) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, len(out) > 0
 }
 
 func nullable(s string) any {

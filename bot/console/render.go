@@ -97,7 +97,9 @@ var (
 	mention = regexp.MustCompile(`<@([A-Z0-9]+)>`)
 	link    = regexp.MustCompile(`<(https?://[^|>]+)\|([^>]+)>`)
 	bold    = regexp.MustCompile(`\*([^*\n]+)\*`)
-	emoji   = regexp.MustCompile(`:[a-z0-9_+-]+: ?`)
+	// An emoji code starts a text or follows a space or bracket, and has
+	// a letter in it, so the ":30:" of a time such as 09:30:00 stays.
+	emoji = regexp.MustCompile(`(^|[\s(\[])(:[a-z0-9_+-]*[a-z_][a-z0-9_+-]*:) ?`)
 )
 
 // textOf returns the text of a text object, with mrkdwn made readable.
@@ -118,7 +120,7 @@ func readable(t string) string {
 	t = link.ReplaceAllString(t, "$2 ($1)")
 	t = mention.ReplaceAllString(t, "@$1")
 	t = bold.ReplaceAllString(t, "$1")
-	t = emoji.ReplaceAllString(t, "")
+	t = emoji.ReplaceAllString(t, "$1")
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(t)
 }
 

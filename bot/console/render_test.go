@@ -30,3 +30,16 @@ func TestRenderBlocks(t *testing.T) {
 		t.Errorf("menu rendering:\n%s", text)
 	}
 }
+
+func TestReadableKeepsTimes(t *testing.T) {
+	for in, want := range map[string]string{
+		"Started 09:30:00, ended 10:15:45.":      "Started 09:30:00, ended 10:15:45.",
+		":white_check_mark: Saved at 13:05:07.":  "Saved at 13:05:07.",
+		"Sent :email: (:hourglass: 2 Jan 10:00)": "Sent (2 Jan 10:00)",
+		"*Bob* :wastebasket: gone":               "Bob gone",
+	} {
+		if got := readable(in); got != want {
+			t.Errorf("readable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

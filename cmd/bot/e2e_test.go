@@ -14,13 +14,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"companyadmin/bot"
 	"companyadmin/internal/company"
 	"companyadmin/internal/eventsink"
+	"companyadmin/internal/logging"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/mail/smtptest"
+	"companyadmin/internal/metrics"
+	"companyadmin/internal/slackclient"
 	"companyadmin/internal/slacktest"
 	"companyadmin/internal/store"
 	"companyadmin/internal/store/storetest"
@@ -43,6 +44,9 @@ type app struct {
 	bot   *bot.Bot
 	srv   *httptest.Server
 	co    company.Company
+	// logs holds what the web process logged; metrics is its registry.
+	logs    *syncBuffer
+	metrics *metrics.Metrics
 }
 
 func newApp(t *testing.T, db *store.DB, licences int, options ...func(*bot.Options)) *app {
@@ -59,18 +63,20 @@ func newApp(t *testing.T, db *store.DB, licences int, options ...func(*bot.Optio
 	a.slack.AddUser(slacktest.User{ID: "U0ANN", Name: "ann", RealName: "Ann Admin", Email: "Ann@Example.com"})
 	a.slack.AddUser(slacktest.User{ID: "U0EVE", Name: "eve", RealName: "Eve Outsider", Email: "eve@example.com"})
 
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a.logs = &syncBuffer{}
+	logger := logging.New("text", slog.LevelInfo, a.logs)
+	a.metrics = newMetrics(db, logger)
 	var handler http.Handler
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(a.srv.Close)
-	api := slack.New(a.slack.Token, slack.OptionAPIURL(a.slack.URL()))
-	o := bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret}
+	api := slackclient.New(slackclient.Options{Token: a.slack.Token, APIURL: a.slack.URL(), Logger: logger, Observer: a.metrics})
+	o := bot.Options{Store: db, Slack: api, HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck}
 	for _, f := range options {
 		f(&o)
 	}
 	a.bot = bot.New(o)
 	t.Cleanup(func() { a.bot.Close(5 * time.Second) })
-	handler = routes(a.bot, web.New(db, logger, time.Now, web.Options{PublicURL: a.srv.URL}), eventsink.New(db, logger, sinkUser, sinkPassword), db)
+	handler = surface{pages: web.New(db, logger, time.Now, web.Options{PublicURL: a.srv.URL}), sink: eventsink.New(db, logger, sinkUser, sinkPassword), db: db, metrics: a.metrics, logger: logger}.routes(a.bot)
 	return a
 }
 
@@ -318,14 +324,14 @@ func TestSlackHandshakes(t *testing.T) {
 	if resp.StatusCode != 200 || string(got) != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
 		t.Fatalf("url_verification: %d %q", resp.StatusCode, got)
 	}
-	resp, err = http.Get(a.srv.URL + "/healthz")
+	resp, err = http.Get(a.srv.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(got), `"database":"ok"`) {
-		t.Fatalf("healthz: %d %s", resp.StatusCode, got)
+		t.Fatalf("readyz: %d %s", resp.StatusCode, got)
 	}
 }
 

@@ -8,6 +8,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Company time zones are found without the system's zoneinfo, which a
+	// minimal container image lacks.
+	_ "time/tzdata"
 )
 
 func main() {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
 	"companyadmin/bot"
 	"companyadmin/bot/console"
@@ -21,7 +20,10 @@ import (
 	"companyadmin/internal/config"
 	"companyadmin/internal/demo"
 	"companyadmin/internal/eventsink"
+	"companyadmin/internal/logging"
 	"companyadmin/internal/mail"
+	"companyadmin/internal/metrics"
+	"companyadmin/internal/slackclient"
 	"companyadmin/internal/store"
 	"companyadmin/internal/task"
 	"companyadmin/internal/web"
@@ -43,11 +45,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	level := slog.LevelInfo
-	if *console {
+	level := cfg.LogLevel
+	if *console && level < slog.LevelWarn {
 		level = slog.LevelWarn // the terminal is the console's
 	}
-	logger := newLogger(cfg.LogFormat, level, stderr)
+	logger := logging.New(cfg.LogFormat, level, stderr)
+	for _, w := range cfg.Warnings {
+		logger.Warn(w)
+	}
 	db, migrated, err := store.OpenReady(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -57,6 +62,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	defer db.Close()
 
+	m := newMetrics(db, logger)
+	var api *slack.Client
+	if cfg.SlackConfigured() && !*console {
+		api = slackclient.New(slackclient.Options{Token: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, Logger: logger, Observer: m})
+		// With workspace installs alone there is no bot token to check.
+		if cfg.SlackBotToken != "" {
+			if err := slackclient.Check(ctx, api); err != nil {
+				return err
+			}
+		}
+	}
+
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -65,20 +82,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		// The default follows the port actually taken, so PORT=0 works.
 		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
-	opts := bot.Options{Store: db, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle}
+	opts := bot.Options{Store: db, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, Acked: m.ObserveAck}
 	pages := web.New(db, logger, time.Now, web.Options{PublicURL: cfg.PublicURL})
 	sink := eventsink.New(db, logger, cfg.EventSinkUser, cfg.EventSinkPassword)
 	if cfg.EventSinkUser == "" {
 		logger.Info("EVENT_SINK_USER is not set: the Pexip event sink at /events/pexip is off")
 	}
+	surface := surface{pages: pages, sink: sink, db: db, metrics: m, logger: logger}
 	if *console {
-		return runConsole(ctx, cfg, opts, db, ln, routesFor(pages, sink, db), stdin, stdout, logger)
+		return runConsole(ctx, cfg, opts, db, ln, surface, stdin, stdout, logger)
 	}
 
-	var api *slack.Client
-	if cfg.SlackConfigured() {
-		api = slackClient(cfg)
+	if api != nil {
 		opts.Slack = api
+		opts.HTTPClient = slackclient.HTTPClient(m, logger)
 		opts.SigningSecret = cfg.SlackSigningSecret
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: the Slack endpoints answer 503")
@@ -91,14 +108,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		tasks.Start()
 	}
 
-	srv := newServer(routes(b, pages, sink, db), logger)
+	srv := newServer(surface.routes(b), logger)
 	logger.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Dialect())
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	if cfg.SlackAppToken != "" {
 		logger.Info("using Socket Mode (SLACK_APP_TOKEN is set)")
 		go func() {
-			if err := b.ServeSocketMode(ctx, socketmode.New(api)); err != nil {
+			if err := b.ServeSocketMode(ctx, slackclient.SocketMode(api, logger)); err != nil {
 				errc <- err
 			}
 		}()
@@ -143,7 +160,7 @@ func stop(srv *http.Server, tasks *task.Runner, b *bot.Bot, logger *slog.Logger)
 // runConsole serves the web pages and runs the terminal console, signed in
 // as the first admin of the first company, or of the demo company on an
 // empty database. Mail is printed to the terminal unless SMTP_URL is set.
-func runConsole(ctx context.Context, cfg config.Config, opts bot.Options, db *store.DB, ln net.Listener, handler func(*bot.Bot) http.Handler, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
+func runConsole(ctx context.Context, cfg config.Config, opts bot.Options, db *store.DB, ln net.Listener, surface surface, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
 	admin, co, err := consoleAdmin(ctx, db)
 	if err != nil {
 		return err
@@ -164,7 +181,7 @@ func runConsole(ctx context.Context, cfg config.Config, opts bot.Options, db *st
 		},
 	}, stdin, stdout)
 	defer c.Bot().Close(followUps)
-	srv := newServer(handler(c.Bot()), logger)
+	srv := newServer(surface.routes(c.Bot()), logger)
 	go srv.Serve(ln)
 	defer shutdown(srv, logger)
 	fmt.Fprintf(stdout, "%s — %s. Web pages (activation, reset, connect) at %s\n", co.Name, db.Dialect(), cfg.PublicURL)
@@ -200,20 +217,12 @@ func consoleAdmin(ctx context.Context, db *store.DB) (company.Member, company.Co
 	return admins[0], co, nil
 }
 
-// routesFor returns the HTTP surface for a bot made later.
-func routesFor(pages *web.Pages, sink *eventsink.Sink, db *store.DB) func(*bot.Bot) http.Handler {
-	return func(b *bot.Bot) http.Handler { return routes(b, pages, sink, db) }
-}
-
-func slackClient(cfg config.Config) *slack.Client {
-	opts := []slack.Option{slack.OptionRetry(2)}
-	if cfg.SlackAPIURL != "" {
-		opts = append(opts, slack.OptionAPIURL(cfg.SlackAPIURL))
-	}
-	if cfg.SlackAppToken != "" {
-		opts = append(opts, slack.OptionAppLevelToken(cfg.SlackAppToken))
-	}
-	return slack.New(cfg.SlackBotToken, opts...)
+// newMetrics returns the web process's metrics: those of every process and
+// the database's.
+func newMetrics(db *store.DB, logger *slog.Logger) *metrics.Metrics {
+	m := metrics.New(logger)
+	m.WatchDatabase(db)
+	return m
 }
 
 func newServer(h http.Handler, logger *slog.Logger) *http.Server {
@@ -234,12 +243,4 @@ func shutdown(srv *http.Server, logger *slog.Logger) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -43,11 +44,13 @@ func TestSocketMode(t *testing.T) {
 		"SLACK_BOT_TOKEN": fake.Token,
 		"SLACK_APP_TOKEN": slacktest.AppToken,
 		"SLACK_API_URL":   fake.URL(),
+		"LOG_FORMAT":      "json",
 	}
+	var logs syncBuffer
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(runCtx, nil, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, io.Discard)
+		done <- run(runCtx, nil, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, &logs)
 	}()
 	defer func() {
 		cancel()
@@ -104,6 +107,42 @@ func TestSocketMode(t *testing.T) {
 	ack = fake.Envelope(t, "slash_commands", flat(slacktest.Command("T0ACME", "U0ANN", "")))
 	if !strings.Contains(string(ack), "Company Admin") {
 		t.Fatalf("ack after reconnect: %s", ack)
+	}
+
+	// Each envelope got a request ID of its own in its log line, and
+	// the acknowledgements and the Slack calls were counted. The line is
+	// written just after the ack, so it may come a moment after Slack has
+	// its answer.
+	ids := map[string]bool{}
+	for deadline := time.Now().Add(10 * time.Second); len(ids) < 5 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, l := range strings.Split(logs.String(), "\n") {
+			var line struct {
+				Msg, Kind, Via string
+				RequestID      string `json:"request_id"`
+			}
+			if json.Unmarshal([]byte(l), &line) == nil && line.Msg == "slack request" && line.Via == "socket mode" && line.RequestID != "" {
+				ids[line.RequestID] = true
+			}
+		}
+	}
+	if len(ids) != 5 {
+		t.Errorf("%d request IDs in the socket mode lines, want 5:\n%s", len(ids), logs.String())
+	}
+	m := regexp.MustCompile(`"msg":"listening","addr":"[^"]*:(\d+)"`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no listening line:\n%s", logs.String())
+	}
+	got := scrape(t, "http://127.0.0.1:"+m[1]+"/metrics")
+	for series, ok := range map[string]func(float64) bool{
+		`companyadmin_slack_ack_seconds_count{kind="command"}`:                            eq(3),
+		`companyadmin_slack_ack_seconds_count{kind="interaction"}`:                        eq(2),
+		`companyadmin_slack_api_calls_total{method="auth.test",outcome="ok"}`:             eq(1),
+		`companyadmin_slack_api_calls_total{method="apps.connections.open",outcome="ok"}`: between(2, 10),
+		`companyadmin_slack_api_calls_total{method="views.open",outcome="ok"}`:            eq(1),
+	} {
+		if v, found := got[series]; !found || !ok(v) {
+			t.Errorf("%s = %v (found %v)", series, v, found)
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ func runAdminGrant(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 	ref := companyFlag(fs)
 	email := fs.String("email", "", "the new admin's email address")
 	name := fs.String("name", "", "the new admin's full name")
+	address := fs.String("address", "", "a newcomer's video address: the part before the @, or a whole address in the company's domain; without it, derived from the email")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -34,6 +35,11 @@ func runAdminGrant(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 		return err
 	}
 	before, err := db.MemberByEmail(ctx, co.ID, *email)
+	if err == nil && strings.TrimSpace(*address) != "" {
+		if want, aerr := company.NormalizeAddress(*address, co.Domain); aerr != nil || want != before.VideoAddress {
+			return badFlag(fs, "address", fmt.Errorf("%s is already a member with the video address %s; --address is only for newcomers (change an address with Edit in /company members)", before.Email, before.VideoAddress))
+		}
+	}
 	if err == nil && before.Admin {
 		fmt.Fprintf(c.stdout, "%s is already an admin of %s\n", before.Email, describe(co))
 		return nil
@@ -41,7 +47,7 @@ func runAdminGrant(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 	if err != nil && company.KindOf(err) != company.NotFound {
 		return err
 	}
-	m, created, err := db.GrantAdmin(ctx, co.ID, *email, strings.TrimSpace(*name))
+	m, created, err := db.GrantAdminWithAddress(ctx, co.ID, *email, strings.TrimSpace(*name), *address)
 	if err != nil {
 		return err
 	}

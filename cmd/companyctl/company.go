@@ -43,6 +43,9 @@ func runCompanyCreate(ctx context.Context, c *cli, fs *flag.FlagSet, args []stri
 	if err != nil {
 		return badFlag(fs, "licences", err)
 	}
+	if n == 0 {
+		return badFlag(fs, "licences", fmt.Errorf("must be at least 1: the company's first admin is a licensed member and takes a licence (lower it later with company set if you must)"))
+	}
 	if err := checkTimeZone(*zone); err != nil {
 		return badFlag(fs, "time-zone", err)
 	}

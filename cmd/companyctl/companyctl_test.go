@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -357,5 +359,27 @@ func TestDemo(t *testing.T) {
 				t.Fatalf("demo output:\n%s\nthen:\n%s", first.String(), second.String())
 			}
 		})
+	}
+}
+
+func TestProbe(t *testing.T) {
+	ready := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" || !ready {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"status":"unavailable","down":["database"]}`)
+			return
+		}
+		io.WriteString(w, `{"status":"ready"}`)
+	}))
+	defer srv.Close()
+	c := ctl{t: t, env: map[string]string{}}
+	if r := c.run("probe", "--url", srv.URL+"/readyz"); r.err != nil || !strings.Contains(r.stdout, "ready") {
+		t.Fatalf("ready: %+v", r)
+	}
+	ready = false
+	r := c.run("probe", "--url", srv.URL+"/readyz")
+	if r.err == nil || exitCode(r.err) != 1 || !strings.Contains(r.stderr, "503") || !strings.Contains(r.stderr, "database") {
+		t.Fatalf("not ready: %+v", r)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 // connect reads the configuration and opens the database it names.
 func (c *cli) connect(ctx context.Context) (*store.DB, error) {
-	cfg, err := config.Load(c.getenv)
+	cfg, err := c.config()
 	if err != nil {
 		return nil, err
 	}
@@ -24,12 +24,25 @@ func (c *cli) connect(ctx context.Context) (*store.DB, error) {
 // migrating a shared production server is a deliberate act (companyctl
 // migrate, the release step).
 func (c *cli) open(ctx context.Context) (*store.DB, error) {
-	cfg, err := config.Load(c.getenv)
+	cfg, err := c.config()
 	if err != nil {
 		return nil, err
 	}
 	db, _, err := store.OpenReady(ctx, cfg.DatabaseURL)
 	return db, err
+}
+
+// config reads the configuration and prints its warnings (such as a
+// DATABASE_URL parameter that has no effect) on stderr.
+func (c *cli) config() (config.Config, error) {
+	cfg, err := config.Load(c.getenv)
+	if err != nil {
+		return cfg, err
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(c.stderr, "companyctl: warning:", w)
+	}
+	return cfg, nil
 }
 
 // runMigrate applies every pending migration.

@@ -7,10 +7,18 @@ package main
 import (
 	"context"
 	"os"
+	"os/signal"
+	"syscall"
+	// Company time zones are found without the system's zoneinfo, which a
+	// minimal container image lacks.
+	_ "time/tzdata"
 )
 
 func main() {
-	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		stop()
 		os.Exit(exitCode(err))
 	}
 }

@@ -6,11 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"sort"
 	"strings"
-	"syscall"
 
 	"companyadmin/internal/company"
 )
@@ -35,10 +32,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"migrate", "", "apply pending database migrations", runMigrate},
-		{"company create", "--name NAME --slack-team TEAM --domain DOMAIN --licences N [--time-zone ZONE]", "register a company for a Slack workspace", runCompanyCreate},
+		{"company create", "--name NAME --slack-team TEAM --domain DOMAIN --licences N [--time-zone ZONE]", "register a company for a Slack workspace; N is at least 1, since the first admin takes a licence", runCompanyCreate},
 		{"company set", "--company C [--licences N] [--report-channel CHANNEL_ID] [--report-schedule SPEC] [--name NAME] [--time-zone ZONE]", "change a company's licences, usage report or name", runCompanySet},
 		{"company list", "", "list every company with its licence use and report settings", runCompanyList},
-		{"admin grant", "--company C --email EMAIL --name NAME", "make someone an admin; a newcomer becomes a licensed member with a personal room", runAdminGrant},
+		{"admin grant", "--company C --email EMAIL --name NAME [--address ADDRESS]", "make someone an admin; a newcomer becomes a licensed member with a personal room and a video address derived from the email (the part before the @, lowered, without + tags or other characters than a-z 0-9 . - _, numbered if taken) unless --address gives one", runAdminGrant},
 		{"system add", "--company C --name NAME --address ADDRESS [--twin EMAIL]", "add a video system subscription, shared or twinned to a member", runSystemAdd},
 		{"system remove", "--company C --address ADDRESS", "end a video system subscription", runSystemRemove},
 		{"room add", "--company C --name NAME --address ADDRESS [--manager EMAIL]...", "add a team room, with any number of managing members", runRoomAdd},
@@ -49,6 +46,7 @@ func commands() []command {
 		{"installs revoke", "--company C", "drop a company's Slack installation and its tokens (the company and its data stay)", runInstallsRevoke},
 		{"installs rekey", "", "seal every stored Slack token again with the first key of TOKEN_KEYS", runInstallsRekey},
 		{"demo", "", "create a demo company with members, rooms, systems and invites (again: no change)", runDemo},
+		{"probe", "[--url URL]", "ask a bot or worker whether it is ready (its /readyz), for container health checks", runProbe},
 	}
 }
 
@@ -56,8 +54,6 @@ func commands() []command {
 // It reports any error on stderr itself, as one line, and returns it so the
 // caller can choose the exit status (see exitCode).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	c := &cli{getenv: getenv, stdout: stdout, stderr: stderr}
 	if len(args) > 0 {
 		args = args[1:]
@@ -94,6 +90,23 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 // command's usage to out instead.
 func (c *cli) runCommand(ctx context.Context, args []string, out io.Writer, help bool) error {
 	cmd, rest, ok := lookup(args)
+	if !ok && help {
+		// "help system" shows every system command.
+		if group := commandGroup(args); len(group) > 0 {
+			for i, cmd := range group {
+				if i > 0 {
+					fmt.Fprintln(out)
+				}
+				if err := c.runCommand(ctx, strings.Fields(cmd.name), out, true); err != nil {
+					var shown helpShown
+					if !errors.As(err, &shown) {
+						return err
+					}
+				}
+			}
+			return helpShown{}
+		}
+	}
 	if !ok {
 		return &usageError{msg: fmt.Sprintf("companyctl: unknown command %q", strings.Join(commandWords(args), " ")), usage: commandList()}
 	}
@@ -118,6 +131,23 @@ func lookup(args []string) (command, []string, bool) {
 	return command{}, nil, false
 }
 
+// commandGroup returns the commands whose names begin with the words of
+// args, as "system" begins "system add" and "system remove".
+func commandGroup(args []string) []command {
+	words := commandWords(args)
+	if len(words) == 0 {
+		return nil
+	}
+	var out []command
+	for _, cmd := range commands() {
+		name := strings.Fields(cmd.name)
+		if len(name) > len(words) && strings.Join(name[:len(words)], " ") == strings.Join(words, " ") {
+			out = append(out, cmd)
+		}
+	}
+	return out
+}
+
 // commandWords returns the words of args before the first flag, to name an
 // unknown command in its error.
 func commandWords(args []string) []string {
@@ -138,7 +168,7 @@ func commandList() string {
 	}
 	b.WriteString("\nA company (C) is named by its numeric ID or its Slack team ID.\n")
 	b.WriteString("The database is DATABASE_URL (default sqlite:companyadmin.db).\n")
-	b.WriteString("Run \"companyctl help COMMAND\" for the flags of one command.\n")
+	b.WriteString("Run \"companyctl help COMMAND\" for the flags of one command, or \"companyctl help system\" for a group.\n")
 	return b.String()
 }
 

@@ -7,17 +7,21 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
+	"net"
+	"net/http"
+	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"companyadmin/bot"
 	"companyadmin/internal/config"
+	"companyadmin/internal/health"
+	"companyadmin/internal/logging"
 	"companyadmin/internal/mail"
+	"companyadmin/internal/metrics"
+	"companyadmin/internal/slackclient"
 	"companyadmin/internal/store"
 	"companyadmin/internal/task"
 	"companyadmin/worker"
@@ -37,9 +41,6 @@ const (
 // job table; then it runs one job (-once) or the scheduler until ctx ends or
 // the process is told to stop.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	once := fs.String("once", "", "run `JOB` now, print its result and exit")
@@ -56,7 +57,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg.LogFormat, stderr)
+	logger := logging.New(cfg.LogFormat, cfg.LogLevel, stderr)
+	for _, w := range cfg.Warnings {
+		logger.Warn(w)
+	}
 
 	db, migrated, err := store.OpenReady(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -73,21 +77,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return fmt.Errorf("SMTP_URL: %w", err)
 		}
+		// Mail waits in the queue while the server is down, so the worker
+		// starts anyway: its other jobs do not need mail.
+		if err := s.Check(ctx); err != nil {
+			logger.Warn("mail waits in the queue until the SMTP server answers", "err", err)
+		}
 		sender = s
 	} else {
 		logger.Warn("SMTP_URL is not set: mail is written to the log, not sent")
 		sender = mail.NewLog(logger, cfg.MailFrom)
 	}
 
-	deps := worker.Deps{Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: time.Now, Owner: worker.NewOwner(),
+	m := newMetrics(db, logger)
+	deps := worker.Deps{Observe: m.ObserveJob, Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: time.Now, Owner: worker.NewOwner(),
 		Lifecycle: cfg.Lifecycle, PublicURL: cfg.PublicURL, ReportDir: cfg.ReportDir}
 	var api *slack.Client
 	if cfg.SlackConfigured() {
-		opts := []slack.Option{slack.OptionRetry(2)}
-		if cfg.SlackAPIURL != "" {
-			opts = append(opts, slack.OptionAPIURL(cfg.SlackAPIURL))
+		api = slackclient.New(slackclient.Options{Token: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL, Logger: logger, Observer: m})
+		// With workspace installs alone there is no bot token to check.
+		if cfg.SlackBotToken != "" {
+			if err := slackclient.Check(ctx, api); err != nil {
+				return err
+			}
 		}
-		api = slack.New(cfg.SlackBotToken, opts...)
 		deps.Slack = api
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: admins are not told in Slack about their expired invites, and usage reports are written to REPORT_DIR", "dir", cfg.ReportDir)
@@ -113,11 +125,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.MetricsPort))
+	if err != nil {
+		return fmt.Errorf("METRICS_PORT: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           opsRoutes(m, db, logger),
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("serving metrics and health", "addr", ln.Addr().String())
+
 	sched.Start()
 	if tasks != nil {
 		tasks.Start()
 	}
-	<-ctx.Done()
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+		logger.Error("the metrics server stopped; stopping", "err", serveErr)
+	}
 	logger.Info("stopping: waiting for running jobs and tasks", "timeout", stopGrace)
 	stopped := make(chan struct{})
 	go func() {
@@ -130,13 +161,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer cancel()
 	err = sched.Stop(sctx)
 	<-stopped
-	return err
+	hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer hcancel()
+	srv.Shutdown(hctx)
+	return errors.Join(serveErr, err)
 }
 
-// newLogger returns a logger writing text or JSON, per LOG_FORMAT, to w.
-func newLogger(format string, w io.Writer) *slog.Logger {
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
-	}
-	return slog.New(slog.NewTextHandler(w, nil))
+// newMetrics returns the worker's metrics: those of every process, the
+// database's and the mail queue's.
+func newMetrics(db *store.DB, logger *slog.Logger) *metrics.Metrics {
+	m := metrics.New(logger)
+	m.WatchDatabase(db)
+	m.WatchQueue("mail", "mail queue (mails not yet sent)", func(ctx context.Context) (metrics.Queue, error) {
+		q, err := db.MailQueue(ctx)
+		return metrics.Queue(q), err
+	})
+	return m
+}
+
+// opsRoutes is the worker's HTTP surface: metrics and health.
+func opsRoutes(m *metrics.Metrics, db *store.DB, logger *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("GET /healthz", health.Live())
+	mux.Handle("GET /readyz", health.Ready(logger, health.Check{Name: "database", Ping: db.Ping}))
+	return mux
 }

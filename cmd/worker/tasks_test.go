@@ -57,7 +57,7 @@ func TestWorkerRunsBotTasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{"DATABASE_URL": dbURL, "SLACK_BOT_TOKEN": api.Token, "SLACK_API_URL": api.URL(), "TASK_LEASE": "3s"}
+	vars := map[string]string{"DATABASE_URL": dbURL, "SLACK_BOT_TOKEN": api.Token, "SLACK_API_URL": api.URL(), "TASK_LEASE": "3s", "METRICS_PORT": "0"}
 	rctx, cancel := context.WithCancel(ctx)
 	var stdout bytes.Buffer
 	var stderr lockedBuffer

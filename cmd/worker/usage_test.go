@@ -54,6 +54,9 @@ func TestOnceUsageReports(t *testing.T) {
 		if !strings.HasPrefix(stdout.String(), want) {
 			t.Errorf("run %d printed %q, want %q", i, stdout.String(), want)
 		}
+		if i == 1 && !strings.Contains(stdout.String(), "nothing due; next: Acme at ") {
+			t.Errorf("run %d printed %q, want the reason nothing was done", i, stdout.String())
+		}
 	}
 	ups := api.Uploads()
 	if len(ups) != 1 || !ups[0].Completed || ups[0].Channel != "C0REPORTS" || !strings.Contains(ups[0].InitialComment, "1 call · 60 call minutes") {

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/mail"
 	"net/url"
@@ -14,8 +15,10 @@ import (
 	"time"
 
 	"companyadmin/internal/company"
+	"companyadmin/internal/logging"
 	cmail "companyadmin/internal/mail"
 	"companyadmin/internal/seal"
+	"companyadmin/internal/store"
 )
 
 // Config is every setting the programs read from the environment.
@@ -44,9 +47,42 @@ type Config struct {
 	// SlackTokenRefreshAhead is how long before expiry a rotating token is
 	// refreshed.
 	SlackTokenRefreshAhead time.Duration
+	// LogLevel is the lowest level logged.
+	LogLevel slog.Level
+	// MetricsPort is where the worker serves /metrics, /healthz and
+	// /readyz.
+	MetricsPort int
+	// Warnings are settings that were accepted with a remark the program
+	// should log once it has a logger, such as a DATABASE_URL parameter
+	// that has no effect.
+	Warnings []string
 	// TaskLease is how long a process holds a task without renewing it;
 	// a task whose process vanished is taken over after it.
 	TaskLease time.Duration
+}
+
+// Variables lists every setting the programs read, so that deployment
+// files can be checked against it.
+var Variables = []string{
+	"DATABASE_URL", "PORT", "PUBLIC_URL",
+	"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
+	"SMTP_URL", "MAIL_FROM", "MAIL_RATE",
+	"INVITE_REMINDERS", "INVITE_EXPIRY",
+	"EVENT_SINK_USER", "EVENT_SINK_PASSWORD",
+	"REPORT_DIR", "LOG_FORMAT", "LOG_LEVEL", "METRICS_PORT", "TASK_LEASE",
+	"SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "TOKEN_KEYS", "SLACK_TOKEN_REFRESH_AHEAD",
+}
+
+// ephemeralPlatforms are variables that platforms whose filesystem is thrown
+// away at each restart or deploy set in every process, with the platform's
+// name.
+var ephemeralPlatforms = []struct{ env, name string }{
+	{"DYNO", "Heroku"},
+	{"K_SERVICE", "Cloud Run"},
+	{"RENDER", "Render"},
+	{"FLY_APP_NAME", "Fly.io"},
+	{"RAILWAY_ENVIRONMENT", "Railway"},
+	{"AWS_EXECUTION_ENV", "AWS"},
 }
 
 // DefaultDatabaseURL is the embedded SQLite database used when
@@ -98,9 +134,17 @@ func load(getenv func(string) string, bot, needPublicURL bool) (Config, error) {
 		bad["DATABASE_URL"] = "must be sqlite:PATH or mysql://user:pass@host:3306/db"
 	} else if c.DatabaseURL == "sqlite:" {
 		bad["DATABASE_URL"] = "sqlite: needs a file path, as in sqlite:companyadmin.db"
-	} else if strings.HasPrefix(c.DatabaseURL, "mysql://") {
-		if u, err := url.Parse(c.DatabaseURL); err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {
-			bad["DATABASE_URL"] = "a mysql URL needs a host and a database, as in mysql://user:pass@host:3306/db"
+	} else if warnings, err := store.CheckURL(c.DatabaseURL); err != nil {
+		bad["DATABASE_URL"] = strings.TrimPrefix(err.Error(), "DATABASE_URL: ")
+	} else {
+		c.Warnings = append(c.Warnings, warnings...)
+	}
+	if get("DATABASE_URL", "") == "" {
+		for _, p := range ephemeralPlatforms {
+			if getenv(p.env) != "" {
+				bad["DATABASE_URL"] = fmt.Sprintf("must be set on %s (%s is set): the embedded SQLite default would keep its data on a filesystem the platform throws away at each restart; use mysql://user:pass@host:3306/db", p.name, p.env)
+				break
+			}
 		}
 	}
 	port, err := strconv.Atoi(get("PORT", "8080"))
@@ -210,6 +254,13 @@ func load(getenv func(string) string, bot, needPublicURL bool) (Config, error) {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad["LOG_FORMAT"] = "must be text or json"
+	}
+	if c.LogLevel, err = logging.ParseLevel(get("LOG_LEVEL", "info")); err != nil {
+		bad["LOG_LEVEL"] = "must be debug, info, warn or error"
+	}
+	c.MetricsPort, err = strconv.Atoi(get("METRICS_PORT", "9090"))
+	if err != nil || c.MetricsPort < 0 || c.MetricsPort > 65535 {
+		bad["METRICS_PORT"] = "must be a port number"
 	}
 	if len(bad) == 0 {
 		return c, nil

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,73 @@ func TestSigningSecretOnlyForTheBot(t *testing.T) {
 	}
 	if _, err := LoadBot(e); err == nil || !strings.Contains(err.Error(), "SLACK_SIGNING_SECRET") {
 		t.Errorf("the bot without a signing secret: err = %v", err)
+	}
+}
+
+func TestLogLevelAndMetricsPort(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.LogLevel != slog.LevelInfo || c.MetricsPort != 9090 {
+		t.Fatalf("defaults: level %v, metrics port %d, %v", c.LogLevel, c.MetricsPort, err)
+	}
+	c, err = Load(env(map[string]string{"LOG_LEVEL": "debug", "METRICS_PORT": "9191"}))
+	if err != nil || c.LogLevel != slog.LevelDebug || c.MetricsPort != 9191 {
+		t.Fatalf("set: level %v, metrics port %d, %v", c.LogLevel, c.MetricsPort, err)
+	}
+	_, err = Load(env(map[string]string{"LOG_LEVEL": "verbose", "METRICS_PORT": "http"}))
+	if err == nil || !strings.Contains(err.Error(), "LOG_LEVEL must be debug, info, warn or error") || !strings.Contains(err.Error(), "METRICS_PORT") {
+		t.Fatalf("bad: %v", err)
+	}
+}
+
+func TestDatabaseURLParameters(t *testing.T) {
+	c, err := Load(env(map[string]string{"DATABASE_URL": "mysql://u:p@db:3306/ca?reconnect=true&ssl-mode=REQUIRED"}))
+	if err != nil || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "reconnect=true") {
+		t.Fatalf("provider URL: warnings %q, %v", c.Warnings, err)
+	}
+	_, err = Load(env(map[string]string{"DATABASE_URL": "mysql://u:secret@db:3306/ca?frobnicate=1"}))
+	if err == nil || !strings.Contains(err.Error(), `DATABASE_URL unknown parameter "frobnicate"`) || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("unknown parameter: %v", err)
+	}
+}
+
+// TestSQLiteOnEphemeralPlatforms refuses the embedded default where the
+// platform throws the filesystem away, and accepts an explicit choice.
+func TestSQLiteOnEphemeralPlatforms(t *testing.T) {
+	for _, marker := range []string{"DYNO", "K_SERVICE", "RENDER", "FLY_APP_NAME"} {
+		_, err := Load(env(map[string]string{marker: "x"}))
+		if err == nil || !strings.Contains(err.Error(), "DATABASE_URL must be set on") || !strings.Contains(err.Error(), marker) {
+			t.Errorf("%s set, no DATABASE_URL: err = %v", marker, err)
+		}
+		for _, u := range []string{"mysql://u:p@db:3306/ca", "sqlite:/data/companyadmin.db"} {
+			if _, err := Load(env(map[string]string{marker: "x", "DATABASE_URL": u})); err != nil {
+				t.Errorf("%s set, DATABASE_URL=%s: %v", marker, u, err)
+			}
+		}
+	}
+	if _, err := Load(env(nil)); err != nil {
+		t.Errorf("no platform: %v", err)
+	}
+}
+
+// TestVariablesListsEverySetting keeps Variables in step with what LoadBot
+// reads (platform markers aside).
+func TestVariablesListsEverySetting(t *testing.T) {
+	read := map[string]bool{}
+	LoadBot(func(k string) string { read[k] = true; return "" })
+	for _, p := range ephemeralPlatforms {
+		delete(read, p.env)
+	}
+	listed := map[string]bool{}
+	for _, v := range Variables {
+		listed[v] = true
+		if !read[v] {
+			t.Errorf("Variables lists %s, which is not read", v)
+		}
+	}
+	for v := range read {
+		if !listed[v] {
+			t.Errorf("%s is read but not in Variables", v)
+		}
 	}
 }
 

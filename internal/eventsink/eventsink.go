@@ -29,6 +29,7 @@ const Source = "pexip"
 // Sink serves POST /events/pexip.
 type Sink struct {
 	store    *store.DB
+	group    *group
 	log      *slog.Logger
 	user     [32]byte
 	password [32]byte
@@ -41,7 +42,7 @@ func New(db *store.DB, logger *slog.Logger, user, password string) *Sink {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Sink{store: db, log: logger, user: sha256.Sum256([]byte(user)), password: sha256.Sum256([]byte(password)), on: user != ""}
+	return &Sink{store: db, group: newGroup(db), log: logger, user: sha256.Sum256([]byte(user)), password: sha256.Sum256([]byte(password)), on: user != ""}
 }
 
 // Answer is the JSON body of every answer.
@@ -107,7 +108,9 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, p := range problems {
 		rows = append(rows, store.PlatformEvent{Source: Source, State: store.EventMalformed, Note: fmt.Sprintf("element %d of a bulk post: %v", p.Index, p.Err), Body: string(p.Raw), RemoteAddr: remote})
 	}
-	if err := s.store.SaveEvents(r.Context(), rows); err != nil {
+	// Stored before the answer; a post of one event may share its insert
+	// with others arriving at the same moment.
+	if err := s.group.save(r.Context(), rows); err != nil {
 		// The platform keeps the events and posts them again later.
 		s.log.Error("could not store events", "remote", remote, "events", len(rows), "err", err)
 		answer(w, http.StatusServiceUnavailable, Answer{Error: "The events could not be stored just now; post them again later."})

@@ -13,33 +13,50 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"companyadmin/internal/company"
 	"companyadmin/internal/report"
 	"companyadmin/internal/store"
 	"companyadmin/internal/store/storetest"
 )
 
-// benchCalls is the size of the period the benchmark reports on.
-const benchCalls = 1_000_000
+// benchCalls is the size of the period the benchmark reports on:
+// 1,000,000 calls, or BENCH_REPORT_CALLS.
+func benchCalls() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_REPORT_CALLS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
 
 // BenchmarkReport builds the report of a month with a million calls on
 // MariaDB/MySQL (TEST_MYSQL_DSN), reporting the time per report, the file
 // size and the peak memory while building: peak-heap-MB samples the Go
 // heap in use, peak-rss-MB is the process's resident peak (Linux).
 //
-//	TEST_MYSQL_DSN=mysql://root@127.0.0.1:3306/test go test -run '^$' -bench Report -benchtime 1x ./internal/report
+// Each report is followed by the reference, excelize's stream writer used
+// plainly to write as many rows of the Calls sheet's columns, from memory
+// and compressed at excelize's default level; ref-s is its time, x-ref the
+// report's time over it and ref-file-MB its size.
+//
+//	TEST_MYSQL_DSN=mysql://root@127.0.0.1:3306/test go test -run '^$' -bench Report -benchtime 3x ./internal/report
 func BenchmarkReport(b *testing.B) {
 	if os.Getenv("TEST_MYSQL_DSN") == "" {
 		b.Skip("TEST_MYSQL_DSN is not set: the report benchmark runs on MariaDB/MySQL")
 	}
+	n := benchCalls()
 	db := storetest.Open(b, store.MySQL)
-	co, p := loadMonth(b, db, benchCalls)
+	co, p := loadMonth(b, db, n)
 	runtime.GC()
 
-	var size countWriter
+	var size, refSize countWriter
 	var peakHeap, peakRSS float64
+	var ref, built time.Duration
 	for b.Loop() {
+		runtime.GC()
 		size = 0
+		start := time.Now()
 		resetPeakRSS()
 		stop := samplePeakHeap()
 		sum, err := report.Build(ctx, &size, db, co, p, report.Options{TempDir: b.TempDir()})
@@ -48,14 +65,102 @@ func BenchmarkReport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if sum.Calls != benchCalls {
-			b.Fatalf("the report counts %d calls, want %d", sum.Calls, benchCalls)
+		built += time.Since(start)
+		if sum.Calls != n {
+			b.Fatalf("the report counts %d calls, want %d", sum.Calls, n)
 		}
+
+		b.StopTimer()
+		refSize = 0
+		start = time.Now()
+		bareStreamWriter(b, &refSize, n, p)
+		ref += time.Since(start)
+		b.StartTimer()
 	}
 	b.ReportMetric(float64(size)/(1<<20), "file-MB")
+	b.ReportMetric(float64(refSize)/(1<<20), "ref-file-MB")
+	b.ReportMetric(ref.Seconds()/float64(b.N), "ref-s")
+	b.ReportMetric(float64(built)/float64(ref), "x-ref")
 	b.ReportMetric(peakHeap, "peak-heap-MB")
 	if peakRSS > 0 {
 		b.ReportMetric(peakRSS, "peak-rss-MB")
+	}
+}
+
+// bareStreamWriter writes n rows of the Calls sheet's twelve columns, with
+// its header and styles, as a plain use of excelize's stream writer would:
+// from memory, a fresh cell per value, excelize's own zip writer at its
+// default level.
+func bareStreamWriter(b *testing.B, w io.Writer, n int, p company.Period) {
+	f := excelize.NewFile()
+	defer f.Close()
+	dateTime, minutes := "yyyy-mm-dd hh:mm:ss", "#,##0.0"
+	dt, err := f.NewStyle(&excelize.Style{CustomNumFmt: &dateTime})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mins, err := f.NewStyle(&excelize.Style{CustomNumFmt: &minutes})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hdr, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	header := []any{}
+	for _, h := range []string{"Start", "End", "Minutes", "Direction", "Protocol", "Role", "Room", "Video system", "Member", "Local alias", "Remote alias", "Conference"} {
+		header = append(header, excelize.Cell{StyleID: hdr, Value: h})
+	}
+	if err := sw.SetRow("A1", header); err != nil {
+		b.Fatal(err)
+	}
+	var rooms, locals, remotes, systems, members []string
+	for i := range 250 {
+		rooms = append(rooms, fmt.Sprintf("Team room %02d", i))
+		locals = append(locals, fmt.Sprintf("team.room%02d@big.vc.example.com", i%50))
+	}
+	for i := range 5000 {
+		remotes = append(remotes, fmt.Sprintf("guest%d@partner.example.org", i))
+	}
+	for i := range 200 {
+		systems = append(systems, fmt.Sprintf("System %03d", i%100))
+		members = append(members, fmt.Sprintf("Member %03d", i))
+	}
+	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	from := p.From.UTC()
+	span := p.To.Sub(p.From)
+	row := make([]any, 12)
+	for i := range n {
+		start := from.Add(span * time.Duration(i) / time.Duration(n))
+		secs := 60 + i%3600
+		end := start.Add(time.Duration(secs) * time.Second)
+		row[0] = excelize.Cell{StyleID: dt, Value: float64(start.Sub(epoch)) / float64(24*time.Hour)}
+		row[1] = excelize.Cell{StyleID: dt, Value: float64(end.Sub(epoch)) / float64(24*time.Hour)}
+		row[2] = excelize.Cell{StyleID: mins, Value: float64(secs) / 60}
+		row[3], row[4], row[5] = "In", "WebRTC", "guest"
+		row[6] = rooms[i%250]
+		row[7], row[8] = nil, nil
+		if i%3 == 0 {
+			row[7] = systems[i%200]
+		}
+		if i%4 == 0 {
+			row[8] = members[i%200]
+		}
+		row[9], row[10], row[11] = locals[i%250], remotes[i%5000], locals[i%250]
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Write(w); err != nil {
+		b.Fatal(err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -127,4 +128,40 @@ func serial(t time.Time, loc *time.Location) float64 {
 	l := t.In(loc)
 	wall := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), 0, time.UTC)
 	return float64(wall.Sub(excelEpoch)) / float64(24*time.Hour)
+}
+
+// dates turns times into spreadsheet dates as serial does, faster for
+// times that come in order: the zone's offset is looked up again only when
+// a time falls outside the stretch in which the last one was in force.
+type dates struct {
+	loc      *time.Location
+	from, to int64 // Unix seconds; to 0 means no end
+	offset   int64
+	looked   bool
+}
+
+func (b *builder) newDates() *dates { return &dates{loc: b.loc} }
+
+// excelEpochUnix is excelEpoch in Unix seconds.
+var excelEpochUnix = excelEpoch.Unix()
+
+func (d *dates) serial(t time.Time) float64 {
+	u := t.Unix()
+	if !d.looked || u < d.from || (d.to != 0 && u >= d.to) {
+		l := t.In(d.loc)
+		_, off := l.Zone()
+		d.offset = int64(off)
+		start, end := l.ZoneBounds()
+		d.from, d.to = start.Unix(), 0
+		if start.IsZero() {
+			d.from = math.MinInt64
+		}
+		if !end.IsZero() {
+			d.to = end.Unix()
+		}
+		d.looked = true
+	}
+	// As serial: the wall clock's whole seconds since the epoch, in
+	// nanoseconds, over a day's nanoseconds.
+	return float64(time.Duration(u+d.offset-excelEpochUnix)*time.Second) / float64(24*time.Hour)
 }

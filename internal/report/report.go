@@ -7,6 +7,7 @@ package report
 
 import (
 	"archive/zip"
+	"compress/flate"
 	"context"
 	"fmt"
 	"io"
@@ -83,8 +84,16 @@ func Build(ctx context.Context, w io.Writer, db *store.DB, co company.Company, p
 		return sum, fmt.Errorf("build usage report: %w", err)
 	}
 	// The archive goes straight to w rather than through excelize's
-	// in-memory buffer, which would hold the whole file at once.
-	f.ZipWriter = func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) }
+	// in-memory buffer, which would hold the whole file at once, and is
+	// compressed at flate's fastest level: at the default level compression
+	// took a third of the report's time, for a file about a tenth smaller.
+	f.ZipWriter = func(io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(w)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		return zw
+	}
 	if err := f.Write(io.Discard); err != nil {
 		return sum, fmt.Errorf("write usage report: %w", err)
 	}
@@ -278,7 +287,13 @@ func (b *builder) calls() error {
 		return err
 	}
 	sheets := 1
+	// The cells with a style are reused from row to row: the stream writer
+	// copies what it needs at once.
+	start := excelize.Cell{StyleID: b.st.dateTime}
+	end := excelize.Cell{StyleID: b.st.dateTime}
+	mins := excelize.Cell{StyleID: b.st.minutes}
 	vals := make([]any, len(callColumns))
+	dates := b.newDates()
 	err = b.db.Calls(b.ctx, b.co.ID, b.p.From, b.p.To, func(c *store.CallRow) error {
 		if s.next > b.opts.MaxRows {
 			if err := s.flush(); err != nil {
@@ -289,9 +304,10 @@ func (b *builder) calls() error {
 				return err
 			}
 		}
-		vals[0] = b.dateTime(c.Start)
-		vals[1] = b.dateTime(c.End)
-		vals[2] = b.minutes(int64(c.Seconds))
+		start.Value = dates.serial(c.Start)
+		end.Value = dates.serial(c.End)
+		mins.Value = float64(c.Seconds) / 60
+		vals[0], vals[1], vals[2] = &start, &end, &mins
 		vals[3] = direction(c.Direction)
 		vals[4] = b.text(c.Protocol)
 		vals[5] = b.text(c.Role)

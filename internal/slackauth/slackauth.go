@@ -222,10 +222,18 @@ func (w *Workspaces) refresh(ctx context.Context, team string) (string, error) {
 			return "", err
 		}
 		if ok {
-			tok, err := w.renew(ctx, in)
-			if rerr := w.o.Store.ReleaseRefresh(context.WithoutCancel(ctx), team, w.owner); rerr != nil {
-				w.o.Logger.Warn("release token refresh", "team", team, "err", rerr)
+			// Read again under the claim: another process may have
+			// refreshed between the read above and the claim.
+			if in, err = w.o.Store.Installation(ctx, team); err != nil {
+				w.release(ctx, team)
+				return "", err
 			}
+			if in.ExpiresAt == nil || in.ExpiresAt.Sub(now) > w.o.RefreshAhead {
+				w.release(ctx, team)
+				return w.open(in.BotToken, team)
+			}
+			tok, err := w.renew(ctx, in)
+			w.release(ctx, team)
 			if err != nil && now.Before(*in.ExpiresAt) {
 				// The old token still works for a while: use it, and
 				// let a later call try again.
@@ -247,6 +255,12 @@ func (w *Workspaces) refresh(ctx context.Context, team string) (string, error) {
 			return "", ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+func (w *Workspaces) release(ctx context.Context, team string) {
+	if err := w.o.Store.ReleaseRefresh(context.WithoutCancel(ctx), team, w.owner); err != nil {
+		w.o.Logger.Warn("release token refresh", "team", team, "err", err)
 	}
 }
 

@@ -65,7 +65,9 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		x.SetMaxOpenConns(20)
 		x.SetMaxIdleConns(10)
 		x.SetConnMaxLifetime(5 * time.Minute)
-		if err := x.PingContext(ctx); err != nil {
+		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := x.PingContext(pctx); err != nil {
 			x.Close()
 			return nil, fmt.Errorf("connect to database: %w", err)
 		}
@@ -178,7 +180,9 @@ func OpenReady(ctx context.Context, databaseURL string) (*DB, int, error) {
 	return db, n, nil
 }
 
-// ParseURL turns a DATABASE_URL into a dialect and a driver DSN.
+// ParseURL turns a DATABASE_URL into a dialect and a driver DSN. A mysql://
+// URL takes the parameters hosting providers write (see CheckURL), and
+// refuses unknown ones rather than send them to the server.
 func ParseURL(databaseURL string) (dialect, dsn string, err error) {
 	switch {
 	case strings.HasPrefix(databaseURL, "sqlite:"):
@@ -196,32 +200,9 @@ func ParseURL(databaseURL string) (dialect, dsn string, err error) {
 		q.Set("_time_format", "sqlite")
 		return SQLite, "file:" + path + "?" + q.Encode(), nil
 	case strings.HasPrefix(databaseURL, "mysql://"):
-		u, err := url.Parse(databaseURL)
+		c, _, err := parseMySQL(databaseURL)
 		if err != nil {
-			return "", "", fmt.Errorf("DATABASE_URL: %v", err)
-		}
-		db := strings.TrimPrefix(u.Path, "/")
-		if u.Host == "" || db == "" {
-			return "", "", errors.New("DATABASE_URL: mysql URL needs a host and a database, as in mysql://user:pass@host:3306/db")
-		}
-		c := mysql.NewConfig()
-		c.User = u.User.Username()
-		c.Passwd, _ = u.User.Password()
-		c.Net = "tcp"
-		c.Addr = u.Host
-		if u.Port() == "" {
-			c.Addr = u.Host + ":3306"
-		}
-		c.DBName = db
-		c.ParseTime = true
-		c.Loc = time.UTC
-		c.Params = map[string]string{"time_zone": "'+00:00'"}
-		for k, v := range u.Query() {
-			if k == "tls" {
-				c.TLSConfig = v[0]
-				continue
-			}
-			c.Params[k] = v[0]
+			return "", "", err
 		}
 		return MySQL, c.FormatDSN(), nil
 	}
@@ -238,6 +219,26 @@ func (db *DB) Close() error {
 		err = errors.Join(err, db.rd.Close())
 	}
 	return err
+}
+
+// Stats returns the statistics of the connection pools, added together on
+// SQLite (the writer and the readers).
+func (db *DB) Stats() sql.DBStats {
+	st := db.db.Stats()
+	if db.rd == db.db {
+		return st
+	}
+	r := db.rd.Stats()
+	st.MaxOpenConnections += r.MaxOpenConnections
+	st.OpenConnections += r.OpenConnections
+	st.InUse += r.InUse
+	st.Idle += r.Idle
+	st.WaitCount += r.WaitCount
+	st.WaitDuration += r.WaitDuration
+	st.MaxIdleClosed += r.MaxIdleClosed
+	st.MaxIdleTimeClosed += r.MaxIdleTimeClosed
+	st.MaxLifetimeClosed += r.MaxLifetimeClosed
+	return st
 }
 
 // Ping checks that the database answers, to writes and to reads.

@@ -69,6 +69,14 @@ func personalRoomName(m company.Member) string {
 // who is not yet a member becomes a licensed member with a personal room,
 // which needs a free licence.
 func (db *DB) GrantAdmin(ctx context.Context, companyID int64, email, name string) (company.Member, bool, error) {
+	return db.GrantAdminWithAddress(ctx, companyID, email, name, "")
+}
+
+// GrantAdminWithAddress is GrantAdmin with the video address a newcomer
+// gets: the part before the @ or a whole address in the company's domain.
+// Empty derives it from the email (company.SuggestLocalPart), numbered if
+// taken. An existing member keeps their address.
+func (db *DB) GrantAdminWithAddress(ctx context.Context, companyID int64, email, name, address string) (company.Member, bool, error) {
 	email, err := company.NormalizeEmail(email)
 	if err != nil {
 		return company.Member{}, false, err
@@ -98,7 +106,12 @@ func (db *DB) GrantAdmin(ctx context.Context, companyID int64, email, name strin
 		if err := l.Check(1); err != nil {
 			return err
 		}
-		addr, err := freeAddress(ctx, tx, company.SuggestLocalPart(email), c.Domain)
+		var addr string
+		if strings.TrimSpace(address) == "" {
+			addr, err = freeAddress(ctx, tx, company.SuggestLocalPart(email), c.Domain)
+		} else {
+			addr, err = company.NormalizeAddress(address, c.Domain)
+		}
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,11 @@ import (
 	"companyadmin/internal/store"
 )
 
+// forgotFloor is the least time the "forgot password" form takes to
+// answer a request it acts on, longer than the database work of a member
+// in several companies takes.
+const forgotFloor = 250 * time.Millisecond
+
 // forgotView is the data of the "forgot password" form and of the page
 // after it.
 type forgotView struct {
@@ -47,6 +52,10 @@ func (p *Pages) Forgot(w http.ResponseWriter, r *http.Request) {
 	if !p.allow(w, r, what, limitCheck{"email", p.limits.email, email}) {
 		return
 	}
+	// A member's request writes more than a stranger's; every answer waits
+	// out the same floor so the time taken does not tell them apart.
+	floor := time.NewTimer(forgotFloor)
+	defer floor.Stop()
 	n, err := p.db.RequestOwnPasswordResets(r.Context(), store.OwnResetRequest{
 		Email:  email,
 		Expiry: company.ResetExpiry,
@@ -61,6 +70,11 @@ func (p *Pages) Forgot(w http.ResponseWriter, r *http.Request) {
 	}
 	// The count goes to the log only: the page must not tell.
 	p.logger.InfoContext(r.Context(), "password reset asked for by email", "memberships", n)
+	select {
+	case <-floor.C:
+	case <-r.Context().Done():
+		return
+	}
 	v.Email = email
 	p.render(w, r, http.StatusOK, pageForgotSent, v)
 }

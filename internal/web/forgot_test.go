@@ -56,9 +56,16 @@ func TestForgotPassword(t *testing.T) {
 		r = s.postPath(t, "/reset", url.Values{"email": {"dana@example.com"}}, "Sec-Fetch-Site", "cross-site")
 		wantPage(t, "cross-site", r, http.StatusForbidden, "This form was sent from another website")
 
+		began := time.Now()
 		member := s.postPath(t, "/reset", url.Values{"email": {" Dana@Example.com "}})
 		wantPage(t, "member", member, http.StatusOK, `<title>Check your mail</title>`, `If <strong>dana@example.com</strong> belongs to a member`)
+		tookMember := time.Since(began)
+		began = time.Now()
 		nobody := s.postPath(t, "/reset", url.Values{"email": {"nobody@example.com"}})
+		// Both answers wait out the same floor, so timing does not tell.
+		if took := time.Since(began); took < 250*time.Millisecond || tookMember < 250*time.Millisecond {
+			t.Errorf("answers took %v (member) and %v (no member), want both at least 250ms", tookMember, took)
+		}
 		if nobody.status != member.status || strings.ReplaceAll(nobody.body, "nobody@example.com", "dana@example.com") != member.body {
 			t.Errorf("the page for an email that is no member's differs from a member's:\n%s\n---\n%s", nobody.body, member.body)
 		}

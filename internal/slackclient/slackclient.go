@@ -1,0 +1,181 @@
+// Package slackclient makes the Slack Web API and Socket Mode clients of
+// Company Admin's programs: one HTTP client with timeouts and a pool sized
+// for bursts of calls, every call counted by method and outcome, and the
+// libraries' own log lines sent through slog.
+package slackclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"companyadmin/internal/logging"
+)
+
+// Settings of the HTTP client.
+const (
+	// Timeout bounds one Web API call, response body included; a file
+	// upload or download of a usage report fits in it.
+	Timeout = 60 * time.Second
+	// IdleConnsPerHost keeps enough connections to Slack open for a bulk
+	// invite's or a report's burst of calls.
+	IdleConnsPerHost = 32
+	// maxPeek bounds what the transport reads of a JSON answer to tell
+	// ok from error.
+	maxPeek = 4 << 20
+)
+
+// Observer is told about every Web API call.
+type Observer interface {
+	ObserveSlackCall(method, outcome string, took time.Duration)
+}
+
+// Options configure the clients.
+type Options struct {
+	// Token is the bot token (xoxb-…); AppToken the app-level token
+	// (xapp-…) for Socket Mode, or empty.
+	Token, AppToken string
+	// APIURL is the Web API's base URL ending in "/"; empty means Slack's.
+	APIURL string
+	Logger *slog.Logger
+	// Observer, when not nil, counts calls.
+	Observer Observer
+}
+
+// New returns a Web API client.
+func New(o Options) *slack.Client {
+	opts := []slack.Option{
+		slack.OptionHTTPClient(HTTPClient(o.Observer, o.Logger)),
+		// After the HTTP client, which it wraps: a rate-limited call is
+		// tried again after Slack's Retry-After, twice at most.
+		slack.OptionRetry(2),
+		slack.OptionLog(logging.Printer{Logger: o.Logger, Level: slog.LevelWarn, Source: "slack-go"}),
+	}
+	if o.APIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(o.APIURL))
+	}
+	if o.AppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(o.AppToken))
+	}
+	return slack.New(o.Token, opts...)
+}
+
+// SocketMode returns a Socket Mode client over api whose log lines go to
+// logger.
+func SocketMode(api *slack.Client, logger *slog.Logger) *socketmode.Client {
+	return socketmode.New(api, socketmode.OptionLog(logging.Printer{Logger: logger, Level: slog.LevelWarn, Source: "socketmode"}))
+}
+
+// HTTPClient returns the HTTP client the Web API client uses: a call times
+// out after Timeout, and each is reported to observer (when not nil).
+// Rate-limited calls are logged at warn with the request's context, so they
+// carry its request ID.
+func HTTPClient(observer Observer, logger *slog.Logger) *http.Client {
+	base := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   IdleConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	return &http.Client{Timeout: Timeout, Transport: &transport{next: base, observer: observer, logger: logger}}
+}
+
+// transport counts Web API calls by method and outcome.
+type transport struct {
+	next     http.RoundTripper
+	observer Observer
+	logger   *slog.Logger
+}
+
+// methodName is how a Web API method is spelled after /api/ in a URL;
+// anything else (file upload URLs, downloads) is counted as "other", so the
+// label stays bounded.
+var methodName = regexp.MustCompile(`^[a-z]+(\.[a-zA-Z]+)+$`)
+
+// Method returns the Web API method a request calls, or "other".
+func Method(r *http.Request) string {
+	i := strings.LastIndex(r.URL.Path, "/api/")
+	if i < 0 {
+		return "other"
+	}
+	if p := r.URL.Path[i+len("/api/"):]; methodName.MatchString(p) {
+		return p
+	}
+	return "other"
+}
+
+func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	method := Method(r)
+	resp, err := t.next.RoundTrip(r)
+	outcome := "ok"
+	switch {
+	case err != nil:
+		outcome = "network_error"
+	case resp.StatusCode == http.StatusTooManyRequests:
+		outcome = "rate_limited"
+		t.logger.WarnContext(r.Context(), "Slack rate-limited a call", "method", method, "retry_after", resp.Header.Get("Retry-After"))
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		outcome = "http_error"
+	case method != "other" && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json"):
+		outcome, err = peekOK(resp)
+		if err != nil {
+			resp = nil
+			outcome = "network_error"
+		}
+	}
+	if t.observer != nil {
+		t.observer.ObserveSlackCall(method, outcome, time.Since(start))
+	}
+	return resp, err
+}
+
+// peekOK reads the start of a JSON answer to find Slack's "ok" field, and
+// hands the whole body on to the client. An answer longer than maxPeek is
+// counted as ok.
+func peekOK(resp *http.Response) (string, error) {
+	orig := resp.Body
+	head, err := io.ReadAll(io.LimitReader(orig, maxPeek))
+	if err != nil {
+		orig.Close()
+		return "", fmt.Errorf("read Slack's answer: %w", err)
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), orig), orig}
+	var v struct {
+		OK *bool `json:"ok"`
+	}
+	if json.Unmarshal(head, &v) == nil && v.OK != nil && !*v.OK {
+		return "error", nil
+	}
+	return "ok", nil
+}
+
+// Check calls auth.test, so a program can say at start whether Slack
+// answers and accepts the bot token.
+func Check(ctx context.Context, api *slack.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := api.AuthTestContext(ctx); err != nil {
+		return fmt.Errorf("Slack (auth.test) does not accept SLACK_BOT_TOKEN or does not answer: %w", err)
+	}
+	return nil
+}
