@@ -17,6 +17,7 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
+	"companyadmin/internal/logging"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/roster"
 	"companyadmin/internal/store"
@@ -67,7 +68,7 @@ func (b *Bot) submitBulk(ctx context.Context, c caller, ic slack.InteractionCall
 	case len(files) > 1:
 		return fieldError(blocks.BlockBulkFile, "Choose one file at a time.")
 	case len(files) == 0:
-		if err := b.enqueue(ctx, KindBulkInvite, bulkArgs{taskCaller: callerArgs(c), Source: pastedSource, Text: text}, ""); err != nil {
+		if err := b.enqueue(ctx, KindBulkInvite, bulkArgs{taskCaller: callerArgs(ctx, c), Source: pastedSource, Text: text}, ""); err != nil {
 			return fieldError(blocks.BlockBulkText, b.failure(ctx, "bulk invite", err).Text)
 		}
 		return slack.NewUpdateViewSubmissionResponse(blocks.BulkProcessing(pastedSource))
@@ -82,7 +83,7 @@ func (b *Bot) submitBulk(ctx context.Context, c caller, ic slack.InteractionCall
 	if f.URLPrivateDownload == "" {
 		return fieldError(blocks.BlockBulkFile, "Slack did not share the file with Company Admin. Please choose it again.")
 	}
-	args := bulkArgs{taskCaller: callerArgs(c), Source: f.Name, File: &bulkFile{ID: f.ID, Name: f.Name, URL: f.URLPrivateDownload}}
+	args := bulkArgs{taskCaller: callerArgs(ctx, c), Source: f.Name, File: &bulkFile{ID: f.ID, Name: f.Name, URL: f.URLPrivateDownload}}
 	// One task per uploaded file: a submission Slack delivers twice
 	// invites once.
 	if err := b.enqueue(ctx, KindBulkInvite, args, fmt.Sprintf("%d:%s", c.company.ID, f.ID)); err != nil {
@@ -130,6 +131,7 @@ func (b *Bot) bulkTask(ctx context.Context, t *task.Task) error {
 	if err := t.Decode(&a); err != nil {
 		return err
 	}
+	ctx = logging.WithRequestID(ctx, a.RequestID)
 	c, err := b.taskCaller(ctx, a.taskCaller)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
+	"companyadmin/internal/logging"
 	"companyadmin/internal/store"
 	"companyadmin/internal/task"
 )
@@ -190,7 +191,7 @@ func (b *Bot) submitResendOld(ctx context.Context, c caller, ic slack.Interactio
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockDays: fmt.Sprintf("Enter a whole number of days from 1 to %d.", maxResendDays)})
 	}
 	meta := decodeMeta(ic.View.PrivateMetadata)
-	args := resendOldArgs{taskCaller: callerArgs(c), Days: days, ResponseURL: meta.URL, List: meta.List}
+	args := resendOldArgs{taskCaller: callerArgs(ctx, c), Days: days, ResponseURL: meta.URL, List: meta.List}
 	if err := b.enqueue(ctx, KindResendOld, args, ""); err != nil {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockDays: b.failure(ctx, "resend old invites", err).Text})
 	}
@@ -227,6 +228,7 @@ func (b *Bot) resendOldTask(ctx context.Context, t *task.Task) error {
 	if err := t.Decode(&a); err != nil {
 		return err
 	}
+	ctx = logging.WithRequestID(ctx, a.RequestID)
 	c, err := b.taskCaller(ctx, a.taskCaller)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
+	"companyadmin/internal/logging"
 	"companyadmin/internal/qrcard"
 	"companyadmin/internal/task"
 )
@@ -99,7 +100,7 @@ func (b *Bot) systemQRCodes(ctx context.Context, c caller, ic slack.InteractionC
 		}
 		named = append(named, "*"+blocks.Escape(s.Name)+"*")
 	}
-	if err := b.enqueue(ctx, KindQRCards, qrArgs{taskCaller: callerArgs(c), Systems: ids}, ""); err != nil {
+	if err := b.enqueue(ctx, KindQRCards, qrArgs{taskCaller: callerArgs(ctx, c), Systems: ids}, ""); err != nil {
 		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "qr code", err), false)
 		return
 	}
@@ -126,6 +127,7 @@ func (b *Bot) qrTask(ctx context.Context, t *task.Task) error {
 	if err := t.Decode(&a); err != nil {
 		return err
 	}
+	ctx = logging.WithRequestID(ctx, a.RequestID)
 	var saved qrSaved
 	if _, err := t.Saved(&saved); err != nil {
 		return task.Permanent(err)

@@ -11,6 +11,7 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
+	"companyadmin/internal/logging"
 	"companyadmin/internal/task"
 )
 
@@ -32,11 +33,16 @@ const taskAttempts = 10
 type taskCaller struct {
 	Company int64         `json:"company"`
 	Actor   company.Actor `json:"actor"`
+	// RequestID is the ID of the Slack request that queued the task, so
+	// that the task's log lines can be found with the request's.
+	RequestID string `json:"request_id,omitempty"`
 }
 
-func callerArgs(c caller) taskCaller { return taskCaller{Company: c.company.ID, Actor: c.actor()} }
+func callerArgs(ctx context.Context, c caller) taskCaller {
+	return taskCaller{Company: c.company.ID, Actor: c.actor(), RequestID: logging.RequestID(ctx)}
+}
 
-// caller rebuilds the caller of a task.
+// taskCaller rebuilds the caller of a task.
 func (b *Bot) taskCaller(ctx context.Context, tc taskCaller) (caller, error) {
 	co, err := b.store.Company(ctx, tc.Company)
 	if err != nil {

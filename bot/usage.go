@@ -11,6 +11,7 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
+	"companyadmin/internal/logging"
 	"companyadmin/internal/report"
 	"companyadmin/internal/task"
 )
@@ -26,7 +27,7 @@ func (b *Bot) usageCommand(ctx context.Context, c caller, _ slack.SlashCommand, 
 	// One report per admin and period at a time: asking twice while it is
 	// being built sends it once.
 	key := fmt.Sprintf("%d:%s:%s", c.company.ID, c.slackID, p.Slug())
-	if err := b.enqueue(ctx, KindUsageReport, usageArgs{taskCaller: callerArgs(c), From: p.From, To: p.To}, key); err != nil {
+	if err := b.enqueue(ctx, KindUsageReport, usageArgs{taskCaller: callerArgs(ctx, c), From: p.From, To: p.To}, key); err != nil {
 		m := b.failure(ctx, "usage", err)
 		return &m
 	}
@@ -52,6 +53,7 @@ func (b *Bot) usageTask(ctx context.Context, t *task.Task) error {
 	if err := t.Decode(&a); err != nil {
 		return err
 	}
+	ctx = logging.WithRequestID(ctx, a.RequestID)
 	var saved usageSaved
 	if ok, _ := t.Saved(&saved); ok && saved.Sent {
 		return nil

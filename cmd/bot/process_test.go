@@ -277,11 +277,11 @@ func TestKilledAfterAcknowledgement(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			e := newProcEnv(t, dialect)
 			p := e.start()
-			p.submitBulk(pasted(2000))
 			code, body := p.post("/slack/commands", slacktest.Command("T0ACME", "U0ANN", "usage last-month"))
 			if code != 200 || !strings.Contains(body, "Building the usage report") {
 				t.Fatalf("usage command: %d %s", code, body)
 			}
+			p.submitBulk(pasted(2000))
 			p.kill()
 			ts, _ := e.db.Tasks(context.Background(), "")
 			for _, tk := range ts {
