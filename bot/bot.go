@@ -65,6 +65,10 @@ type Options struct {
 	// kind (command, interaction, event) took to be acknowledged. Over
 	// HTTP the web process measures it around the handlers.
 	Acked func(kind string, took time.Duration)
+	// Platform tells that members, rooms and systems are provisioned on
+	// the video platform (PEXIP_URL is set): lists then mark those not
+	// there yet or refused.
+	Platform bool
 }
 
 // Bot answers Slack.
@@ -79,6 +83,7 @@ type Bot struct {
 	tempDir       string
 	acked         func(kind string, took time.Duration)
 	httpClient    *http.Client
+	platform      bool
 	// reports lets one usage report be built at a time, so that admins
 	// asking together do not multiply the memory it takes.
 	reports chan struct{}
@@ -113,6 +118,7 @@ func New(o Options) *Bot {
 		tempDir:       o.TempDir,
 		acked:         o.Acked,
 		httpClient:    o.HTTPClient,
+		platform:      o.Platform,
 		reports:       make(chan struct{}, 1),
 		impostors:     map[string]time.Time{},
 		bgCtx:         ctx,

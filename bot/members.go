@@ -36,8 +36,20 @@ func (b *Bot) membersPage(ctx context.Context, c caller, st blocks.ListState, no
 		return b.failure(ctx, "members list", err)
 	}
 	p := blocks.MembersPage{Domain: c.company.Domain, Licences: lic, Page: st, Total: total, Note: note}
+	var marks map[int64]*blocks.PlatformMark
+	if b.platform {
+		ids := make([]int64, len(entries))
+		for i, e := range entries {
+			ids[i] = e.ID
+		}
+		ms, err := b.store.MemberPlatformMarks(ctx, c.company.ID, ids)
+		if err != nil {
+			return b.failure(ctx, "members list", err)
+		}
+		marks = platformMarks(ms)
+	}
 	for _, e := range entries {
-		p.Items = append(p.Items, blocks.MemberItem{Member: e.Member, Room: e.Room, Systems: e.Systems})
+		p.Items = append(p.Items, blocks.MemberItem{Member: e.Member, Room: e.Room, Systems: e.Systems, Platform: marks[e.ID]})
 	}
 	return blocks.MembersList(p)
 }

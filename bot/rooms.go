@@ -9,6 +9,7 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
+	"companyadmin/internal/store"
 )
 
 // roomsCommand answers `/company rooms [search]`.
@@ -28,8 +29,20 @@ func (b *Bot) roomsPage(ctx context.Context, c caller, st blocks.ListState, note
 		return b.failure(ctx, "rooms list", err)
 	}
 	p := blocks.RoomsPage{Domain: c.company.Domain, Page: st, Total: total, Note: note}
+	var marks map[int64]*blocks.PlatformMark
+	if b.platform {
+		ids := make([]int64, len(rooms))
+		for i, r := range rooms {
+			ids[i] = r.ID
+		}
+		ms, err := b.store.PlatformMarks(ctx, c.company.ID, store.PlatformRoom, ids)
+		if err != nil {
+			return b.failure(ctx, "rooms list", err)
+		}
+		marks = platformMarks(ms)
+	}
 	for _, r := range rooms {
-		item := blocks.RoomItem{Room: r.Room}
+		item := blocks.RoomItem{Room: r.Room, Platform: marks[r.ID]}
 		for _, m := range r.Managers {
 			n := m.FullName
 			if n == "" {

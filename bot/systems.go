@@ -13,6 +13,7 @@ import (
 	"companyadmin/internal/company"
 	"companyadmin/internal/logging"
 	"companyadmin/internal/qrcard"
+	"companyadmin/internal/store"
 	"companyadmin/internal/task"
 )
 
@@ -40,7 +41,19 @@ func (b *Bot) systemsPage(ctx context.Context, c caller, st blocks.ListState, no
 	if err != nil {
 		return b.failure(ctx, "systems list", err)
 	}
-	return blocks.SystemsList(blocks.SystemsPage{Domain: c.company.Domain, Items: ss, Page: st, Total: total, Note: note})
+	var marks map[int64]*blocks.PlatformMark
+	if b.platform {
+		ids := make([]int64, len(ss))
+		for i, s := range ss {
+			ids[i] = s.ID
+		}
+		ms, err := b.store.PlatformMarks(ctx, c.company.ID, store.PlatformSystem, ids)
+		if err != nil {
+			return b.failure(ctx, "systems list", err)
+		}
+		marks = platformMarks(ms)
+	}
+	return blocks.SystemsList(blocks.SystemsPage{Domain: c.company.Domain, Items: ss, Marks: marks, Page: st, Total: total, Note: note})
 }
 
 func (b *Bot) systemsAgain(ctx context.Context, c caller, responseURL string, st blocks.ListState, note string) {
@@ -203,4 +216,13 @@ func (b *Bot) sendQRCode(ctx context.Context, channel string, s company.System) 
 		return fmt.Errorf("upload qr code of system %d: %w", s.ID, err)
 	}
 	return nil
+}
+
+// platformMarks turns the store's marks into the lists' marks.
+func platformMarks(ms map[int64]store.PlatformMark) map[int64]*blocks.PlatformMark {
+	out := map[int64]*blocks.PlatformMark{}
+	for id, m := range ms {
+		out[id] = &blocks.PlatformMark{Failed: m.State == store.PlatformFailed, Reason: m.LastError}
+	}
+	return out
 }

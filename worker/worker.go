@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"companyadmin/internal/company"
+	"companyadmin/internal/pexipapi"
+	"companyadmin/internal/provision"
 	"companyadmin/internal/store"
 )
 
@@ -101,6 +103,12 @@ type Deps struct {
 	// Observe, when not nil, is told of every job run recorded: the job,
 	// its outcome (ok, failed, skipped) and how long it took.
 	Observe func(job, outcome string, took time.Duration)
+	// Platform syncs with the video platform; nil when PEXIP_URL is not
+	// set, and then the platform jobs are not in the table.
+	Platform *provision.Syncer
+	// Pexip reads the video platform's call history; nil when PEXIP_URL
+	// is not set.
+	Pexip *pexipapi.Client
 }
 
 func (d Deps) withDefaults() Deps {
@@ -124,10 +132,21 @@ func (d Deps) withDefaults() Deps {
 func Jobs(d Deps) []Job {
 	d = d.withDefaults()
 	log := func(job string) *slog.Logger { return d.Logger.With("job", job) }
-	return []Job{
+	jobs := []Job{
 		{Name: "send-mail", Schedule: "@every 10s", Run: (&SendMail{Store: d.Store, Sender: d.Mailer, Owner: d.Owner, Clock: d.Clock, Logger: log("send-mail"), Rate: d.MailRate}).Run},
 		{Name: "invite-reminders", Schedule: "@hourly", Lease: 5 * time.Minute, Run: (&InviteReminders{Store: d.Store, Lifecycle: d.Lifecycle, PublicURL: d.PublicURL, Slack: d.Slack, Clock: d.Clock, Logger: log("invite-reminders")}).Run},
 		{Name: "usage-ingest", Schedule: "@every 10s", Run: (&UsageIngest{Store: d.Store, Owner: d.Owner, Clock: d.Clock, Logger: log("usage-ingest")}).Run},
 		{Name: "usage-reports", Schedule: "0 * * * * *", Run: (&UsageReports{Store: d.Store, Poster: d.Slack, Dir: d.ReportDir, Owner: d.Owner, Clock: d.Clock, Logger: log("usage-reports")}).Run},
 	}
+	if d.Platform != nil {
+		jobs = append(jobs,
+			Job{Name: "platform-sync", Schedule: "@every 10s", Lease: 5 * time.Minute, Run: (&PlatformSync{Syncer: d.Platform}).Run},
+			Job{Name: "platform-reconcile", Schedule: "0 17 3 * * *", Lease: 10 * time.Minute, Run: (&PlatformReconcile{Store: d.Store, Syncer: d.Platform, Logger: log("platform-reconcile")}).Run},
+		)
+	}
+	if d.Pexip != nil {
+		jobs = append(jobs, Job{Name: "usage-history", Schedule: "@every 5m", Lease: 5 * time.Minute,
+			Run: (&UsageHistory{Store: d.Store, Client: d.Pexip, Clock: d.Clock, Logger: log("usage-history")}).Run})
+	}
+	return jobs
 }

@@ -50,6 +50,11 @@ type app struct {
 }
 
 func newApp(t *testing.T, db *store.DB, licences int, options ...func(*bot.Options)) *app {
+	return newAppWith(t, db, licences, false, options...)
+}
+
+// newAppWith is newApp; platform turns on the video platform's marks.
+func newAppWith(t *testing.T, db *store.DB, licences int, platform bool, options ...func(*bot.Options)) *app {
 	ctx := context.Background()
 	a := &app{t: t, db: db, slack: slacktest.Start(t), smtp: smtptest.Start(t)}
 	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: licences})
@@ -70,7 +75,7 @@ func newApp(t *testing.T, db *store.DB, licences int, options ...func(*bot.Optio
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(a.srv.Close)
 	api := slackclient.New(slackclient.Options{Token: a.slack.Token, APIURL: a.slack.URL(), Logger: logger, Observer: a.metrics})
-	o := bot.Options{Store: db, Slack: api, HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck}
+	o := bot.Options{Store: db, Slack: api, HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck, Platform: platform}
 	for _, f := range options {
 		f(&o)
 	}

@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		// The default follows the port actually taken, so PORT=0 works.
 		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
-	opts := bot.Options{Store: db, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, Acked: m.ObserveAck}
+	opts := bot.Options{Store: db, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, Acked: m.ObserveAck, Platform: cfg.PexipConfigured()}
 	pages := web.New(db, logger, time.Now, web.Options{PublicURL: cfg.PublicURL})
 	sink := eventsink.New(db, logger, cfg.EventSinkUser, cfg.EventSinkPassword)
 	if cfg.EventSinkUser == "" {

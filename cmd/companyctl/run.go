@@ -45,6 +45,8 @@ func commands() []command {
 		{"installs list", "", "list the Slack workspaces the app is installed in: company, who installed and when, scopes, token expiry", runInstallsList},
 		{"installs revoke", "--company C", "drop a company's Slack installation and its tokens (the company and its data stay)", runInstallsRevoke},
 		{"installs rekey", "", "seal every stored Slack token again with the first key of TOKEN_KEYS", runInstallsRekey},
+		{"platform status", "[--company C]", "count the objects synced with the video platform, pending and failed, and show the latest errors", runPlatformStatus},
+		{"platform reconcile", "[--company C] [--dry-run]", "compare the video platform with what should be there and fix the difference (or only print the plan)", runPlatformReconcile},
 		{"demo", "", "create a demo company with members, rooms, systems and invites (again: no change)", runDemo},
 		{"probe", "[--url URL]", "ask a bot or worker whether it is ready (its /readyz), for container health checks", runProbe},
 	}

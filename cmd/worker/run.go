@@ -21,6 +21,8 @@ import (
 	"companyadmin/internal/logging"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/metrics"
+	"companyadmin/internal/pexipapi"
+	"companyadmin/internal/provision"
 	"companyadmin/internal/slackclient"
 	"companyadmin/internal/store"
 	"companyadmin/internal/task"
@@ -104,6 +106,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: admins are not told in Slack about their expired invites, and usage reports are written to REPORT_DIR", "dir", cfg.ReportDir)
 	}
+	if cfg.PexipConfigured() {
+		syncer, err := newSyncer(cfg.Pexip, db, logger.With("job", "platform"), deps.Owner)
+		if err != nil {
+			return err
+		}
+		deps.Platform = syncer
+		deps.Pexip = syncer.Client
+	} else {
+		logger.Info("PEXIP_URL is not set: members, rooms and video systems are not provisioned on the video platform")
+	}
 	sched, err := worker.NewScheduler(deps, worker.Jobs(deps))
 	if err != nil {
 		return err
@@ -186,4 +198,13 @@ func opsRoutes(m *metrics.Metrics, db *store.DB, logger *slog.Logger) http.Handl
 	mux.Handle("GET /healthz", health.Live())
 	mux.Handle("GET /readyz", health.Ready(logger, health.Check{Name: "database", Ping: db.Ping}))
 	return mux
+}
+
+// newSyncer connects the platform sync to the Management Node of p.
+func newSyncer(p config.Pexip, db *store.DB, logger *slog.Logger, owner string) (*provision.Syncer, error) {
+	cl, err := pexipapi.New(pexipapi.Config{URL: p.URL, User: p.User, Password: p.Password, ClientID: p.ClientID, ClientKey: p.ClientKey, Concurrency: p.Concurrency})
+	if err != nil {
+		return nil, fmt.Errorf("PEXIP_URL: %w", err)
+	}
+	return &provision.Syncer{Store: db, Client: cl, Tag: p.Tag, Logger: logger, Owner: owner}, nil
 }

@@ -239,3 +239,23 @@ func TestEditModalFieldsAreInputBlocks(t *testing.T) {
 		}
 	}
 }
+
+func TestPlatformMarks(t *testing.T) {
+	ms := sampleMembers(3)
+	ms[0].Platform = &PlatformMark{Failed: true, Reason: "The video platform refused it: aliases.alias: Alias with this Alias already exists."}
+	ms[1].Platform = &PlatformMark{}
+	golden(t, "members_platform", MembersList(MembersPage{Domain: "acme.vc.example.com", Licences: lic, Items: ms, Total: 3}))
+	sys := []company.System{{ID: 3, Name: "Lobby", Address: "lobby.system@acme.vc.example.com"}, {ID: 4, Name: "Lab", Address: "lab.system@acme.vc.example.com"}}
+	m := SystemsList(SystemsPage{Domain: "acme.vc.example.com", Items: sys, Marks: map[int64]*PlatformMark{4: {}}, Total: 2})
+	golden(t, "systems_platform", m)
+	b, _ := json.Marshal(m)
+	if !strings.Contains(string(b), "not yet on the video platform · lab.system") || strings.Contains(string(b), "not yet on the video platform · lobby") {
+		t.Fatalf("system marks: %s", b)
+	}
+	r := RoomsList(RoomsPage{Domain: "acme.vc.example.com", Items: []RoomItem{{Room: company.Room{ID: 8, Name: "Lab", Address: "lab.room@acme.vc.example.com"},
+		Platform: &PlatformMark{Failed: true, Reason: "The video platform refused it: name: Virtual Meeting Room with this Name already exists."}}}, Total: 1})
+	b, _ = json.Marshal(r)
+	if !strings.Contains(string(b), "refused by the video platform: name: Virtual Meeting Room with this Name already exists.") {
+		t.Fatalf("room mark: %s", b)
+	}
+}

@@ -58,6 +58,8 @@ type MemberItem struct {
 	company.Member
 	Room    string           // the personal room's address
 	Systems []company.System // the video systems twinned to them
+	// Platform marks a member or personal room not on the video platform.
+	Platform *PlatformMark
 }
 
 // MembersPage is one page of the members list.
@@ -89,6 +91,7 @@ func MembersList(p MembersPage) slack.Msg {
 		Total: p.Total,
 		Size:  MembersPageSize,
 	}
+	var marks []*PlatformMark
 	for _, m := range p.Items {
 		label := displayName(m.Member)
 		if m.Admin {
@@ -109,9 +112,11 @@ func MembersList(p MembersPage) slack.Msg {
 			}
 			item.Note = "*" + Escape(displayName(m.Member)) + "* · video systems: " + strings.Join(ss, ", ")
 		}
-		item.Detail = strings.Join(detail, " · ")
+		item.Detail = markDetail(m.Platform, strings.Join(detail, " · "))
 		l.Items = append(l.Items, item)
+		marks = append(marks, m.Platform)
 	}
+	l.Summary = strings.Join(nonEmpty(l.Summary, markSummary(marks)), "\n")
 	return withNote(ListMessage(l), p.Note)
 }
 

@@ -13,6 +13,8 @@ import (
 type RoomItem struct {
 	company.Room
 	Managers []string // names of the managing members
+	// Platform marks a room not on the video platform.
+	Platform *PlatformMark
 }
 
 // RoomsPage is one page of the team rooms list.
@@ -41,13 +43,16 @@ func RoomsList(p RoomsPage) slack.Msg {
 		Total: p.Total,
 		Size:  RoomsPageSize,
 	}
+	var marks []*PlatformMark
 	for _, r := range p.Items {
 		managed := "no managers"
 		if len(r.Managers) > 0 {
 			managed = "managed by " + strings.Join(r.Managers, ", ")
 		}
-		l.Items = append(l.Items, Item{ID: fmt.Sprint(r.ID), Label: r.Name, Detail: company.LocalPart(r.Address) + " · " + managed})
+		l.Items = append(l.Items, Item{ID: fmt.Sprint(r.ID), Label: r.Name, Detail: markDetail(r.Platform, company.LocalPart(r.Address)+" · "+managed)})
+		marks = append(marks, r.Platform)
 	}
+	l.Summary = strings.Join(nonEmpty(l.Summary, markSummary(marks)), "\n")
 	return withNote(ListMessage(l), p.Note)
 }
 
@@ -147,9 +152,12 @@ func RoomManagersModal(r company.Room, managers []company.Member, metadata strin
 type SystemsPage struct {
 	Domain string
 	Items  []company.System
-	Page   ListState
-	Total  int
-	Note   string
+	// Marks are the platform marks of systems not on the video platform,
+	// by system ID.
+	Marks map[int64]*PlatformMark
+	Page  ListState
+	Total int
+	Note  string
 }
 
 // SystemsList renders the shared video systems: tick systems, then Edit or
@@ -169,9 +177,13 @@ func SystemsList(p SystemsPage) slack.Msg {
 		Total: p.Total,
 		Size:  SystemsPageSize,
 	}
+	var marks []*PlatformMark
 	for _, s := range p.Items {
-		l.Items = append(l.Items, Item{ID: fmt.Sprint(s.ID), Label: s.Name, Detail: company.LocalPart(s.Address)})
+		m := p.Marks[s.ID]
+		l.Items = append(l.Items, Item{ID: fmt.Sprint(s.ID), Label: s.Name, Detail: markDetail(m, company.LocalPart(s.Address))})
+		marks = append(marks, m)
 	}
+	l.Summary = strings.Join(nonEmpty(l.Summary, markSummary(marks)), "\n")
 	return withNote(ListMessage(l), p.Note)
 }
 

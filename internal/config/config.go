@@ -3,12 +3,15 @@
 package config
 
 import (
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/mail"
 	"net/url"
+	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +20,7 @@ import (
 	"companyadmin/internal/company"
 	"companyadmin/internal/logging"
 	cmail "companyadmin/internal/mail"
+	"companyadmin/internal/pexipapi"
 	"companyadmin/internal/seal"
 	"companyadmin/internal/store"
 )
@@ -56,6 +60,9 @@ type Config struct {
 	// should log once it has a logger, such as a DATABASE_URL parameter
 	// that has no effect.
 	Warnings []string
+	// Pexip is the video platform's Management API; its URL is empty when
+	// provisioning is off.
+	Pexip Pexip
 	// TaskLease is how long a process holds a task without renewing it;
 	// a task whose process vanished is taken over after it.
 	TaskLease time.Duration
@@ -71,6 +78,7 @@ var Variables = []string{
 	"EVENT_SINK_USER", "EVENT_SINK_PASSWORD",
 	"REPORT_DIR", "LOG_FORMAT", "LOG_LEVEL", "METRICS_PORT", "TASK_LEASE",
 	"SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "TOKEN_KEYS", "SLACK_TOKEN_REFRESH_AHEAD",
+	"PEXIP_URL", "PEXIP_USER", "PEXIP_PASSWORD", "PEXIP_CLIENT_ID", "PEXIP_CLIENT_KEY", "PEXIP_CONCURRENCY", "PEXIP_TAG",
 }
 
 // ephemeralPlatforms are variables that platforms whose filesystem is thrown
@@ -84,6 +92,22 @@ var ephemeralPlatforms = []struct{ env, name string }{
 	{"RAILWAY_ENVIRONMENT", "Railway"},
 	{"AWS_EXECUTION_ENV", "AWS"},
 }
+
+// Pexip is how to reach the Pexip Infinity Management Node.
+type Pexip struct {
+	URL      string
+	User     string
+	Password string
+	ClientID string
+	// ClientKey is the OAuth2 client's private key (PEM), read from the
+	// file when PEXIP_CLIENT_KEY names one as @path.
+	ClientKey   *ecdsa.PrivateKey
+	Concurrency int
+	Tag         string
+}
+
+// PexipConfigured reports whether provisioning is on.
+func (c Config) PexipConfigured() bool { return c.Pexip.URL != "" }
 
 // DefaultDatabaseURL is the embedded SQLite database used when
 // DATABASE_URL is not set.
@@ -252,6 +276,7 @@ func load(getenv func(string) string, bot, needPublicURL bool) (Config, error) {
 	if (c.EventSinkUser == "") != (c.EventSinkPassword == "") {
 		bad["EVENT_SINK_PASSWORD"] = "EVENT_SINK_USER and EVENT_SINK_PASSWORD must be set together"
 	}
+	loadPexip(&c, get, bad)
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad["LOG_FORMAT"] = "must be text or json"
 	}
@@ -298,4 +323,71 @@ func (c Config) SlackConfigured() bool { return c.SlackBotToken != "" || c.Insta
 // OAuth (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and TOKEN_KEYS).
 func (c Config) InstallsOn() bool {
 	return c.SlackClientID != "" && c.SlackClientSecret != "" && c.TokenKeys != nil
+}
+
+var tagPrefix = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+func loadPexip(c *Config, get func(string, string) string, bad map[string]string) {
+	p := Pexip{
+		URL:      strings.TrimRight(get("PEXIP_URL", ""), "/"),
+		User:     get("PEXIP_USER", ""),
+		Password: get("PEXIP_PASSWORD", ""),
+		ClientID: get("PEXIP_CLIENT_ID", ""),
+		Tag:      get("PEXIP_TAG", "companyadmin"),
+	}
+	if !tagPrefix.MatchString(p.Tag) {
+		bad["PEXIP_TAG"] = "must be 1 to 64 letters, digits, '.', '-' or '_'"
+	}
+	p.Concurrency = 4
+	if v := get("PEXIP_CONCURRENCY", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > pexipapi.MaxConcurrency {
+			bad["PEXIP_CONCURRENCY"] = fmt.Sprintf("must be a whole number from 1 to %d", pexipapi.MaxConcurrency)
+		}
+		p.Concurrency = n
+	}
+	if key := get("PEXIP_CLIENT_KEY", ""); key != "" {
+		text := []byte(key)
+		if path, ok := strings.CutPrefix(key, "@"); ok {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				bad["PEXIP_CLIENT_KEY"] = "cannot read the key file: " + err.Error()
+			}
+			text = b
+		} else {
+			// A key pasted into one line of an env file keeps \n escapes.
+			text = []byte(strings.ReplaceAll(key, `\n`, "\n"))
+		}
+		if _, failed := bad["PEXIP_CLIENT_KEY"]; !failed {
+			k, err := pexipapi.ParseKey(text)
+			if err != nil {
+				bad["PEXIP_CLIENT_KEY"] = "must be the OAuth2 client's EC private key (PEM text, or @path of a PEM file): " + err.Error()
+			}
+			p.ClientKey = k
+		}
+	}
+	if p.URL == "" {
+		if p.User != "" || p.ClientID != "" || p.ClientKey != nil {
+			bad["PEXIP_URL"] = "is required when PEXIP_USER or PEXIP_CLIENT_ID is set"
+		}
+		c.Pexip = p
+		return
+	}
+	if u, err := url.Parse(p.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		bad["PEXIP_URL"] = "must be the Management Node's base URL, as https://manager.example.com"
+	}
+	switch {
+	case p.ClientID != "" || p.ClientKey != nil:
+		if p.ClientID == "" {
+			bad["PEXIP_CLIENT_ID"] = "is required with PEXIP_CLIENT_KEY"
+		} else if p.ClientKey == nil && bad["PEXIP_CLIENT_KEY"] == "" {
+			bad["PEXIP_CLIENT_KEY"] = "is required with PEXIP_CLIENT_ID"
+		}
+		if p.User != "" {
+			bad["PEXIP_USER"] = "set either PEXIP_USER and PEXIP_PASSWORD or PEXIP_CLIENT_ID and PEXIP_CLIENT_KEY, not both"
+		}
+	case p.User == "" || p.Password == "":
+		bad["PEXIP_USER"] = "PEXIP_USER and PEXIP_PASSWORD (or PEXIP_CLIENT_ID and PEXIP_CLIENT_KEY) are required with PEXIP_URL"
+	}
+	c.Pexip = p
 }

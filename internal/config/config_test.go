@@ -1,7 +1,14 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -155,6 +162,38 @@ func TestVariablesListsEverySetting(t *testing.T) {
 		if !listed[v] {
 			t.Errorf("%s is read but not in Variables", v)
 		}
+	}
+}
+
+func TestPexip(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.PexipConfigured() || c.Pexip.Tag != "companyadmin" || c.Pexip.Concurrency != 4 {
+		t.Fatalf("defaults: %+v %v", c.Pexip, err)
+	}
+	c, err = Load(env(map[string]string{"PEXIP_URL": "https://manager.example.com/", "PEXIP_USER": "admin", "PEXIP_PASSWORD": "pw", "PEXIP_CONCURRENCY": "5", "PEXIP_TAG": "acme-admin"}))
+	if err != nil || !c.PexipConfigured() || c.Pexip.URL != "https://manager.example.com" || c.Pexip.Concurrency != 5 || c.Pexip.Tag != "acme-admin" {
+		t.Fatalf("basic auth: %+v %v", c.Pexip, err)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	pemText := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	path := filepath.Join(t.TempDir(), "key.pem")
+	os.WriteFile(path, pemText, 0o600)
+	for _, v := range []string{string(pemText), "@" + path, strings.ReplaceAll(string(pemText), "\n", `\n`)} {
+		c, err = Load(env(map[string]string{"PEXIP_URL": "https://m.example.com", "PEXIP_CLIENT_ID": "cid", "PEXIP_CLIENT_KEY": v}))
+		if err != nil || c.Pexip.ClientKey == nil || !c.Pexip.ClientKey.Equal(key) {
+			t.Fatalf("client key %q: %v", v[:10], err)
+		}
+	}
+	_, err = Load(env(map[string]string{"PEXIP_URL": "manager", "PEXIP_CONCURRENCY": "6", "PEXIP_TAG": "a:b", "PEXIP_CLIENT_KEY": "@/nonexistent"}))
+	for _, name := range []string{"PEXIP_URL", "PEXIP_CONCURRENCY", "PEXIP_TAG", "PEXIP_CLIENT_KEY", "PEXIP_CLIENT_ID"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+	_, err = Load(env(map[string]string{"PEXIP_URL": "https://m.example.com"}))
+	if err == nil || !strings.Contains(err.Error(), "PEXIP_USER") {
+		t.Errorf("no credentials: %v", err)
 	}
 }
 

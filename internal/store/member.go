@@ -54,8 +54,13 @@ func createMember(ctx context.Context, tx *sqlx.Tx, companyID int64, nm NewMembe
 	if err != nil {
 		return m, room, fmt.Errorf("insert personal room: %w", err)
 	}
-	room.ID, err = res.LastInsertId()
-	return m, room, err
+	if room.ID, err = res.LastInsertId(); err != nil {
+		return m, room, err
+	}
+	if err := platformCreated(ctx, tx, companyID, PlatformMember, m.ID, now); err != nil {
+		return m, room, err
+	}
+	return m, room, platformCreated(ctx, tx, companyID, PlatformVMR, room.ID, now)
 }
 
 func personalRoomName(m company.Member) string {

@@ -277,6 +277,14 @@ func (db *DB) EditMember(ctx context.Context, companyID int64, actor company.Act
 				return fmt.Errorf("update personal room: %w", err)
 			}
 		}
+		if err := platformChanged(ctx, tx, companyID, PlatformMember, id, now); err != nil {
+			return err
+		}
+		if hasRoom && newRoom != room {
+			if err := platformChanged(ctx, tx, companyID, PlatformVMR, room.ID, now); err != nil {
+				return err
+			}
+		}
 		type state struct {
 			FullName     string `json:"full_name"`
 			VideoAddress string `json:"video_address"`
@@ -393,7 +401,7 @@ func (db *DB) DeleteMembers(ctx context.Context, companyID int64, actor company.
 		}
 		now := db.now()
 		for _, m := range ms {
-			d, err := deleteMember(ctx, tx, m)
+			d, err := deleteMember(ctx, tx, m, now)
 			if err != nil {
 				return fmt.Errorf("delete member %d: %w", m.ID, err)
 			}
@@ -416,7 +424,7 @@ func (db *DB) DeleteMembers(ctx context.Context, companyID int64, actor company.
 
 // deleteMember removes one member and what belongs to them, and releases
 // their addresses. The caller holds the company lock.
-func deleteMember(ctx context.Context, tx *sqlx.Tx, m company.Member) (DeletedMember, error) {
+func deleteMember(ctx context.Context, tx *sqlx.Tx, m company.Member, now time.Time) (DeletedMember, error) {
 	d := DeletedMember{Member: m}
 	var rooms []company.Room
 	if err := tx.SelectContext(ctx, &rooms, `SELECT `+roomColumns+` FROM rooms WHERE owner_member_id = ?`, m.ID); err != nil {
@@ -425,6 +433,9 @@ func deleteMember(ctx context.Context, tx *sqlx.Tx, m company.Member) (DeletedMe
 	for _, r := range rooms {
 		d.Room = r.Address
 		if _, err := tx.ExecContext(ctx, `DELETE FROM rooms WHERE id = ?`, r.ID); err != nil {
+			return d, err
+		}
+		if err := platformGone(ctx, tx, PlatformVMR, r.ID, now); err != nil {
 			return d, err
 		}
 		if err := releaseAddress(ctx, tx, r.Address); err != nil {
@@ -440,6 +451,16 @@ func deleteMember(ctx context.Context, tx *sqlx.Tx, m company.Member) (DeletedMe
 	if err := tx.SelectContext(ctx, &d.Systems, `SELECT address FROM systems WHERE twin_member_id = ? ORDER BY address`, m.ID); err != nil {
 		return d, err
 	}
+	var twins []int64
+	if err := tx.SelectContext(ctx, &twins, `SELECT id FROM systems WHERE twin_member_id = ?`, m.ID); err != nil {
+		return d, err
+	}
+	for _, id := range twins {
+		// The device loses its owner's email.
+		if err := platformChanged(ctx, tx, m.CompanyID, PlatformSystem, id, now); err != nil {
+			return d, err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE systems SET twin_member_id = NULL WHERE twin_member_id = ?`, m.ID); err != nil {
 		return d, err
 	}
@@ -447,6 +468,9 @@ func deleteMember(ctx context.Context, tx *sqlx.Tx, m company.Member) (DeletedMe
 		return d, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = ?`, m.ID); err != nil {
+		return d, err
+	}
+	if err := platformGone(ctx, tx, PlatformMember, m.ID, now); err != nil {
 		return d, err
 	}
 	return d, releaseAddress(ctx, tx, m.VideoAddress)

@@ -53,6 +53,9 @@ func (db *DB) AddTeamRoom(ctx context.Context, companyID int64, name, address st
 				return err
 			}
 		}
+		if err := platformCreated(ctx, tx, companyID, PlatformRoom, r.ID, r.CreatedAt); err != nil {
+			return err
+		}
 		return audit(ctx, tx, companyID, company.Operator, "room.added", "room", r.ID, r.Address, nil, map[string]any{"room": r, "managers": managerEmails}, r.CreatedAt)
 	})
 	if err != nil {
@@ -77,6 +80,9 @@ func (db *DB) RemoveTeamRoom(ctx context.Context, companyID int64, address strin
 			return company.Errorf(company.Invalid, "%s is a personal room; it goes only when its member is deleted.", r.Address)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM rooms WHERE id = ?`, r.ID); err != nil {
+			return err
+		}
+		if err := platformGone(ctx, tx, PlatformRoom, r.ID, db.now()); err != nil {
 			return err
 		}
 		if err := releaseAddress(ctx, tx, r.Address); err != nil {
@@ -114,7 +120,7 @@ func (db *DB) DeleteTeamRooms(ctx context.Context, companyID int64, actor compan
 			if err != nil {
 				return err
 			}
-			d, err := deleteTeamRoom(ctx, tx, r)
+			d, err := deleteTeamRoom(ctx, tx, r, now)
 			if err != nil {
 				return fmt.Errorf("delete room %d: %w", r.ID, err)
 			}
@@ -134,7 +140,7 @@ func (db *DB) DeleteTeamRooms(ctx context.Context, companyID int64, actor compan
 // deleteTeamRoom removes one team room, unlinks its managers and releases
 // its address. The caller holds the company lock. Whatever else must go
 // with a deleted room belongs here, in the same transaction.
-func deleteTeamRoom(ctx context.Context, tx *sqlx.Tx, r company.Room) (DeletedRoom, error) {
+func deleteTeamRoom(ctx context.Context, tx *sqlx.Tx, r company.Room, now time.Time) (DeletedRoom, error) {
 	d := DeletedRoom{Room: r, Managers: []string{}}
 	if err := tx.SelectContext(ctx, &d.Managers, `SELECT m.email FROM room_managers rm JOIN members m ON m.id = rm.member_id WHERE rm.room_id = ? ORDER BY m.email`, r.ID); err != nil {
 		return d, err
@@ -143,6 +149,10 @@ func deleteTeamRoom(ctx context.Context, tx *sqlx.Tx, r company.Room) (DeletedRo
 		return d, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM rooms WHERE id = ?`, r.ID); err != nil {
+		return d, err
+	}
+	// The room leaves the video platform too.
+	if err := platformGone(ctx, tx, PlatformRoom, r.ID, now); err != nil {
 		return d, err
 	}
 	return d, releaseAddress(ctx, tx, r.Address)
@@ -269,6 +279,9 @@ func (db *DB) EditTeamRoom(ctx context.Context, companyID int64, actor company.A
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE rooms SET name = ?, address = ? WHERE id = ?`, after.Name, after.Address, id); err != nil {
 			return fmt.Errorf("update room: %w", err)
+		}
+		if err := platformChanged(ctx, tx, companyID, PlatformRoom, id, db.now()); err != nil {
+			return err
 		}
 		return audit(ctx, tx, companyID, actor, "room.edited", "room", id, after.Address,
 			map[string]string{"name": before.Name, "address": before.Address}, map[string]string{"name": after.Name, "address": after.Address}, db.now())

@@ -47,6 +47,9 @@ func (db *DB) AddSystem(ctx context.Context, companyID int64, name, address, twi
 		if s.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
+		if err := platformCreated(ctx, tx, companyID, PlatformSystem, s.ID, s.CreatedAt); err != nil {
+			return err
+		}
 		return audit(ctx, tx, companyID, company.Operator, "system.added", "system", s.ID, s.Address, nil, s, s.CreatedAt)
 	})
 	if err != nil {
@@ -67,6 +70,9 @@ func (db *DB) RemoveSystem(ctx context.Context, companyID int64, address string)
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM systems WHERE id = ?`, s.ID); err != nil {
+			return err
+		}
+		if err := platformGone(ctx, tx, PlatformSystem, s.ID, db.now()); err != nil {
 			return err
 		}
 		if err := releaseAddress(ctx, tx, s.Address); err != nil {
@@ -160,6 +166,9 @@ func (db *DB) EditSystem(ctx context.Context, companyID int64, actor company.Act
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE systems SET name = ?, address = ? WHERE id = ?`, after.Name, after.Address, id); err != nil {
 			return fmt.Errorf("update system: %w", err)
+		}
+		if err := platformChanged(ctx, tx, companyID, PlatformSystem, id, db.now()); err != nil {
+			return err
 		}
 		return audit(ctx, tx, companyID, actor, "system.edited", "system", id, after.Address,
 			map[string]string{"name": before.Name, "address": before.Address}, map[string]string{"name": after.Name, "address": after.Address}, db.now())

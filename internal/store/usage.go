@@ -46,35 +46,10 @@ func (db *DB) FinishEvents(ctx context.Context, owner string, results []EventRes
 				recs = append(recs, *r.Record)
 			}
 		}
-		existing, err := recorded(ctx, tx, recs)
-		if err != nil {
+		var err error
+		if out, err = db.recordCalls(ctx, tx, recs); err != nil {
 			return err
 		}
-		var fresh []company.UsageRecord
-		for _, r := range recs {
-			if existing[r.SourceID] {
-				out.Duplicates++
-				continue
-			}
-			existing[r.SourceID] = true
-			fresh = append(fresh, r)
-		}
-		dir, err := directory(ctx, tx, fresh)
-		if err != nil {
-			return err
-		}
-		for i := range fresh {
-			dir.Attribute(&fresh[i])
-			if fresh[i].CompanyID == nil {
-				out.Unattributed++
-			}
-		}
-		n, err := db.insertUsage(ctx, tx, fresh)
-		if err != nil {
-			return err
-		}
-		// A concurrent transaction may have recorded one of them since.
-		out.Calls, out.Duplicates = int(n), out.Duplicates+len(fresh)-int(n)
 		type outcome struct{ state, note string }
 		groups := map[outcome][]int64{}
 		for _, r := range results {
@@ -99,6 +74,58 @@ func (db *DB) FinishEvents(ctx context.Context, owner string, results []EventRes
 	if err != nil {
 		return out, fmt.Errorf("record usage: %w", err)
 	}
+	return out, nil
+}
+
+// RecordCalls records calls read from the platform's call history, each
+// attributed as the event sink's are, in one transaction. A call whose
+// source ID is already recorded (by the event sink, or an earlier read)
+// counts as a duplicate.
+func (db *DB) RecordCalls(ctx context.Context, recs []company.UsageRecord) (Ingested, error) {
+	var out Ingested
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		out, err = db.recordCalls(ctx, tx, recs)
+		return err
+	})
+	if err != nil {
+		return out, fmt.Errorf("record calls: %w", err)
+	}
+	return out, nil
+}
+
+// recordCalls attributes and inserts the calls not yet recorded.
+func (db *DB) recordCalls(ctx context.Context, tx *sqlx.Tx, recs []company.UsageRecord) (Ingested, error) {
+	var out Ingested
+	existing, err := recorded(ctx, tx, recs)
+	if err != nil {
+		return out, err
+	}
+	var fresh []company.UsageRecord
+	for _, r := range recs {
+		if existing[r.SourceID] {
+			out.Duplicates++
+			continue
+		}
+		existing[r.SourceID] = true
+		fresh = append(fresh, r)
+	}
+	dir, err := directory(ctx, tx, fresh)
+	if err != nil {
+		return out, err
+	}
+	for i := range fresh {
+		dir.Attribute(&fresh[i])
+		if fresh[i].CompanyID == nil {
+			out.Unattributed++
+		}
+	}
+	n, err := db.insertUsage(ctx, tx, fresh)
+	if err != nil {
+		return out, err
+	}
+	// A concurrent transaction may have recorded one of them since.
+	out.Calls, out.Duplicates = int(n), out.Duplicates+len(fresh)-int(n)
 	return out, nil
 }
 
