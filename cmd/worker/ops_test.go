@@ -311,7 +311,7 @@ func TestStartSaysSMTPDoesNotAnswer(t *testing.T) {
 		"DATABASE_URL": "sqlite:" + t.TempDir() + "/worker.db", "METRICS_PORT": "0",
 		"SMTP_URL": "smtp://" + closed, "MAIL_FROM": "Company Admin <no-reply@example.com>",
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // room for the migration on a busy machine
 	defer cancel()
 	var stderr syncBuffer
 	if err := run(ctx, nil, env(vars), io.Discard, &stderr); err != nil {
