@@ -19,6 +19,7 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
+	"companyadmin/internal/slackauth"
 	"companyadmin/internal/store"
 	"companyadmin/internal/task"
 )
@@ -231,6 +232,18 @@ func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) 
 			return caller{}, &refusal{blocks.TextMessage("This Slack workspace is not linked to a company in Company Admin yet. Ask your video service partner to register it.")}
 		}
 		return caller{}, err
+	}
+	// The installation is read on every request, as the company is: an
+	// uninstall seen by any process stops the bot at once, cached
+	// identities or not.
+	if inst, ok := b.slack.(interface {
+		Installed(ctx context.Context, team string) error
+	}); ok {
+		if err := inst.Installed(ctx, team); errors.Is(err, slackauth.ErrNotInstalled) {
+			return caller{}, &refusal{blocks.TextMessage("Company Admin is not installed in this Slack workspace any more. Ask your video service partner for an install link to bring it back.")}
+		} else if err != nil {
+			return caller{}, err
+		}
 	}
 	id, err := b.identities.lookup(ctx, b.slack, b.clock(), team, user)
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
-	"companyadmin/internal/logging"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/roster"
 	"companyadmin/internal/store"
@@ -131,7 +130,7 @@ func (b *Bot) bulkTask(ctx context.Context, t *task.Task) error {
 	if err := t.Decode(&a); err != nil {
 		return err
 	}
-	ctx = logging.WithRequestID(ctx, a.RequestID)
+	ctx = taskContext(ctx, a.taskCaller)
 	c, err := b.taskCaller(ctx, a.taskCaller)
 	if err != nil {
 		return err

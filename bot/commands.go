@@ -8,11 +8,13 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
+	"companyadmin/internal/slackauth"
 )
 
 // Command answers a /company slash command. A nil message means Slack should
 // show nothing (a modal was opened instead).
 func (b *Bot) Command(ctx context.Context, cmd slack.SlashCommand) *slack.Msg {
+	ctx = slackauth.WithTeam(ctx, cmd.TeamID)
 	c, err := b.authorize(ctx, cmd.TeamID, cmd.UserID)
 	if err != nil {
 		m := b.failure(ctx, "authorize", err)

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"companyadmin/internal/company"
+	"companyadmin/internal/slackauth"
 )
 
 // Event handles an Events API callback after Slack has had its answer.
@@ -48,6 +49,7 @@ func (b *Bot) Event(ctx context.Context, ev slackevents.EventsAPIEvent) {
 }
 
 func (b *Bot) publishHome(ctx context.Context, team, user string) error {
+	ctx = slackauth.WithTeam(ctx, team)
 	var bs []slack.Block
 	c, err := b.authorize(ctx, team, user)
 	var r *refusal

@@ -8,6 +8,7 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
+	"companyadmin/internal/slackauth"
 	"companyadmin/internal/store"
 )
 
@@ -15,7 +16,12 @@ import (
 // The returned value is the body of the answer to Slack: nil for an empty
 // 200, a *slack.ViewSubmissionResponse for modal submissions.
 func (b *Bot) Interaction(ctx context.Context, ic slack.InteractionCallback) any {
-	c, err := b.authorize(ctx, ic.Team.ID, ic.User.ID)
+	team := ic.Team.ID
+	if team == "" {
+		team = ic.View.AppInstalledTeamID
+	}
+	ctx = slackauth.WithTeam(ctx, team)
+	c, err := b.authorize(ctx, team, ic.User.ID)
 	if err != nil {
 		msg := b.failure(ctx, "authorize", err)
 		if ic.Type == slack.InteractionTypeBlockSuggestion {

@@ -12,7 +12,6 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
-	"companyadmin/internal/logging"
 	"companyadmin/internal/store"
 	"companyadmin/internal/task"
 )
@@ -228,7 +227,7 @@ func (b *Bot) resendOldTask(ctx context.Context, t *task.Task) error {
 	if err := t.Decode(&a); err != nil {
 		return err
 	}
-	ctx = logging.WithRequestID(ctx, a.RequestID)
+	ctx = taskContext(ctx, a.taskCaller)
 	c, err := b.taskCaller(ctx, a.taskCaller)
 	if err != nil {
 		return err

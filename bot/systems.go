@@ -11,7 +11,6 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
-	"companyadmin/internal/logging"
 	"companyadmin/internal/qrcard"
 	"companyadmin/internal/store"
 	"companyadmin/internal/task"
@@ -140,7 +139,7 @@ func (b *Bot) qrTask(ctx context.Context, t *task.Task) error {
 	if err := t.Decode(&a); err != nil {
 		return err
 	}
-	ctx = logging.WithRequestID(ctx, a.RequestID)
+	ctx = taskContext(ctx, a.taskCaller)
 	var saved qrSaved
 	if _, err := t.Saved(&saved); err != nil {
 		return task.Permanent(err)

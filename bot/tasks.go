@@ -12,6 +12,7 @@ import (
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
 	"companyadmin/internal/logging"
+	"companyadmin/internal/slackauth"
 	"companyadmin/internal/task"
 )
 
@@ -36,10 +37,19 @@ type taskCaller struct {
 	// RequestID is the ID of the Slack request that queued the task, so
 	// that the task's log lines can be found with the request's.
 	RequestID string `json:"request_id,omitempty"`
+	// Team is the company's Slack workspace, whose token the task's Slack
+	// calls use.
+	Team string `json:"team,omitempty"`
 }
 
 func callerArgs(ctx context.Context, c caller) taskCaller {
-	return taskCaller{Company: c.company.ID, Actor: c.actor(), RequestID: logging.RequestID(ctx)}
+	return taskCaller{Company: c.company.ID, Actor: c.actor(), RequestID: logging.RequestID(ctx), Team: c.company.SlackTeam}
+}
+
+// taskContext gives a task's context the request ID and workspace of the
+// request that queued it.
+func taskContext(ctx context.Context, tc taskCaller) context.Context {
+	return slackauth.WithTeam(logging.WithRequestID(ctx, tc.RequestID), tc.Team)
 }
 
 // taskCaller rebuilds the caller of a task.
@@ -130,7 +140,7 @@ func (b *Bot) failedUser(ctx context.Context, t *task.Task, text string) {
 		b.log.Error("task failed and its admin cannot be told", "task", t.ID, "kind", t.Kind, "err", err)
 		return
 	}
-	if err := b.post(ctx, a.Actor.SlackUser, blocks.TextMessage(text)); err != nil {
+	if err := b.post(taskContext(ctx, a.taskCaller), a.Actor.SlackUser, blocks.TextMessage(text)); err != nil {
 		b.log.Error("could not tell the admin a task failed", "task", t.ID, "kind", t.Kind, "user", a.Actor.SlackUser, "err", err)
 	}
 }

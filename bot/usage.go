@@ -11,7 +11,6 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
-	"companyadmin/internal/logging"
 	"companyadmin/internal/report"
 	"companyadmin/internal/task"
 )
@@ -53,7 +52,7 @@ func (b *Bot) usageTask(ctx context.Context, t *task.Task) error {
 	if err := t.Decode(&a); err != nil {
 		return err
 	}
-	ctx = logging.WithRequestID(ctx, a.RequestID)
+	ctx = taskContext(ctx, a.taskCaller)
 	var saved usageSaved
 	if ok, _ := t.Saved(&saved); ok && saved.Sent {
 		return nil

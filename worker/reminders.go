@@ -14,6 +14,7 @@ import (
 
 	"companyadmin/internal/company"
 	"companyadmin/internal/mail"
+	"companyadmin/internal/slackauth"
 	"companyadmin/internal/store"
 )
 
@@ -377,7 +378,20 @@ func (p *pass) tellAdmins(ctx context.Context) {
 		for i, n := range ns {
 			emails[i] = n.Email
 		}
-		if _, _, err := j.Slack.PostMessageContext(ctx, m.SlackUser, slack.MsgOptionText(expiredSummary(c, emails), false)); err != nil {
+		_, _, err = j.Slack.PostMessageContext(slackauth.WithTeam(ctx, c.SlackTeam), m.SlackUser, slack.MsgOptionText(expiredSummary(c, emails), false))
+		if errors.Is(err, slackauth.ErrNotInstalled) {
+			// Kept for when the app is installed again, and given up, with
+			// the emails, after the usual number of passes.
+			untold += len(ns)
+			why = append(why, c.Name+": the app is not installed in the company's Slack workspace")
+			if n, merr := j.Store.NoticesFailed(ctx, ids, "the app is not installed in the company's Slack workspace", maxNoticeAttempts); merr != nil {
+				log.Error("could not record the failed expiry notices", "error", merr)
+			} else {
+				gaveUp += n
+			}
+			continue
+		}
+		if err != nil {
 			log.Error("could not tell the admin about expired invites", "slack_user", m.SlackUser, "error", err)
 			retry(fmt.Errorf("slack: %w", err))
 			continue

@@ -17,8 +17,15 @@ import (
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
 	"companyadmin/internal/report"
+	"companyadmin/internal/slackauth"
 	"companyadmin/internal/store"
 )
+
+// installChecker tells whether the app is installed in a workspace; the
+// worker's Slack client does, with a workspace per company.
+type installChecker interface {
+	Installed(ctx context.Context, team string) error
+}
 
 // ReportPoster uploads a file to a Slack channel; *slack.Client is one.
 type ReportPoster interface {
@@ -132,6 +139,13 @@ func (j *UsageReports) Run(ctx context.Context) (Result, error) {
 		}
 		if len(due) == 0 {
 			continue
+		}
+		if inst, ok := c.Poster.(installChecker); ok {
+			if err := inst.Installed(ctx, co.SlackTeam); errors.Is(err, slackauth.ErrNotInstalled) {
+				res.Skipped++
+				notes = append(notes, co.Name+": the app is not installed in the company's Slack workspace (a new install link brings the reports back)")
+				continue
+			}
 		}
 		settled, err := c.settled(ctx, co.ID, due[0].From)
 		if err != nil {
@@ -281,7 +295,7 @@ func (j *UsageReports) deliver(ctx context.Context, co company.Company, p compan
 	if j.Clock().Sub(claimed) > j.Lease/2 {
 		return "", "", errors.New("building the report took longer than half the claim's lease; not uploading, to upload once")
 	}
-	fs, err := j.Poster.UploadFileContext(ctx, slack.UploadFileParameters{
+	fs, err := j.Poster.UploadFileContext(slackauth.WithTeam(ctx, co.SlackTeam), slack.UploadFileParameters{
 		Channel:        co.ReportChannel,
 		Reader:         f,
 		FileSize:       int(size),

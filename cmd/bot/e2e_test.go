@@ -16,11 +16,13 @@ import (
 
 	"companyadmin/bot"
 	"companyadmin/internal/company"
+	"companyadmin/internal/config"
 	"companyadmin/internal/eventsink"
 	"companyadmin/internal/logging"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/mail/smtptest"
 	"companyadmin/internal/metrics"
+	"companyadmin/internal/slackauth"
 	"companyadmin/internal/slackclient"
 	"companyadmin/internal/slacktest"
 	"companyadmin/internal/store"
@@ -37,7 +39,7 @@ const sinkUser, sinkPassword = "pexip", "event-sink-password"
 // app is the web process under test, with a fake Slack and a real SMTP
 // server around it.
 type app struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	slack *slacktest.API
 	smtp  *smtptest.Server
@@ -46,6 +48,7 @@ type app struct {
 	co    company.Company
 	// logs holds what the web process logged; metrics is its registry.
 	logs    *syncBuffer
+	ws      *slackauth.Workspaces
 	metrics *metrics.Metrics
 }
 
@@ -54,7 +57,15 @@ func newApp(t *testing.T, db *store.DB, licences int, options ...func(*bot.Optio
 }
 
 // newAppWith is newApp; platform turns on the video platform's marks.
-func newAppWith(t *testing.T, db *store.DB, licences int, platform bool, options ...func(*bot.Options)) *app {
+func newAppWith(t testing.TB, db *store.DB, licences int, platform bool, options ...func(*bot.Options)) *app {
+	return buildApp(t, db, licences, platform, nil, options...)
+}
+
+// buildApp is newAppWith; slackConfig, when not nil, adds to the Slack
+// settings (the fake's API URL and static bot token) before the web
+// process's Slack clients are made from them, as cmd/bot does; options
+// change the bot's options.
+func buildApp(t testing.TB, db *store.DB, licences int, platform bool, slackConfig func(cfg *config.Config), options ...func(*bot.Options)) *app {
 	ctx := context.Background()
 	a := &app{t: t, db: db, slack: slacktest.Start(t), smtp: smtptest.Start(t)}
 	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: licences})
@@ -74,14 +85,27 @@ func newAppWith(t *testing.T, db *store.DB, licences int, platform bool, options
 	var handler http.Handler
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(a.srv.Close)
-	api := slackclient.New(slackclient.Options{Token: a.slack.Token, APIURL: a.slack.URL(), Logger: logger, Observer: a.metrics})
-	o := bot.Options{Store: db, Slack: api, HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck, Platform: platform}
+	cfg := config.Config{SlackBotToken: a.slack.Token, SlackAPIURL: a.slack.URL(), SlackTokenRefreshAhead: 2 * time.Hour}
+	if slackConfig != nil {
+		slackConfig(&cfg)
+	}
+	ws := slackclient.Workspaces(cfg, a.srv.URL, db, a.metrics, logger)
+	if err := ws.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.ws = ws
+	o := bot.Options{Store: db, Slack: ws.Router(), HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck, Platform: platform}
 	for _, f := range options {
 		f(&o)
 	}
 	a.bot = bot.New(o)
 	t.Cleanup(func() { a.bot.Close(5 * time.Second) })
-	handler = surface{pages: web.New(db, logger, time.Now, web.Options{PublicURL: a.srv.URL}), sink: eventsink.New(db, logger, sinkUser, sinkPassword), db: db, metrics: a.metrics, logger: logger}.routes(a.bot)
+	pages := web.New(db, logger, time.Now, web.Options{PublicURL: a.srv.URL})
+	s := surface{pages: pages, sink: eventsink.New(db, logger, sinkUser, sinkPassword), db: db, metrics: a.metrics, logger: logger}
+	if ws.InstallsOn() {
+		s.install = ws.Installer(pages)
+	}
+	handler = s.routes(a.bot)
 	return a
 }
 

@@ -10,6 +10,7 @@ import (
 	"companyadmin/internal/health"
 	"companyadmin/internal/logging"
 	"companyadmin/internal/metrics"
+	"companyadmin/internal/slackauth"
 	"companyadmin/internal/store"
 	"companyadmin/internal/web"
 )
@@ -21,6 +22,8 @@ type surface struct {
 	db      *store.DB
 	metrics *metrics.Metrics
 	logger  *slog.Logger
+	// install serves the workspace install pages, when installs are on.
+	install *slackauth.Installer
 }
 
 // routes is the whole HTTP surface of the web process. Every request gets
@@ -32,6 +35,9 @@ func (s surface) routes(b *bot.Bot) http.Handler {
 	mux.Handle("POST /slack/interactions", s.slack("interaction", b.Interactions))
 	mux.Handle("POST /slack/events", s.slack("event", b.Events))
 	s.pages.Register(mux)
+	if s.install != nil {
+		s.install.Register(mux)
+	}
 	mux.Handle("POST /events/pexip", s.sink)
 	mux.Handle("GET /healthz", health.Live())
 	mux.Handle("GET /readyz", health.Ready(s.logger, health.Check{Name: "database", Ping: s.db.Ping}))

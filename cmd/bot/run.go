@@ -66,12 +66,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	var api *slack.Client
 	if cfg.SlackConfigured() && !*console {
 		api = slackclient.New(slackclient.Options{Token: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, Logger: logger, Observer: m})
-		// With workspace installs alone there is no bot token to check.
-		if cfg.SlackBotToken != "" {
-			if err := slackclient.Check(ctx, api); err != nil {
-				return err
-			}
-		}
 	}
 
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
@@ -94,9 +88,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 
 	if api != nil {
-		opts.Slack = api
+		ws := slackclient.Workspaces(cfg, cfg.PublicURL, db, m, logger)
+		if err := ws.Start(ctx); err != nil {
+			return err
+		}
+		opts.Slack = ws.Router()
 		opts.HTTPClient = slackclient.HTTPClient(m, logger)
 		opts.SigningSecret = cfg.SlackSigningSecret
+		if ws.InstallsOn() {
+			surface.install = ws.Installer(pages)
+			logger.Info("workspace installs are on", "redirect_url", cfg.PublicURL+"/slack/oauth/callback")
+		}
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: the Slack endpoints answer 503")
 	}

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"companyadmin/bot"
 	"companyadmin/internal/config"
 	"companyadmin/internal/health"
@@ -93,15 +91,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	m := newMetrics(db, logger)
 	deps := worker.Deps{Observe: m.ObserveJob, Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: time.Now, Owner: worker.NewOwner(),
 		Lifecycle: cfg.Lifecycle, PublicURL: cfg.PublicURL, ReportDir: cfg.ReportDir}
-	var api *slack.Client
+	var api bot.Slack
 	if cfg.SlackConfigured() {
-		api = slackclient.New(slackclient.Options{Token: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL, Logger: logger, Observer: m})
-		// With workspace installs alone there is no bot token to check.
-		if cfg.SlackBotToken != "" {
-			if err := slackclient.Check(ctx, api); err != nil {
-				return err
-			}
+		// Start checks the static bot token, if any, with auth.test.
+		ws := slackclient.Workspaces(cfg, cfg.PublicURL, db, m, logger)
+		if err := ws.Start(ctx); err != nil {
+			return err
 		}
+		api = ws.Router()
 		deps.Slack = api
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: admins are not told in Slack about their expired invites, and usage reports are written to REPORT_DIR", "dir", cfg.ReportDir)

@@ -10,8 +10,8 @@ import (
 
 // Nodes posting one event at a time each wait for their own insert and
 // commit, which bounds them at the database's rate of single-row commits.
-// Posts that arrive while an insert is under way are therefore stored
-// together in the next one (group commit): one multi-row INSERT, one
+// Posts that arrive while the sink's inserts are all under way are
+// therefore stored together in the next one (group commit): one multi-row INSERT, one
 // commit, and every post in it answered with its outcome, 2xx only once
 // the insert has committed and 503 to all of them if it failed.
 //

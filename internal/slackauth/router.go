@@ -131,3 +131,10 @@ func (r *Router) AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, 
 	}
 	return c.AuthTestContext(ctx)
 }
+
+// Installed reports whether calls can be made for a workspace: nil, or an
+// error wrapping ErrNotInstalled when the app has no token there.
+func (r *Router) Installed(ctx context.Context, team string) error {
+	_, err := r.w.Client(ctx, team)
+	return err
+}

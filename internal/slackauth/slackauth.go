@@ -115,9 +115,11 @@ func (w *Workspaces) Start(ctx context.Context) error {
 	if w.o.BotToken == "" {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	r, err := w.Static().AuthTestContext(ctx)
 	if err != nil {
-		return fmt.Errorf("SLACK_BOT_TOKEN: auth.test: %w", err)
+		return fmt.Errorf("Slack (auth.test) does not accept SLACK_BOT_TOKEN or does not answer: %w", err)
 	}
 	w.mu.Lock()
 	w.static = r.TeamID

@@ -6,7 +6,6 @@ package slackclient
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,7 +19,10 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"companyadmin/internal/config"
 	"companyadmin/internal/logging"
+	"companyadmin/internal/slackauth"
+	"companyadmin/internal/store"
 )
 
 // Settings of the HTTP client.
@@ -55,13 +57,7 @@ type Options struct {
 
 // New returns a Web API client.
 func New(o Options) *slack.Client {
-	opts := []slack.Option{
-		slack.OptionHTTPClient(HTTPClient(o.Observer, o.Logger)),
-		// After the HTTP client, which it wraps: a rate-limited call is
-		// tried again after Slack's Retry-After, twice at most.
-		slack.OptionRetry(2),
-		slack.OptionLog(logging.Printer{Logger: o.Logger, Level: slog.LevelWarn, Source: "slack-go"}),
-	}
+	opts := ClientOptions(HTTPClient(o.Observer, o.Logger), o.Logger)
 	if o.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(o.APIURL))
 	}
@@ -69,6 +65,18 @@ func New(o Options) *slack.Client {
 		opts = append(opts, slack.OptionAppLevelToken(o.AppToken))
 	}
 	return slack.New(o.Token, opts...)
+}
+
+// ClientOptions are the options of every Web API client over the HTTP
+// client hc: a rate-limited call is tried again after Slack's Retry-After,
+// twice at most, and slack-go's log lines go to logger.
+func ClientOptions(hc *http.Client, logger *slog.Logger) []slack.Option {
+	return []slack.Option{
+		slack.OptionHTTPClient(hc),
+		// After the HTTP client, which it wraps.
+		slack.OptionRetry(2),
+		slack.OptionLog(logging.Printer{Logger: logger, Level: slog.LevelWarn, Source: "slack-go"}),
+	}
 }
 
 // SocketMode returns a Socket Mode client over api whose log lines go to
@@ -169,13 +177,18 @@ func peekOK(resp *http.Response) (string, error) {
 	return "ok", nil
 }
 
-// Check calls auth.test, so a program can say at start whether Slack
-// answers and accepts the bot token.
-func Check(ctx context.Context, api *slack.Client) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if _, err := api.AuthTestContext(ctx); err != nil {
-		return fmt.Errorf("Slack (auth.test) does not accept SLACK_BOT_TOKEN or does not answer: %w", err)
+// Workspaces returns the Slack installations of a program's configuration:
+// the workspace of SLACK_BOT_TOKEN and, with SLACK_CLIENT_ID, every
+// workspace installed through an install link, each client made like New's.
+// publicURL is the base of the install's redirect (PUBLIC_URL as served).
+func Workspaces(cfg config.Config, publicURL string, db *store.DB, observer Observer, logger *slog.Logger) *slackauth.Workspaces {
+	hc := HTTPClient(observer, logger)
+	o := slackauth.Options{
+		Store: db, BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL, PublicURL: publicURL,
+		RefreshAhead: cfg.SlackTokenRefreshAhead, HTTP: hc, Logger: logger, ClientOptions: ClientOptions(hc, logger),
 	}
-	return nil
+	if cfg.InstallsOn() {
+		o.Keys, o.ClientID, o.ClientSecret = cfg.TokenKeys, cfg.SlackClientID, cfg.SlackClientSecret
+	}
+	return slackauth.New(o)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"companyadmin/internal/config"
 	"companyadmin/internal/logging"
 	"companyadmin/internal/slackclient"
 )
@@ -60,7 +61,7 @@ func TestCountsCalls(t *testing.T) {
 	api := slackclient.New(slackclient.Options{Token: "xoxb-1", APIURL: srv.URL + "/api/", Logger: logging.New("text", slog.LevelInfo, &logs), Observer: obs})
 
 	ctx := logging.WithRequestID(context.Background(), "req-42")
-	if err := slackclient.Check(ctx, api); err != nil {
+	if _, err := api.AuthTestContext(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := api.PostMessageContext(ctx, "C1"); err != nil {
@@ -84,17 +85,17 @@ func TestCountsCalls(t *testing.T) {
 	}
 }
 
-// TestCheckNamesSlack says at start that Slack refuses the token.
+// TestCheckNamesSlack says at start that Slack refuses the static token.
 func TestCheckNamesSlack(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_auth"})
 	}))
 	defer srv.Close()
-	api := slackclient.New(slackclient.Options{Token: "xoxb-1", APIURL: srv.URL + "/api/", Logger: slog.New(slog.DiscardHandler)})
-	err := slackclient.Check(context.Background(), api)
-	if err == nil || !strings.Contains(err.Error(), "auth.test") || !strings.Contains(err.Error(), "invalid_auth") {
-		t.Fatalf("Check = %v", err)
+	ws := slackclient.Workspaces(config.Config{SlackBotToken: "xoxb-1", SlackAPIURL: srv.URL + "/api/"}, "http://localhost", nil, nil, slog.New(slog.DiscardHandler))
+	err := ws.Start(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "auth.test") || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") || !strings.Contains(err.Error(), "invalid_auth") {
+		t.Fatalf("Start = %v", err)
 	}
 }
 

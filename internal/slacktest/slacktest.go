@@ -64,6 +64,9 @@ type API struct {
 	Token string
 	// Clock decides when rotating tokens expire; nil means time.Now.
 	Clock func() time.Time
+	// Latency is added to every Web API answer, as Slack's own takes
+	// some milliseconds; set it before the calls.
+	Latency time.Duration
 
 	mu          sync.Mutex
 	users       map[string]User
@@ -185,6 +188,9 @@ func (a *API) Reset() {
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request) {
+	if a.Latency > 0 {
+		time.Sleep(a.Latency)
+	}
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/files-pri/"):
 		if a.hold(w, r, "files.download") {
