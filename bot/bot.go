@@ -149,7 +149,9 @@ func (b *Bot) background(ctx context.Context, name string, fn func(ctx context.C
 	b.bg.Add(1)
 	go func() {
 		defer b.bg.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		// After the answer: no longer bound by Slack's 3 seconds, so
+		// rate limits may be waited out.
+		ctx, cancel := context.WithTimeout(slackauth.Detached(context.WithoutCancel(ctx)), 10*time.Minute)
 		defer cancel()
 		defer context.AfterFunc(b.bgCtx, cancel)()
 		defer func() {

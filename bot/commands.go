@@ -14,7 +14,7 @@ import (
 // Command answers a /company slash command. A nil message means Slack should
 // show nothing (a modal was opened instead).
 func (b *Bot) Command(ctx context.Context, cmd slack.SlashCommand) *slack.Msg {
-	ctx = slackauth.WithTeam(ctx, cmd.TeamID)
+	ctx = slackauth.Interactive(slackauth.WithTeam(ctx, cmd.TeamID))
 	c, err := b.authorize(ctx, cmd.TeamID, cmd.UserID)
 	if err != nil {
 		m := b.failure(ctx, "authorize", err)

@@ -20,7 +20,7 @@ func (b *Bot) Interaction(ctx context.Context, ic slack.InteractionCallback) any
 	if team == "" {
 		team = ic.View.AppInstalledTeamID
 	}
-	ctx = slackauth.WithTeam(ctx, team)
+	ctx = slackauth.Interactive(slackauth.WithTeam(ctx, team))
 	c, err := b.authorize(ctx, team, ic.User.ID)
 	if err != nil {
 		msg := b.failure(ctx, "authorize", err)

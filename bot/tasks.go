@@ -47,9 +47,10 @@ func callerArgs(ctx context.Context, c caller) taskCaller {
 }
 
 // taskContext gives a task's context the request ID and workspace of the
-// request that queued it.
+// request that queued it; no request waits on a task, so its Slack calls
+// may wait out rate limits.
 func taskContext(ctx context.Context, tc taskCaller) context.Context {
-	return slackauth.WithTeam(logging.WithRequestID(ctx, tc.RequestID), tc.Team)
+	return slackauth.WithTeam(slackauth.Detached(logging.WithRequestID(ctx, tc.RequestID)), tc.Team)
 }
 
 // taskCaller rebuilds the caller of a task.

@@ -159,3 +159,45 @@ func TestUninstall(t *testing.T) {
 		}
 	})
 }
+
+// While Slack waits for an answer, a rate-limited call fails at once
+// instead of waiting out Retry-After, so the answer goes out in time; work
+// done after the answer waits it out.
+func TestRateLimitsOnTheInteractivePath(t *testing.T) {
+	a := newApp(t, storetest.Open(t, store.SQLite), 5)
+	a.slack.RateLimit("views.open", 30*time.Second)
+	start := time.Now()
+	code, answer := a.command("U0ANN", "invite")
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the answer took %v with views.open rate-limited for 30 s", took)
+	}
+	if code != 200 {
+		t.Fatalf("invite: %d %s", code, answer)
+	}
+	a.bot.Wait()
+	if n := len(a.slack.Calls("views.open")); n != 1 {
+		t.Errorf("views.open called %d times, want 1 (no retry while Slack waits)", n)
+	}
+	// The failure is told in a direct message, after the answer: that
+	// message waits out its own rate limit of 1 s, then goes.
+	a.slack.Reset()
+	a.slack.RateLimit("views.open", 0)
+	a.slack.RateLimit("chat.postMessage", time.Second)
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		a.slack.RateLimit("chat.postMessage", 0)
+	}()
+	a.slack.RateLimit("views.open", 30*time.Second)
+	start = time.Now()
+	if code, answer := a.post("/slack/interactions", slacktest.Interaction(slacktest.BlockActions("T0ACME", "U0ANN", "menu_invite", "")), signed); code != 200 {
+		t.Fatalf("invite button: %d %s", code, answer)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the button's answer took %v", took)
+	}
+	a.bot.Wait()
+	posts := a.slack.Calls("chat.postMessage")
+	if len(posts) < 2 {
+		t.Errorf("chat.postMessage called %d times after the answer, want a rate-limited call and its retry", len(posts))
+	}
+}

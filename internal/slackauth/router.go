@@ -3,11 +3,33 @@ package slackauth
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/slack-go/slack"
 )
 
 type teamKey struct{}
+
+type interactiveKey struct{}
+
+// Interactive marks ctx as the handling of a request Slack is waiting on:
+// the Web API client does not wait out a rate limit under it, but fails
+// the call at once, so the answer still reaches Slack in time.
+func Interactive(ctx context.Context) context.Context {
+	return context.WithValue(ctx, interactiveKey{}, true)
+}
+
+// Detached marks ctx as work done after Slack had its answer, which may
+// wait out rate limits.
+func Detached(ctx context.Context) context.Context {
+	return context.WithValue(ctx, interactiveKey{}, false)
+}
+
+// IsInteractive reports whether ctx is marked Interactive.
+func IsInteractive(ctx context.Context) bool {
+	v, _ := ctx.Value(interactiveKey{}).(bool)
+	return v
+}
 
 // WithTeam returns ctx carrying the Slack workspace that work done under it
 // is for: a Router's calls under it use that workspace's token.
@@ -29,12 +51,27 @@ type Router struct{ w *Workspaces }
 // Router returns the routing client of w.
 func (w *Workspaces) Router() *Router { return &Router{w: w} }
 
+// interactiveCall bounds a Web API call made while Slack waits for the
+// answer to a request (3 seconds at most), so the answer still goes out in
+// time when Slack is slow.
+const interactiveCall = 2 * time.Second
+
+// deadline bounds ctx by interactiveCall when it is Interactive.
+func (r *Router) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if IsInteractive(ctx) {
+		return context.WithTimeout(ctx, interactiveCall)
+	}
+	return ctx, func() {}
+}
+
 func (r *Router) client(ctx context.Context) (*slack.Client, error) {
 	return r.w.Client(ctx, TeamOf(ctx))
 }
 
 // GetUserInfoContext is slack.Client's, in the context's workspace.
 func (r *Router) GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	c, err := r.client(ctx)
 	if err != nil {
 		return nil, err
@@ -44,6 +81,8 @@ func (r *Router) GetUserInfoContext(ctx context.Context, user string, options ..
 
 // OpenViewContext is slack.Client's, in the context's workspace.
 func (r *Router) OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	c, err := r.client(ctx)
 	if err != nil {
 		return nil, err
@@ -53,6 +92,8 @@ func (r *Router) OpenViewContext(ctx context.Context, triggerID string, view sla
 
 // UpdateViewContext is slack.Client's, in the context's workspace.
 func (r *Router) UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	c, err := r.client(ctx)
 	if err != nil {
 		return nil, err
@@ -62,6 +103,8 @@ func (r *Router) UpdateViewContext(ctx context.Context, view slack.ModalViewRequ
 
 // PushViewContext is slack.Client's, in the context's workspace.
 func (r *Router) PushViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	c, err := r.client(ctx)
 	if err != nil {
 		return nil, err
@@ -71,6 +114,8 @@ func (r *Router) PushViewContext(ctx context.Context, triggerID string, view sla
 
 // PublishViewContext is slack.Client's, in the context's workspace.
 func (r *Router) PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	c, err := r.client(ctx)
 	if err != nil {
 		return nil, err
@@ -80,6 +125,8 @@ func (r *Router) PublishViewContext(ctx context.Context, req slack.PublishViewCo
 
 // PostMessageContext is slack.Client's, in the context's workspace.
 func (r *Router) PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	c, err := r.client(ctx)
 	if err != nil {
 		return "", "", err
@@ -89,6 +136,8 @@ func (r *Router) PostMessageContext(ctx context.Context, channelID string, optio
 
 // PostEphemeralContext is slack.Client's, in the context's workspace.
 func (r *Router) PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	c, err := r.client(ctx)
 	if err != nil {
 		return "", err
@@ -98,6 +147,8 @@ func (r *Router) PostEphemeralContext(ctx context.Context, channelID, userID str
 
 // UploadFileContext is slack.Client's, in the context's workspace.
 func (r *Router) UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	c, err := r.client(ctx)
 	if err != nil {
 		return nil, err
@@ -107,6 +158,8 @@ func (r *Router) UploadFileContext(ctx context.Context, params slack.UploadFileP
 
 // GetFileContext is slack.Client's, in the context's workspace.
 func (r *Router) GetFileContext(ctx context.Context, downloadURL string, writer io.Writer) error {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	c, err := r.client(ctx)
 	if err != nil {
 		return err
@@ -116,6 +169,8 @@ func (r *Router) GetFileContext(ctx context.Context, downloadURL string, writer 
 
 // OpenConversationContext is slack.Client's, in the context's workspace.
 func (r *Router) OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	c, err := r.client(ctx)
 	if err != nil {
 		return nil, false, false, err
@@ -125,6 +180,8 @@ func (r *Router) OpenConversationContext(ctx context.Context, params *slack.Open
 
 // AuthTestContext is slack.Client's, in the context's workspace.
 func (r *Router) AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	c, err := r.client(ctx)
 	if err != nil {
 		return nil, err

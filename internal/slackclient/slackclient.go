@@ -139,6 +139,12 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		outcome = "rate_limited"
 		t.logger.WarnContext(r.Context(), "Slack rate-limited a call", "method", method, "retry_after", resp.Header.Get("Retry-After"))
+		if slackauth.IsInteractive(r.Context()) {
+			// Slack is waiting for the answer: fail now rather than let
+			// the client wait out Retry-After.
+			resp.Body.Close()
+			resp, err = nil, &RateLimited{Method: method, RetryAfter: resp.Header.Get("Retry-After")}
+		}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		outcome = "http_error"
 	case method != "other" && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json"):
@@ -152,6 +158,16 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		t.observer.ObserveSlackCall(method, outcome, time.Since(start))
 	}
 	return resp, err
+}
+
+// RateLimited is the error of a call Slack rate-limited while it waited
+// for an answer to a request.
+type RateLimited struct {
+	Method, RetryAfter string
+}
+
+func (e *RateLimited) Error() string {
+	return fmt.Sprintf("slack rate-limited %s (retry after %s s); not waited for while Slack waits for an answer", e.Method, e.RetryAfter)
 }
 
 // peekOK reads the start of a JSON answer to find Slack's "ok" field, and

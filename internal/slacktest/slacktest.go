@@ -80,6 +80,7 @@ type API struct {
 	uploadOrder []string
 	socket      socket
 
+	limits        map[string]time.Duration
 	tokens        map[string]token
 	channels      map[string]string
 	grants        map[string]*grant
@@ -91,6 +92,7 @@ type API struct {
 // Start serves a fake Web API until the test ends.
 func Start(t testing.TB) *API {
 	a := &API{Token: "xoxb-test-token", users: map[string]User{}, fail: map[string]string{}, status: map[string]int{}, stall: map[string]time.Duration{}, files: map[string][]byte{}, uploads: map[string]*Upload{},
+		limits: map[string]time.Duration{},
 		tokens: map[string]token{"xoxb-test-token": {team: DefaultTeam}}, channels: map[string]string{}, grants: map[string]*grant{}, refreshTokens: map[string]*refresh{},
 		next: Install{Team: DefaultTeam, TeamName: "Acme", User: "UANN"}}
 	a.Server = httptest.NewServer(http.HandlerFunc(a.serve))
@@ -164,6 +166,18 @@ func (a *API) hold(w http.ResponseWriter, r *http.Request, method string) bool {
 		return false
 	}
 	return true
+}
+
+// RateLimit makes every later call of method answer HTTP 429 with
+// Retry-After, as Slack does past a method's rate; 0 lifts it.
+func (a *API) RateLimit(method string, retryAfter time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if retryAfter <= 0 {
+		delete(a.limits, method)
+		return
+	}
+	a.limits[method] = retryAfter
 }
 
 // Calls returns the recorded calls of one method, or of all when method is
@@ -248,6 +262,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	a.seq++
 	seq := a.seq
 	failure := a.fail[method]
+	limited, isLimited := a.limits[method]
 	user, userOK := a.users[c.Arg("user")]
 	if userOK && user.team() != team {
 		userOK = false // users of other workspaces are not found
@@ -274,6 +289,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if tokenErr != "" {
 		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": tokenErr})
+		return
+	}
+	if isLimited {
+		w.Header().Set("Retry-After", strconv.Itoa(int(limited/time.Second)))
+		w.WriteHeader(http.StatusTooManyRequests)
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "ratelimited"})
 		return
 	}
 	if failure != "" {
