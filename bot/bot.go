@@ -21,6 +21,7 @@ import (
 	"companyadmin/internal/company"
 	"companyadmin/internal/slackauth"
 	"companyadmin/internal/store"
+	"companyadmin/internal/task"
 )
 
 // Slack is the part of the Slack Web API the bot calls.
@@ -53,6 +54,11 @@ type Options struct {
 	// TempDir holds usage reports while they are built and sent; empty
 	// means the system's temporary directory.
 	TempDir string
+	// Tasks runs the work Slack does not wait for; New adds the bot's
+	// kinds of task to it, and the caller starts and stops it. Nil gives
+	// the bot a runner of its own that runs only in Wait, for tests and
+	// the console.
+	Tasks *task.Runner
 	// HTTPClient posts answers to Slack's response URLs; nil means one
 	// with a 30-second timeout.
 	HTTPClient *http.Client
@@ -82,6 +88,7 @@ type Bot struct {
 	// reports lets one usage report be built at a time, so that admins
 	// asking together do not multiply the memory it takes.
 	reports chan struct{}
+	tasks   *task.Runner
 
 	commands    map[string]commandFunc
 	actions     map[string]actionFunc
@@ -124,13 +131,20 @@ func New(o Options) *Bot {
 	if b.httpClient == nil {
 		b.httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	b.tasks = o.Tasks
+	if b.tasks == nil {
+		b.tasks = task.New(task.Options{Store: o.Store, Logger: o.Logger, Clock: b.clock, Owner: "inline"})
+	}
+	b.registerTasks(b.tasks)
 	b.routes()
 	return b
 }
 
-// background runs work that Slack must not wait for. Close waits for it.
-// The work's context keeps the values of the request's ctx (its request ID,
-// so its log lines can be found with the request's) but not its deadline.
+// background runs a short follow-up that Slack must not wait for (an
+// answer through a response URL, a direct message, the App Home); longer
+// work is a task. Close waits for it. The work's context keeps the values
+// of the request's ctx (its request ID, so its log lines can be found with
+// the request's) but not its deadline.
 func (b *Bot) background(ctx context.Context, name string, fn func(ctx context.Context) error) {
 	b.bg.Add(1)
 	go func() {
@@ -151,8 +165,26 @@ func (b *Bot) background(ctx context.Context, name string, fn func(ctx context.C
 	}()
 }
 
-// Wait blocks until background work started so far has finished.
-func (b *Bot) Wait() { b.bg.Wait() }
+// Wait blocks until the follow-ups started so far have finished and, when
+// the bot has no started task runner of its own (tests, the console), runs
+// the tasks that are due until none is left.
+func (b *Bot) Wait() {
+	for {
+		b.bg.Wait()
+		ran := false
+		for {
+			ok, _ := b.tasks.RunOnce(context.Background())
+			if !ok {
+				break
+			}
+			ran = true
+		}
+		if !ran {
+			b.bg.Wait()
+			return
+		}
+	}
+}
 
 // Close lets background work finish for up to timeout, then cancels it.
 func (b *Bot) Close(timeout time.Duration) {

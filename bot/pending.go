@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
 	"companyadmin/internal/store"
+	"companyadmin/internal/task"
 )
 
 // pendingPageSize is how many invites one page of the list shows.
@@ -188,25 +190,100 @@ func (b *Bot) submitResendOld(ctx context.Context, c caller, ic slack.Interactio
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockDays: fmt.Sprintf("Enter a whole number of days from 1 to %d.", maxResendDays)})
 	}
 	meta := decodeMeta(ic.View.PrivateMetadata)
-	b.background(ctx, "resend old invites", func(ctx context.Context) error {
-		done, err := b.store.ResendOlderThan(ctx, c.company.ID, time.Duration(days)*24*time.Hour, c.actor(), b.lifecycle.Expiry, b.invitation(c))
-		msg := blocks.TextMessage(fmt.Sprintf(":white_check_mark: Resent %s sent more than %s ago, each with a new link.", count(len(done), "invite"), count(days, "day")))
-		switch {
-		case err != nil:
-			msg = b.failure(ctx, "resend old invites", err)
-		case len(done) == 0:
-			msg = blocks.TextMessage(fmt.Sprintf("No pending invites were sent more than %s ago without being resent since, so nothing was resent.", count(days, "day")))
-		}
-		if meta.URL != "" {
-			b.respond(ctx, meta.URL, c.slackID, b.pendingPage(ctx, c, meta.List, msg.Text), true)
-			return nil
-		}
-		return b.post(ctx, c.slackID, msg)
-	})
+	args := resendOldArgs{taskCaller: callerArgs(ctx, c), Days: days, ResponseURL: meta.URL, List: meta.List}
+	if err := b.enqueue(ctx, KindResendOld, args, ""); err != nil {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockDays: b.failure(ctx, "resend old invites", err).Text})
+	}
 	where := "I'll tell you in a direct message when they are on their way."
 	if meta.URL != "" {
 		where = "The list shows the result when they are on their way."
 	}
 	return slack.NewUpdateViewSubmissionResponse(blocks.NoticeModal("Resend old invites",
 		fmt.Sprintf(":hourglass_flowing_sand: Resending invites sent more than %s ago… %s", count(days, "day"), where)))
+}
+
+// resendOldArgs are the arguments of a resend-old task.
+type resendOldArgs struct {
+	taskCaller
+	Days int `json:"days"`
+	// ResponseURL and List name the pending list to redraw with the
+	// result; without them the admin gets a direct message.
+	ResponseURL string           `json:"response_url,omitempty"`
+	List        blocks.ListState `json:"list"`
+}
+
+// resendOldSaved is the saved result of a resend-old task, written in the
+// resend's own transaction.
+type resendOldSaved struct {
+	Resent int `json:"resent"`
+	// Failure is what to tell the admin when nothing was resent.
+	Failure string `json:"failure,omitempty"`
+	Told    bool   `json:"told,omitempty"`
+}
+
+// resendOldTask resends the old invites once, and tells the admin once.
+func (b *Bot) resendOldTask(ctx context.Context, t *task.Task) error {
+	var a resendOldArgs
+	if err := t.Decode(&a); err != nil {
+		return err
+	}
+	ctx = taskContext(ctx, a.taskCaller)
+	c, err := b.taskCaller(ctx, a.taskCaller)
+	if err != nil {
+		return err
+	}
+	var saved resendOldSaved
+	ok, err := t.Saved(&saved)
+	if err != nil {
+		return task.Permanent(err)
+	}
+	if saved.Told {
+		return nil
+	}
+	if !ok {
+		hold := t.Hold()
+		_, err := b.store.ResendOlderThanTask(ctx, &hold, func(done []company.Invite) ([]byte, error) {
+			saved = resendOldSaved{Resent: len(done)}
+			return json.Marshal(saved)
+		}, c.company.ID, time.Duration(a.Days)*24*time.Hour, c.actor(), b.lifecycle.Expiry, b.invitation(c))
+		switch {
+		case err == nil:
+		case company.KindOf(err) == company.Internal:
+			// The outcome is unknown: the next attempt finds the saved
+			// result if the resend committed.
+			return err
+		default:
+			saved = resendOldSaved{Failure: b.failure(ctx, "resend old invites", err).Text}
+			if err := t.Save(ctx, saved); err != nil {
+				return err
+			}
+		}
+	}
+	msg := blocks.TextMessage(fmt.Sprintf(":white_check_mark: Resent %s sent more than %s ago, each with a new link.", count(saved.Resent, "invite"), count(a.Days, "day")))
+	switch {
+	case saved.Failure != "":
+		msg = blocks.TextMessage(saved.Failure)
+	case saved.Resent == 0:
+		msg = blocks.TextMessage(fmt.Sprintf("No pending invites were sent more than %s ago without being resent since, so nothing was resent.", count(a.Days, "day")))
+	}
+	if a.ResponseURL != "" {
+		err = b.respondNow(ctx, a.ResponseURL, b.pendingPage(ctx, c, a.List, msg.Text), true)
+	} else {
+		err = b.tell(ctx, c.slackID, msg)
+	}
+	if err != nil {
+		return fmt.Errorf("tell resend result: %w", err)
+	}
+	saved.Told = true
+	return t.Save(ctx, saved)
+}
+
+// resendOldFailed tells the admin that the resend did not finish.
+func (b *Bot) resendOldFailed(ctx context.Context, t *task.Task, _ error) {
+	var saved resendOldSaved
+	if ok, _ := t.Saved(&saved); ok && saved.Failure == "" {
+		b.failedUser(ctx, t, fmt.Sprintf(":warning: I resent %s, but could not show you the result.", count(saved.Resent, "invite")))
+		return
+	}
+	b.failedUser(ctx, t, ":warning: I could not resend the old invites: something went wrong. Nothing was resent.")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -12,6 +13,7 @@ import (
 	"companyadmin/internal/company"
 	"companyadmin/internal/qrcard"
 	"companyadmin/internal/store"
+	"companyadmin/internal/task"
 )
 
 // systemsCommand answers `/company systems [search]`. Adding and removing
@@ -101,35 +103,97 @@ func (b *Bot) systemQRCodes(ctx context.Context, c caller, ic slack.InteractionC
 	if !ok {
 		return
 	}
-	var systems []company.System
+	var named []string
 	for _, id := range ids {
 		s, err := b.store.System(ctx, c.company.ID, id)
 		if err != nil {
 			b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "qr code", err), false)
 			return
 		}
-		systems = append(systems, s)
-	}
-	var named []string
-	for _, s := range systems {
 		named = append(named, "*"+blocks.Escape(s.Name)+"*")
+	}
+	if err := b.enqueue(ctx, KindQRCards, qrArgs{taskCaller: callerArgs(ctx, c), Systems: ids}, ""); err != nil {
+		b.respond(ctx, ic.ResponseURL, c.slackID, b.failure(ctx, "qr code", err), false)
+		return
 	}
 	b.systemsAgain(ctx, c, ic.ResponseURL, blocks.DecodeListState(a.Value),
 		fmt.Sprintf(":frame_with_picture: Sending the Meeting Connect QR code of %s to you in a direct message.", joinAnd(named)))
-	user := c.slackID
-	b.background(ctx, "qr codes", func(ctx context.Context) error {
-		ch, _, _, err := b.slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
-		if err != nil {
-			return fmt.Errorf("conversations.open: %w", err)
+}
+
+// qrArgs are the arguments of a qr-cards task: the systems, checked to be
+// the company's when the admin asked.
+type qrArgs struct {
+	taskCaller
+	Systems []int64 `json:"systems"`
+}
+
+// qrSaved records the cards sent so far.
+type qrSaved struct {
+	Sent []int64 `json:"sent"`
+}
+
+// qrTask draws and sends each system's card, recording each one sent, so
+// that a later attempt sends only the rest.
+func (b *Bot) qrTask(ctx context.Context, t *task.Task) error {
+	var a qrArgs
+	if err := t.Decode(&a); err != nil {
+		return err
+	}
+	ctx = taskContext(ctx, a.taskCaller)
+	var saved qrSaved
+	if _, err := t.Saved(&saved); err != nil {
+		return task.Permanent(err)
+	}
+	var ch *slack.Channel
+	for _, id := range a.Systems {
+		if slices.Contains(saved.Sent, id) {
+			continue
 		}
-		for _, s := range systems {
-			if err := b.sendQRCode(ctx, ch.ID, s); err != nil {
-				b.notify(ctx, user, blocks.TextMessage(fmt.Sprintf(":warning: I could not send the QR code of *%s*. Please try again.", blocks.Escape(s.Name))))
-				return err
+		// Read again, with the company's ID: the card shows the system
+		// as it is now, and a system removed meanwhile is not sent.
+		s, err := b.store.System(ctx, a.Company, id)
+		if company.KindOf(err) == company.NotFound {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if ch == nil {
+			if ch, _, _, err = b.slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{a.Actor.SlackUser}, ReturnIM: true}); err != nil {
+				return fmt.Errorf("conversations.open: %w", slackErr(err))
 			}
 		}
-		return nil
-	})
+		if err := b.sendQRCode(ctx, ch.ID, s); err != nil {
+			return slackErr(err)
+		}
+		saved.Sent = append(saved.Sent, id)
+		if err := t.Save(ctx, saved); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// qrFailed tells the admin which cards were not sent.
+func (b *Bot) qrFailed(ctx context.Context, t *task.Task, _ error) {
+	var a qrArgs
+	var saved qrSaved
+	if t.Decode(&a) != nil {
+		return
+	}
+	t.Saved(&saved)
+	var names []string
+	for _, id := range a.Systems {
+		if slices.Contains(saved.Sent, id) {
+			continue
+		}
+		if s, err := b.store.System(ctx, a.Company, id); err == nil {
+			names = append(names, "*"+blocks.Escape(s.Name)+"*")
+		}
+	}
+	if len(names) > 0 {
+		b.failedUser(ctx, t, fmt.Sprintf(":warning: I could not send the QR code of %s. Please try again.", joinAnd(names)))
+	}
 }
 
 // sendQRCode draws one system's card and shares it in channel.

@@ -12,6 +12,7 @@ import (
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
 	"companyadmin/internal/report"
+	"companyadmin/internal/task"
 )
 
 // usageCommand answers /company usage [PERIOD] at once and builds the
@@ -22,15 +23,58 @@ func (b *Bot) usageCommand(ctx context.Context, c caller, _ slack.SlashCommand, 
 		m := b.failure(ctx, "usage", err)
 		return &m
 	}
-	b.background(ctx, "usage report", func(ctx context.Context) error {
-		if err := b.sendUsageReport(ctx, c, p); err != nil {
-			b.notify(ctx, c.slackID, blocks.TextMessage(blocks.UsageFailed(p, "something went wrong. Please try again in a moment.")))
-			return fmt.Errorf("usage report for company %d, %s: %w", c.company.ID, p.Slug(), err)
-		}
-		return nil
-	})
+	// One report per admin and period at a time: asking twice while it is
+	// being built sends it once.
+	key := fmt.Sprintf("%d:%s:%s", c.company.ID, c.slackID, p.Slug())
+	if err := b.enqueue(ctx, KindUsageReport, usageArgs{taskCaller: callerArgs(ctx, c), From: p.From, To: p.To}, key); err != nil {
+		m := b.failure(ctx, "usage", err)
+		return &m
+	}
 	m := blocks.TextMessage(blocks.UsageBuilding(p))
 	return &m
+}
+
+// usageArgs are the arguments of a usage-report task.
+type usageArgs struct {
+	taskCaller
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// usageSaved records that the report reached the admin.
+type usageSaved struct {
+	Sent bool `json:"sent"`
+}
+
+// usageTask builds the report and sends it, once.
+func (b *Bot) usageTask(ctx context.Context, t *task.Task) error {
+	var a usageArgs
+	if err := t.Decode(&a); err != nil {
+		return err
+	}
+	ctx = taskContext(ctx, a.taskCaller)
+	var saved usageSaved
+	if ok, _ := t.Saved(&saved); ok && saved.Sent {
+		return nil
+	}
+	c, err := b.taskCaller(ctx, a.taskCaller)
+	if err != nil {
+		return err
+	}
+	p := company.Period{From: a.From.In(c.company.Location()), To: a.To.In(c.company.Location())}
+	if err := b.sendUsageReport(ctx, c, p); err != nil {
+		return fmt.Errorf("usage report for company %d, %s: %w", c.company.ID, p.Slug(), err)
+	}
+	return t.Save(ctx, usageSaved{Sent: true})
+}
+
+// usageFailed tells the admin the report could not be sent.
+func (b *Bot) usageFailed(ctx context.Context, t *task.Task, _ error) {
+	var a usageArgs
+	if err := t.Decode(&a); err != nil {
+		return
+	}
+	b.failedUser(ctx, t, blocks.UsageFailed(company.Period{From: a.From, To: a.To}, "something went wrong. Please try again in a moment."))
 }
 
 // sendUsageReport builds the report in a temporary file and uploads it to
@@ -62,7 +106,7 @@ func (b *Bot) sendUsageReport(ctx context.Context, c caller, p company.Period) e
 	}
 	dm, _, _, err := b.slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{c.slackID}, ReturnIM: true})
 	if err != nil {
-		return fmt.Errorf("conversations.open: %w", err)
+		return fmt.Errorf("conversations.open: %w", slackErr(err))
 	}
 	_, err = b.slack.UploadFileContext(ctx, slack.UploadFileParameters{
 		Channel:        dm.ID,
@@ -73,7 +117,7 @@ func (b *Bot) sendUsageReport(ctx context.Context, c caller, p company.Period) e
 		InitialComment: blocks.UsageHeadline(sum),
 	})
 	if err != nil {
-		return fmt.Errorf("upload: %w", err)
+		return fmt.Errorf("upload: %w", slackErr(err))
 	}
 	b.log.InfoContext(ctx, "usage report sent", "company", c.company.ID, "period", p.Slug(), "to", c.slackID, "calls", sum.Calls, "bytes", size, "took", time.Since(start))
 	return nil

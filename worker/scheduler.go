@@ -165,8 +165,14 @@ func (s *Scheduler) Start() {
 	s.logger.Info("scheduler started", "jobs", s.names)
 }
 
+// StopHandBack bounds how long Stop waits, after cancelling the passes
+// still running at its deadline, for them to hand their work back and
+// record their run: the database must stay open until then.
+const StopHandBack = 5 * time.Second
+
 // Stop stops starting runs and waits for the running ones to finish. If ctx
-// ends first, it cancels their context and returns an error naming them.
+// ends first, it cancels their context, waits up to StopHandBack for them
+// to return, and returns an error naming them.
 func (s *Scheduler) Stop(ctx context.Context) error {
 	done := s.cron.Stop()
 	select {
@@ -175,12 +181,16 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 		s.logger.Info("scheduler stopped")
 		return nil
 	case <-ctx.Done():
-		s.cancel()
 		var running []string
 		for _, name := range s.names {
 			if s.jobs[name].running.Load() {
 				running = append(running, name)
 			}
+		}
+		s.cancel()
+		select {
+		case <-done.Done():
+		case <-time.After(StopHandBack):
 		}
 		return fmt.Errorf("stop worker: %w while these jobs were still running: %s", ctx.Err(), strings.Join(running, ", "))
 	}

@@ -194,6 +194,44 @@ func TestSchedulerStopBounded(t *testing.T) {
 	}
 }
 
+// TestSchedulerStopWaitsForHandBack: a pass cancelled by Stop still
+// hands its work back through the database; Stop returns only after it
+// did, so the caller may close the database then.
+func TestSchedulerStopWaitsForHandBack(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	started := make(chan struct{})
+	handedBack := make(chan error, 1)
+	s, err := worker.NewScheduler(worker.Deps{Store: db, Owner: "w1"}, []worker.Job{
+		{Name: "long", Schedule: "* * * * * *", Run: func(ctx context.Context) (worker.Result, error) {
+			close(started)
+			<-ctx.Done()
+			// As send-mail hands back its claimed mails: after the
+			// cancellation, on a context of its own.
+			time.Sleep(300 * time.Millisecond)
+			_, err := db.RecordJobRun(context.WithoutCancel(ctx), store.JobRun{Job: "hand-back", Owner: "w1", Outcome: store.RunOK})
+			handedBack <- err
+			return worker.Result{}, ctx.Err()
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	s.Stop(ctx)
+	db.Close()
+	select {
+	case err := <-handedBack:
+		if err != nil {
+			t.Errorf("the pass could not hand back its work after Stop returned: %v", err)
+		}
+	default:
+		t.Error("Stop returned before the cancelled pass had handed back its work")
+	}
+}
+
 func TestJobTable(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	deps := worker.Deps{Store: db, Mailer: mail.NewLog(slog.New(slog.DiscardHandler), "a@example.com")}

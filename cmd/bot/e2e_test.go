@@ -52,17 +52,20 @@ type app struct {
 	metrics *metrics.Metrics
 }
 
-func newApp(t *testing.T, db *store.DB, licences int) *app { return newAppWith(t, db, licences, false) }
+func newApp(t *testing.T, db *store.DB, licences int, options ...func(*bot.Options)) *app {
+	return newAppWith(t, db, licences, false, options...)
+}
 
 // newAppWith is newApp; platform turns on the video platform's marks.
-func newAppWith(t testing.TB, db *store.DB, licences int, platform bool) *app {
-	return buildApp(t, db, licences, platform, nil)
+func newAppWith(t testing.TB, db *store.DB, licences int, platform bool, options ...func(*bot.Options)) *app {
+	return buildApp(t, db, licences, platform, nil, options...)
 }
 
 // buildApp is newAppWith; slackConfig, when not nil, adds to the Slack
 // settings (the fake's API URL and static bot token) before the web
-// process's Slack clients are made from them, as cmd/bot does.
-func buildApp(t testing.TB, db *store.DB, licences int, platform bool, slackConfig func(cfg *config.Config)) *app {
+// process's Slack clients are made from them, as cmd/bot does; options
+// change the bot's options.
+func buildApp(t testing.TB, db *store.DB, licences int, platform bool, slackConfig func(cfg *config.Config), options ...func(*bot.Options)) *app {
 	ctx := context.Background()
 	a := &app{t: t, db: db, slack: slacktest.Start(t), smtp: smtptest.Start(t)}
 	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: licences})
@@ -91,7 +94,11 @@ func buildApp(t testing.TB, db *store.DB, licences int, platform bool, slackConf
 		t.Fatal(err)
 	}
 	a.ws = ws
-	a.bot = bot.New(bot.Options{Store: db, Slack: ws.Router(), HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck, Platform: platform})
+	o := bot.Options{Store: db, Slack: ws.Router(), HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck, Platform: platform}
+	for _, f := range options {
+		f(&o)
+	}
+	a.bot = bot.New(o)
 	t.Cleanup(func() { a.bot.Close(5 * time.Second) })
 	pages := web.New(db, logger, time.Now, web.Options{PublicURL: a.srv.URL})
 	s := surface{pages: pages, sink: eventsink.New(db, logger, sinkUser, sinkPassword), db: db, metrics: a.metrics, logger: logger}

@@ -25,6 +25,7 @@ import (
 	"companyadmin/internal/metrics"
 	"companyadmin/internal/slackclient"
 	"companyadmin/internal/store"
+	"companyadmin/internal/task"
 	"companyadmin/internal/web"
 	"companyadmin/worker"
 )
@@ -101,8 +102,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: the Slack endpoints answer 503")
 	}
+	// Tasks run here as in the worker: whichever process is up runs them.
+	tasks := task.New(task.Options{Store: db, Logger: logger, Clock: time.Now, Owner: worker.NewOwner(), Lease: cfg.TaskLease})
+	opts.Tasks = tasks
 	b := bot.New(opts)
-	defer b.Close(30 * time.Second)
+	if api != nil {
+		tasks.Start()
+	}
 
 	srv := newServer(surface.routes(b), logger)
 	logger.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Dialect())
@@ -118,11 +124,39 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	select {
 	case err := <-errc:
-		shutdown(srv, logger)
+		stop(srv, tasks, b, logger)
 		return err
 	case <-ctx.Done():
 	}
-	return shutdown(srv, logger)
+	return stop(srv, tasks, b, logger)
+}
+
+// The budget of a stopping bot, within the 30 seconds a platform such as
+// Heroku gives between SIGTERM and SIGKILL: HTTP requests drain while
+// running tasks get their grace; then the tasks still running are
+// cancelled and handed back, and the last follow-up messages go out. The
+// whole exit takes at most about 23 seconds.
+const (
+	httpDrain    = 10 * time.Second
+	taskGrace    = 15 * time.Second
+	taskHandBack = 5 * time.Second
+	followUps    = 3 * time.Second
+)
+
+// stop drains HTTP and stops the task runner at once, then waits for the
+// bot's follow-ups.
+func stop(srv *http.Server, tasks *task.Runner, b *bot.Bot, logger *slog.Logger) error {
+	logger.Info("shutting down")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tasks.Stop(taskGrace, taskHandBack)
+	}()
+	err := shutdown(srv, logger)
+	<-done
+	b.Close(followUps)
+	logger.Info("stopped")
+	return err
 }
 
 // runConsole serves the web pages and runs the terminal console, signed in
@@ -148,7 +182,7 @@ func runConsole(ctx context.Context, cfg config.Config, opts bot.Options, db *st
 			}
 		},
 	}, stdin, stdout)
-	defer c.Bot().Close(30 * time.Second)
+	defer c.Bot().Close(followUps)
 	srv := newServer(surface.routes(c.Bot()), logger)
 	go srv.Serve(ln)
 	defer shutdown(srv, logger)
@@ -205,8 +239,7 @@ func newServer(h http.Handler, logger *slog.Logger) *http.Server {
 }
 
 func shutdown(srv *http.Server, logger *slog.Logger) error {
-	logger.Info("shutting down")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), httpDrain)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)

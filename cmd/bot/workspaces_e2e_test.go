@@ -106,6 +106,23 @@ func TestTwoWorkspaces(t *testing.T) {
 			}
 		}
 
+		// Slow work runs as a task, later, with its company's token: a
+		// usage report from each workspace reaches its admin.
+		a.slack.Reset()
+		for _, tc := range []struct{ team, user string }{{"T0ACME", "U0ANN"}, {"T0BETA", "U0BOB"}} {
+			if code, answer := a.post("/slack/commands", slacktest.Command(tc.team, tc.user, "usage last-month"), signed); code != 200 || strings.Contains(answer, "warning") {
+				t.Errorf("usage in %s: %d %s", tc.team, code, answer)
+			}
+		}
+		a.bot.Wait()
+		uploads := map[string]string{}
+		for _, c := range a.slack.Calls("files.completeUploadExternal") {
+			uploads[c.Team] = c.Arg("channel_id")
+		}
+		if uploads["T0ACME"] != "D0ANN" || uploads["T0BETA"] != "D0BOB" {
+			t.Errorf("usage reports uploaded per workspace to %v, want Ann's DM in Acme and Bob's in Beta", uploads)
+		}
+
 		// Beta uninstalls: its admin is told so, Acme goes on.
 		body := `{"token":"x","team_id":"T0BETA","api_app_id":"A0COMPANY","type":"event_callback","event_id":"Ev0BETAUN","event_time":1700000000,"event":{"type":"app_uninstalled"}}`
 		if code := a.postEvent(body, 0); code != 200 {

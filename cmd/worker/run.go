@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"companyadmin/bot"
 	"companyadmin/internal/config"
 	"companyadmin/internal/health"
 	"companyadmin/internal/logging"
@@ -22,11 +23,19 @@ import (
 	"companyadmin/internal/provision"
 	"companyadmin/internal/slackclient"
 	"companyadmin/internal/store"
+	"companyadmin/internal/task"
 	"companyadmin/worker"
 )
 
-// stopTimeout bounds how long a stopping worker waits for running jobs.
-const stopTimeout = 30 * time.Second
+// The budget of a stopping worker, within the 30 seconds a platform such
+// as Heroku gives between SIGTERM and SIGKILL: running job passes and tasks
+// get stopGrace to finish, then they are cancelled and get up to
+// worker.StopHandBack (tasks: taskHandBack) to hand their work back before
+// the database is closed.
+const (
+	stopGrace    = 15 * time.Second
+	taskHandBack = 5 * time.Second
+)
 
 // run wires the worker: configuration, logger, database, mail sender and the
 // job table; then it runs one job (-once) or the scheduler until ctx ends or
@@ -82,13 +91,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	m := newMetrics(db, logger)
 	deps := worker.Deps{Observe: m.ObserveJob, Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: time.Now, Owner: worker.NewOwner(),
 		Lifecycle: cfg.Lifecycle, PublicURL: cfg.PublicURL, ReportDir: cfg.ReportDir}
+	var api bot.Slack
 	if cfg.SlackConfigured() {
 		// Start checks the static bot token, if any, with auth.test.
 		ws := slackclient.Workspaces(cfg, cfg.PublicURL, db, m, logger)
 		if err := ws.Start(ctx); err != nil {
 			return err
 		}
-		deps.Slack = ws.Router()
+		api = ws.Router()
+		deps.Slack = api
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: admins are not told in Slack about their expired invites, and usage reports are written to REPORT_DIR", "dir", cfg.ReportDir)
 	}
@@ -105,6 +116,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	sched, err := worker.NewScheduler(deps, worker.Jobs(deps))
 	if err != nil {
 		return err
+	}
+	// The bot's tasks (bulk invites, usage reports, QR cards, resends) run
+	// here too, so they go on while the web process is being deployed.
+	var tasks *task.Runner
+	if api != nil {
+		tasks = task.New(task.Options{Store: db, Logger: logger, Clock: time.Now, Owner: deps.Owner, Lease: cfg.TaskLease})
+		bot.New(bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, Tasks: tasks})
 	}
 
 	if *once != "" {
@@ -131,17 +149,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("serving metrics and health", "addr", ln.Addr().String())
 
 	sched.Start()
+	if tasks != nil {
+		tasks.Start()
+	}
 	var serveErr error
 	select {
 	case <-ctx.Done():
 	case serveErr = <-errc:
 		logger.Error("the metrics server stopped; stopping", "err", serveErr)
 	}
-	logger.Info("stopping: waiting for running jobs", "timeout", stopTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	logger.Info("stopping: waiting for running jobs and tasks", "timeout", stopGrace)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		if tasks != nil {
+			tasks.Stop(stopGrace, taskHandBack)
+		}
+	}()
+	sctx, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
 	err = sched.Stop(sctx)
-	hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	<-stopped
+	hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer hcancel()
 	srv.Shutdown(hctx)
 	return errors.Join(serveErr, err)

@@ -63,6 +63,9 @@ type Config struct {
 	// Pexip is the video platform's Management API; its URL is empty when
 	// provisioning is off.
 	Pexip Pexip
+	// TaskLease is how long a process holds a task without renewing it;
+	// a task whose process vanished is taken over after it.
+	TaskLease time.Duration
 }
 
 // Variables lists every setting the programs read, so that deployment
@@ -73,7 +76,7 @@ var Variables = []string{
 	"SMTP_URL", "MAIL_FROM", "MAIL_RATE",
 	"INVITE_REMINDERS", "INVITE_EXPIRY",
 	"EVENT_SINK_USER", "EVENT_SINK_PASSWORD",
-	"REPORT_DIR", "LOG_FORMAT", "LOG_LEVEL", "METRICS_PORT",
+	"REPORT_DIR", "LOG_FORMAT", "LOG_LEVEL", "METRICS_PORT", "TASK_LEASE",
 	"SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "TOKEN_KEYS", "SLACK_TOKEN_REFRESH_AHEAD",
 	"PEXIP_URL", "PEXIP_USER", "PEXIP_PASSWORD", "PEXIP_CLIENT_ID", "PEXIP_CLIENT_KEY", "PEXIP_CONCURRENCY", "PEXIP_TAG",
 }
@@ -261,6 +264,14 @@ func load(getenv func(string) string, bot, needPublicURL bool) (Config, error) {
 		if rs := c.Lifecycle.Reminders; len(rs) > 0 && rs[len(rs)-1] >= c.Lifecycle.Expiry && bad["INVITE_EXPIRY"] == "" {
 			bad["INVITE_EXPIRY"] = "must be later than the last reminder in INVITE_REMINDERS"
 		}
+	}
+	c.TaskLease = 30 * time.Second
+	if v := get("TASK_LEASE", ""); v != "" {
+		d, err := parseDuration(v)
+		if err != nil || d < 3*time.Second || d > time.Hour {
+			bad["TASK_LEASE"] = "must be a duration from 3s to 1h, as in 30s"
+		}
+		c.TaskLease = d
 	}
 	if (c.EventSinkUser == "") != (c.EventSinkPassword == "") {
 		bad["EVENT_SINK_PASSWORD"] = "EVENT_SINK_USER and EVENT_SINK_PASSWORD must be set together"

@@ -41,11 +41,12 @@ func TestEveryBadVariableIsNamed(t *testing.T) {
 		"EVENT_SINK_USER":  "pexip",
 		"MAIL_FROM":        "not an address",
 		"MAIL_RATE":        "fast",
+		"TASK_LEASE":       "1s",
 	}))
 	if err == nil {
 		t.Fatal("Load accepted bad settings")
 	}
-	for _, name := range []string{"DATABASE_URL", "PORT", "SLACK_BOT_TOKEN", "SMTP_URL", "INVITE_REMINDERS", "LOG_FORMAT", "EVENT_SINK_PASSWORD", "MAIL_FROM", "SLACK_SIGNING_SECRET", "MAIL_RATE"} {
+	for _, name := range []string{"DATABASE_URL", "PORT", "SLACK_BOT_TOKEN", "SMTP_URL", "INVITE_REMINDERS", "LOG_FORMAT", "EVENT_SINK_PASSWORD", "MAIL_FROM", "SLACK_SIGNING_SECRET", "MAIL_RATE", "TASK_LEASE"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}

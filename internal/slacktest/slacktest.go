@@ -72,6 +72,8 @@ type API struct {
 	users       map[string]User
 	calls       []Call
 	fail        map[string]string
+	status      map[string]int
+	stall       map[string]time.Duration
 	seq         int
 	files       map[string][]byte
 	uploads     map[string]*Upload
@@ -89,7 +91,7 @@ type API struct {
 
 // Start serves a fake Web API until the test ends.
 func Start(t testing.TB) *API {
-	a := &API{Token: "xoxb-test-token", users: map[string]User{}, fail: map[string]string{}, files: map[string][]byte{}, uploads: map[string]*Upload{},
+	a := &API{Token: "xoxb-test-token", users: map[string]User{}, fail: map[string]string{}, status: map[string]int{}, stall: map[string]time.Duration{}, files: map[string][]byte{}, uploads: map[string]*Upload{},
 		limits: map[string]time.Duration{},
 		tokens: map[string]token{"xoxb-test-token": {team: DefaultTeam}}, channels: map[string]string{}, grants: map[string]*grant{}, refreshTokens: map[string]*refresh{},
 		next: Install{Team: DefaultTeam, TeamName: "Acme", User: "UANN"}}
@@ -118,6 +120,52 @@ func (a *API) Fail(method, slackError string) {
 		return
 	}
 	a.fail[method] = slackError
+}
+
+// Status makes every later call of method answer with the HTTP status
+// code, as Slack does when it is down (500, 503); 0 makes them succeed
+// again. The method "files.download" stands for downloads of files.
+func (a *API) Status(method string, code int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if code == 0 {
+		delete(a.status, method)
+		return
+	}
+	a.status[method] = code
+}
+
+// Stall makes every later call of method wait d (or until the caller gives
+// up) before it is answered; 0 answers at once again. The method
+// "files.download" stands for downloads of files.
+func (a *API) Stall(method string, d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if d == 0 {
+		delete(a.stall, method)
+		return
+	}
+	a.stall[method] = d
+}
+
+// hold applies the stall and status set for method; it returns false when
+// it has answered.
+func (a *API) hold(w http.ResponseWriter, r *http.Request, method string) bool {
+	a.mu.Lock()
+	d, code := a.stall[method], a.status[method]
+	a.mu.Unlock()
+	if d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return false
+		}
+	}
+	if code != 0 {
+		http.Error(w, http.StatusText(code), code)
+		return false
+	}
+	return true
 }
 
 // RateLimit makes every later call of method answer HTTP 429 with
@@ -159,7 +207,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/files-pri/"):
-		a.serveFile(w, r)
+		if a.hold(w, r, "files.download") {
+			a.serveFile(w, r)
+		}
 		return
 	case r.URL.Path == "/signin":
 		a.serveSignIn(w, r)
@@ -198,6 +248,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if token == "" {
 		token = c.Form.Get("token")
+	}
+	if !a.hold(w, r, method) {
+		a.mu.Lock()
+		a.calls = append(a.calls, c)
+		a.mu.Unlock()
+		return
 	}
 	a.mu.Lock()
 	team, tokenErr := a.tokenTeam(token)

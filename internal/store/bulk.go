@@ -45,6 +45,12 @@ type BulkInvite struct {
 	// same transaction. It is called on another goroutine than
 	// InviteMany's, one call at a time.
 	Mail InviteMail
+	// Task, when set, is the running task doing this bulk invite: Result
+	// encodes the outcome, which is saved as the task's result in the
+	// invites' own transaction, so that a later attempt knows whether they
+	// committed.
+	Task   *TaskHold
+	Result func(BulkResult) ([]byte, error)
 }
 
 // InviteMail renders the mail of an invite whose link carries token: the
@@ -101,7 +107,7 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 	if unit == "" {
 		unit = "row"
 	}
-	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+	invite := func(tx *sqlx.Tx) error {
 		res = BulkResult{}
 		c, l, err := lockedLicences(ctx, tx, b.CompanyID)
 		if err != nil {
@@ -135,6 +141,16 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 		res.Invited = len(cands)
 		res.Licences.Pending += len(cands)
 		return audit(ctx, tx, event{CompanyID: c.ID, Actor: b.Actor, Action: "invite.bulk", ObjectType: "company", ObjectID: c.ID, Label: b.Source, After: map[string]any{"source": b.Source, "invited": res.Invited, "skipped": len(res.Skipped), "rejected": len(res.Rejected)}, At: now})
+	}
+	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := invite(tx); err != nil || b.Task == nil {
+			return err
+		}
+		out, err := b.Result(res)
+		if err != nil {
+			return err
+		}
+		return saveTaskResult(ctx, tx, *b.Task, out)
 	})
 	if errors.Is(err, errShortfall) {
 		return res, nil

@@ -121,6 +121,13 @@ func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, a
 // ResendOlderThan resends, as ResendInvites does, every pending invite of a
 // company that was last sent (or resent) more than age ago.
 func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Duration, actor company.Actor, expiry time.Duration, render InviteMail) ([]company.Invite, error) {
+	return db.ResendOlderThanTask(ctx, nil, nil, companyID, age, actor, expiry, render)
+}
+
+// ResendOlderThanTask is ResendOlderThan run by a task: when h is set, the
+// result that result encodes from the resent invites is saved as the
+// task's result in the same transaction.
+func (db *DB) ResendOlderThanTask(ctx context.Context, h *TaskHold, result func([]company.Invite) ([]byte, error), companyID int64, age time.Duration, actor company.Actor, expiry time.Duration, render InviteMail) ([]company.Invite, error) {
 	var due []company.Invite
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockCompany(ctx, tx, companyID); err != nil {
@@ -133,7 +140,14 @@ func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Dur
 			AND sent_at <= ? AND (resent_at IS NULL OR resent_at <= ?) AND expires_at > ? ORDER BY sent_at, id`, companyID, cutoff, cutoff, now); err != nil {
 			return err
 		}
-		return resend(ctx, tx, companyID, due, actor, expiry, render, now)
+		if err := resend(ctx, tx, companyID, due, actor, expiry, render, now); err != nil || h == nil {
+			return err
+		}
+		out, err := result(due)
+		if err != nil {
+			return err
+		}
+		return saveTaskResult(ctx, tx, *h, out)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("resend old invites: %w", err)

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"companyadmin/internal/company"
+	"companyadmin/internal/slacktest"
+	"companyadmin/internal/store"
+)
+
+// lockedBuffer is a log written by the worker while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestWorkerRunsBotTasks: a task the bot queued (here a usage report) is
+// run by the worker when no bot is up.
+func TestWorkerRunsBotTasks(t *testing.T) {
+	ctx := context.Background()
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "worker.db")
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := slacktest.Start(t)
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	args := fmt.Sprintf(`{"company":%d,"actor":{"SlackUser":"U0ANN","MemberID":0,"Name":"Ann Admin"},"from":%q,"to":%q}`,
+		co.ID, from.Format(time.RFC3339), from.AddDate(0, 1, 0).Format(time.RFC3339))
+	id, _, err := db.EnqueueTask(ctx, store.NewTask{Kind: "usage-report", Args: []byte(args), MaxAttempts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"DATABASE_URL": dbURL, "SLACK_BOT_TOKEN": api.Token, "SLACK_API_URL": api.URL(), "TASK_LEASE": "3s", "METRICS_PORT": "0"}
+	rctx, cancel := context.WithCancel(ctx)
+	var stdout bytes.Buffer
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(rctx, nil, env(vars), &stdout, &stderr) }()
+	deadline := time.Now().Add(30 * time.Second)
+	var tk store.Task
+	for time.Now().Before(deadline) {
+		if tk, err = db.Task(ctx, id); err == nil && tk.State == store.TaskDone {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("worker: %v", err)
+	}
+	if tk.State != store.TaskDone {
+		t.Fatalf("the worker left the task %s (%s)\n%s", tk.State, tk.LastError, stderr.String())
+	}
+	completed := 0
+	for _, u := range api.Uploads() {
+		if u.Completed && u.Channel == "D0ANN" {
+			completed++
+		}
+	}
+	if completed != 1 {
+		t.Errorf("%d reports uploaded to the admin, want 1", completed)
+	}
+}
