@@ -21,6 +21,7 @@ import (
 	"companyadmin/internal/company"
 	"companyadmin/internal/mail"
 	"companyadmin/internal/mail/smtptest"
+	"companyadmin/internal/pexipapi/pexiptest"
 	"companyadmin/internal/store"
 	"companyadmin/internal/store/storetest"
 	"companyadmin/worker"
@@ -70,7 +71,7 @@ func TestMetricsAfterAJobAndAMail(t *testing.T) {
 		}
 		srv.Wait(t, 1, 5*time.Second)
 
-		h := httptest.NewServer(opsRoutes(reg, db, logger))
+		h := httptest.NewServer(opsRoutes(reg, db, nil, logger))
 		defer h.Close()
 		got := scrape(t, h.URL+"/metrics")
 		maxOpen := 20.0
@@ -326,5 +327,55 @@ func TestStartSaysSMTPDoesNotAnswer(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "mail waits in the queue until the SMTP server answers") || !strings.Contains(stderr.String(), "SMTP server "+closed+" does not answer") {
 		t.Errorf("log:\n%s", stderr.String())
+	}
+}
+
+// TestPlatformReadinessAndMetrics: with the video platform on, readiness
+// asks its Management Node too and names it when it does not answer, and
+// the metrics count the objects waiting to be put on it.
+func TestPlatformReadinessAndMetrics(t *testing.T) {
+	fake := pexiptest.New()
+	defer fake.Close()
+	vars := map[string]string{
+		"DATABASE_URL": "sqlite:" + t.TempDir() + "/worker.db", "METRICS_PORT": "0",
+		"PEXIP_URL": fake.URL, "PEXIP_USER": "admin", "PEXIP_PASSWORD": "secret", "LOG_FORMAT": "json",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env(vars), io.Discard, &stderr) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	base := "http://" + waitForAddr(t, &stderr)
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/readyz"); code != http.StatusOK {
+		t.Errorf("readyz with the platform up: %d %s", code, body)
+	}
+	if _, body := get("/metrics"); !strings.Contains(body, "companyadmin_platform_pending_queue_depth ") || !strings.Contains(body, "companyadmin_platform_failed_queue_depth ") || !strings.Contains(body, "companyadmin_task_queue_depth 0") {
+		t.Errorf("metrics lack the platform sync:\n%s", body)
+	}
+	fake.SetDown(true)
+	code, body := get("/readyz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"down":["video platform"]`) {
+		t.Errorf("readyz with the platform down: %d %s", code, body)
+	}
+	if strings.Contains(body, "127.0.0.1") || strings.Contains(body, "EOF") {
+		t.Errorf("readyz shows the error: %s", body)
 	}
 }

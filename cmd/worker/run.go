@@ -110,6 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		deps.Platform = syncer
 		deps.Pexip = syncer.Client
+		watchPlatform(m, db)
 	} else {
 		logger.Info("PEXIP_URL is not set: members, rooms and video systems are not provisioned on the video platform")
 	}
@@ -139,7 +140,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("METRICS_PORT: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           opsRoutes(m, db, logger),
+		Handler:           opsRoutes(m, db, deps.Pexip, logger),
 		ReadHeaderTimeout: 10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -181,6 +182,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 func newMetrics(db *store.DB, logger *slog.Logger) *metrics.Metrics {
 	m := metrics.New(logger)
 	m.WatchDatabase(db)
+	m.WatchQueue("task", "task queue (work Slack does not wait for, not yet run)", func(ctx context.Context) (metrics.Queue, error) {
+		q, err := db.TaskQueue(ctx)
+		return metrics.Queue(q), err
+	})
 	m.WatchQueue("mail", "mail queue (mails not yet sent)", func(ctx context.Context) (metrics.Queue, error) {
 		q, err := db.MailQueue(ctx)
 		return metrics.Queue(q), err
@@ -188,12 +193,30 @@ func newMetrics(db *store.DB, logger *slog.Logger) *metrics.Metrics {
 	return m
 }
 
-// opsRoutes is the worker's HTTP surface: metrics and health.
-func opsRoutes(m *metrics.Metrics, db *store.DB, logger *slog.Logger) http.Handler {
+// watchPlatform adds the video platform sync to the metrics: objects still
+// to be put on the platform, and objects it refused.
+func watchPlatform(m *metrics.Metrics, db *store.DB) {
+	m.WatchQueue("platform_pending", "video platform sync (objects not yet on the platform)", func(ctx context.Context) (metrics.Queue, error) {
+		q, err := db.PlatformQueue(ctx, "pending")
+		return metrics.Queue(q), err
+	})
+	m.WatchQueue("platform_failed", "video platform sync's refusals (objects the platform refused)", func(ctx context.Context) (metrics.Queue, error) {
+		q, err := db.PlatformQueue(ctx, "failed")
+		return metrics.Queue(q), err
+	})
+}
+
+// opsRoutes is the worker's HTTP surface: metrics and health. With the
+// video platform on (pexip not nil), readiness asks its Management Node too.
+func opsRoutes(m *metrics.Metrics, db *store.DB, pexip *pexipapi.Client, logger *slog.Logger) http.Handler {
+	checks := []health.Check{{Name: "database", Ping: db.Ping}}
+	if pexip != nil {
+		checks = append(checks, health.Check{Name: "video platform", Ping: pexip.Ping})
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
 	mux.Handle("GET /healthz", health.Live())
-	mux.Handle("GET /readyz", health.Ready(logger, health.Check{Name: "database", Ping: db.Ping}))
+	mux.Handle("GET /readyz", health.Ready(logger, checks...))
 	return mux
 }
 

@@ -263,6 +263,13 @@ func (c *Client) Get(ctx context.Context, uri string) (Object, error) {
 	return o, nil
 }
 
+// Ping asks the Management Node for one conference, to tell whether it
+// answers and accepts the credentials.
+func (c *Client) Ping(ctx context.Context) error {
+	_, err := c.do(ctx, http.MethodGet, ConfigPath+"conference/?limit=1", nil)
+	return err
+}
+
 // List reads every object of a list path (ConfigPath+"conference/" or
 // HistoryPath+"participant/") matching query, page by page following
 // meta.next, and calls fn for each. fn's error stops the listing.
