@@ -123,28 +123,7 @@ func TestServesHealthAndMetrics(t *testing.T) {
 		u.Host = p.addr()
 		vars := map[string]string{"DATABASE_URL": u.String(), "PUBLIC_URL": "https://admin.example.com", "METRICS_PORT": "0", "LOG_FORMAT": "json"}
 
-		ctx, cancel := context.WithCancel(context.Background())
-		var stderr syncBuffer
-		done := make(chan error, 1)
-		go func() { done <- run(ctx, nil, env(vars), io.Discard, &stderr) }()
-		defer func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("run: %v", err)
-			}
-		}()
-		base := "http://" + waitForAddr(t, &stderr)
-
-		get := func(path string) (int, string) {
-			t.Helper()
-			resp, err := http.Get(base + path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			return resp.StatusCode, string(b)
-		}
+		get, stderr := startWorker(t, vars)
 		if code, body := get("/healthz"); code != 200 || body != "{\"status\":\"ok\"}\n" {
 			t.Errorf("healthz: %d %s", code, body)
 		}
@@ -340,30 +319,7 @@ func TestPlatformReadinessAndMetrics(t *testing.T) {
 		"DATABASE_URL": "sqlite:" + t.TempDir() + "/worker.db", "METRICS_PORT": "0",
 		"PEXIP_URL": fake.URL, "PEXIP_USER": "admin", "PEXIP_PASSWORD": "secret", "LOG_FORMAT": "json",
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var stderr syncBuffer
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, env(vars), io.Discard, &stderr) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	base := "http://" + waitForAddr(t, &stderr)
-	get := func(path string) (int, string) {
-		t.Helper()
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, string(b)
-	}
+	get, _ := startWorker(t, vars)
 	if code, body := get("/readyz"); code != http.StatusOK {
 		t.Errorf("readyz with the platform up: %d %s", code, body)
 	}
@@ -378,4 +334,34 @@ func TestPlatformReadinessAndMetrics(t *testing.T) {
 	if strings.Contains(body, "127.0.0.1") || strings.Contains(body, "EOF") {
 		t.Errorf("readyz shows the error: %s", body)
 	}
+}
+
+// startWorker runs the worker with vars until the test ends, and returns a
+// function that GETs a path of its metrics and health port, and its log.
+func startWorker(t *testing.T, vars map[string]string) (func(path string) (int, string), *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env(vars), io.Discard, stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	base := "http://" + waitForAddr(t, stderr)
+	return func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(b)
+	}, stderr
 }
