@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"companyadmin/internal/company"
@@ -74,4 +75,79 @@ func (db *DB) explain(ctx context.Context, q string, args []any) ([]Plan, error)
 func (db *DB) ExecRead(ctx context.Context, q string, args ...any) error {
 	_, err := db.rd.ExecContext(ctx, q, args...)
 	return err
+}
+
+// Schema describes the migrated database: for each table, its columns
+// and its indexes as "name(col,col)" with a "unique " prefix when unique.
+func (db *DB) Schema(ctx context.Context) (map[string][]string, error) {
+	out := map[string][]string{}
+	if db.dialect == MySQL {
+		var cols []struct {
+			Table  string `db:"TABLE_NAME"`
+			Column string `db:"COLUMN_NAME"`
+		}
+		if err := db.db.SelectContext(ctx, &cols, `SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> 'goose_db_version' ORDER BY TABLE_NAME, COLUMN_NAME`); err != nil {
+			return nil, err
+		}
+		for _, c := range cols {
+			out[c.Table] = append(out[c.Table], "column "+c.Column)
+		}
+		var idx []struct {
+			Table     string `db:"TABLE_NAME"`
+			Name      string `db:"INDEX_NAME"`
+			NonUnique int    `db:"NON_UNIQUE"`
+			Columns   string `db:"COLS"`
+		}
+		if err := db.db.SelectContext(ctx, &idx, `SELECT TABLE_NAME, INDEX_NAME, MAX(NON_UNIQUE) AS NON_UNIQUE, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS COLS
+			FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> 'goose_db_version' AND INDEX_NAME <> 'PRIMARY'
+			GROUP BY TABLE_NAME, INDEX_NAME`); err != nil {
+			return nil, err
+		}
+		for _, i := range idx {
+			u := ""
+			if i.NonUnique == 0 {
+				u = "unique "
+			}
+			out[i.Table] = append(out[i.Table], "index "+u+i.Name+"("+i.Columns+")")
+		}
+		return out, nil
+	}
+	var tables []string
+	if err := db.db.SelectContext(ctx, &tables, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('goose_db_version', 'sqlite_sequence')`); err != nil {
+		return nil, err
+	}
+	for _, t := range tables {
+		var cols []struct {
+			Name string `db:"name"`
+		}
+		if err := db.db.SelectContext(ctx, &cols, `SELECT name FROM pragma_table_info(?)`, t); err != nil {
+			return nil, err
+		}
+		for _, c := range cols {
+			out[t] = append(out[t], "column "+c.Name)
+		}
+		var idx []struct {
+			Name   string `db:"name"`
+			Unique int    `db:"unique"`
+			Origin string `db:"origin"`
+		}
+		if err := db.db.SelectContext(ctx, &idx, `SELECT name, "unique", origin FROM pragma_index_list(?)`, t); err != nil {
+			return nil, err
+		}
+		for _, i := range idx {
+			if i.Origin == "pk" {
+				continue
+			}
+			var cols []string
+			if err := db.db.SelectContext(ctx, &cols, `SELECT name FROM pragma_index_info(?) ORDER BY seqno`, i.Name); err != nil {
+				return nil, err
+			}
+			u := ""
+			if i.Unique == 1 {
+				u = "unique "
+			}
+			out[t] = append(out[t], "index "+u+i.Name+"("+strings.Join(cols, ",")+")")
+		}
+	}
+	return out, nil
 }
