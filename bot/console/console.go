@@ -689,17 +689,6 @@ func (s consoleSlack) OpenViewContext(_ context.Context, _ string, view slack.Mo
 	return &slack.ViewResponse{}, nil
 }
 
-func (s consoleSlack) PushViewContext(ctx context.Context, trigger string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
-	return s.OpenViewContext(ctx, trigger, view)
-}
-
-func (s consoleSlack) UpdateViewContext(_ context.Context, view slack.ModalViewRequest, _, _, _ string) (*slack.ViewResponse, error) {
-	raw, _ := json.Marshal(view.Blocks)
-	text, _ := renderBlocks(raw, 1)
-	s.c.printf("%s", text)
-	return &slack.ViewResponse{}, nil
-}
-
 func (s consoleSlack) PublishViewContext(_ context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error) {
 	s.c.show(mustJSON(req.View.Blocks))
 	return &slack.ViewResponse{}, nil
@@ -734,10 +723,6 @@ func (p printer) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func (s consoleSlack) PostMessageContext(ctx context.Context, channel string, options ...slack.MsgOption) (string, string, error) {
 	return channel, "1", s.post(ctx, channel, options)
-}
-
-func (s consoleSlack) PostEphemeralContext(ctx context.Context, channel, _ string, options ...slack.MsgOption) (string, error) {
-	return "1", s.post(ctx, channel, options)
 }
 
 func (s consoleSlack) OpenConversationContext(_ context.Context, p *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error) {

@@ -90,28 +90,6 @@ func (r *Router) OpenViewContext(ctx context.Context, triggerID string, view sla
 	return c.OpenViewContext(ctx, triggerID, view)
 }
 
-// UpdateViewContext is slack.Client's, in the context's workspace.
-func (r *Router) UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error) {
-	ctx, cancel := r.deadline(ctx)
-	defer cancel()
-	c, err := r.client(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return c.UpdateViewContext(ctx, view, externalID, hash, viewID)
-}
-
-// PushViewContext is slack.Client's, in the context's workspace.
-func (r *Router) PushViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
-	ctx, cancel := r.deadline(ctx)
-	defer cancel()
-	c, err := r.client(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return c.PushViewContext(ctx, triggerID, view)
-}
-
 // PublishViewContext is slack.Client's, in the context's workspace.
 func (r *Router) PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error) {
 	ctx, cancel := r.deadline(ctx)
@@ -132,17 +110,6 @@ func (r *Router) PostMessageContext(ctx context.Context, channelID string, optio
 		return "", "", err
 	}
 	return c.PostMessageContext(ctx, channelID, options...)
-}
-
-// PostEphemeralContext is slack.Client's, in the context's workspace.
-func (r *Router) PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error) {
-	ctx, cancel := r.deadline(ctx)
-	defer cancel()
-	c, err := r.client(ctx)
-	if err != nil {
-		return "", err
-	}
-	return c.PostEphemeralContext(ctx, channelID, userID, options...)
 }
 
 // UploadFileContext is slack.Client's, in the context's workspace.
