@@ -25,7 +25,7 @@ func (b *Bot) Command(ctx context.Context, cmd slack.SlashCommand) *slack.Msg {
 	if run, ok := b.commands[verb]; ok {
 		return run(ctx, c, cmd, strings.TrimSpace(args))
 	}
-	return b.menu(ctx, c, "I don't know `"+blocks.Escape(blocks.Truncate(verb, 40))+"`. Here is what I can do:")
+	return b.menu(ctx, c, "I don't know `"+blocks.Escape(company.Truncate(verb, 40))+"`. Here is what I can do:")
 }
 
 func (b *Bot) help(ctx context.Context, c caller, _ slack.SlashCommand, _ string) *slack.Msg {

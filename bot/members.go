@@ -285,7 +285,7 @@ func (b *Bot) submitDeleteMembers(ctx context.Context, c caller, ic slack.Intera
 // memberOptions answers the member pickers' block_suggestion requests with
 // the caller's company's members that match what the admin typed.
 func (b *Bot) memberOptions(ctx context.Context, c caller, ic slack.InteractionCallback) slack.OptionsResponse {
-	ms, err := b.store.MemberOptions(ctx, c.company.ID, blocks.Truncate(ic.Value, 100), blocks.MaxSuggestions)
+	ms, err := b.store.MemberOptions(ctx, c.company.ID, company.Truncate(ic.Value, 100), blocks.MaxSuggestions)
 	if err != nil {
 		b.log.ErrorContext(ctx, "member options failed", "company", c.company.ID, "err", err)
 		return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}

@@ -24,7 +24,7 @@ const pendingPageSize = 30
 const maxResendDays = 365
 
 func (b *Bot) pendingCommand(ctx context.Context, c caller, _ slack.SlashCommand, args string) *slack.Msg {
-	m := b.pendingPage(ctx, c, blocks.ListState{Query: blocks.Truncate(args, 200)}, "")
+	m := b.pendingPage(ctx, c, blocks.ListState{Query: company.Truncate(args, 200)}, "")
 	return &m
 }
 

@@ -25,7 +25,7 @@ const maxAuditLine = 400
 // AuditMessage renders the latest audit events of a company, newest first,
 // with times in loc.
 func AuditMessage(companyName string, events []company.AuditEvent, loc *time.Location, note string) slack.Msg {
-	bs := []slack.Block{slack.NewHeaderBlock(plain(Truncate("Audit log · "+companyName, 150)))}
+	bs := []slack.Block{slack.NewHeaderBlock(plain(company.Truncate("Audit log · "+companyName, 150)))}
 	summary := fmt.Sprintf("The latest %d events, newest first; times in %s.", len(events), loc.String())
 	if note != "" {
 		summary = note + "\n" + summary
@@ -36,7 +36,7 @@ func AuditMessage(companyName string, events []company.AuditEvent, loc *time.Loc
 	}
 	var lines []string
 	for _, e := range events {
-		lines = append(lines, Truncate(AuditLine(e, loc), maxAuditLine))
+		lines = append(lines, company.Truncate(AuditLine(e, loc), maxAuditLine))
 	}
 	for _, text := range pack(lines, MaxTextLength) {
 		bs = append(bs, slack.NewSectionBlock(mrkdwn(text), nil, nil))

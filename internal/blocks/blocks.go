@@ -69,16 +69,7 @@ func plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
 }
 func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, Truncate(s, MaxTextLength), false, false)
-}
-
-// Truncate shortens s to at most n characters, marking the cut.
-func Truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
+	return slack.NewTextBlockObject(slack.MarkdownType, company.Truncate(s, MaxTextLength), false, false)
 }
 
 // Escape makes text from outside safe inside mrkdwn: Slack reads &, < and >
@@ -113,7 +104,7 @@ var Menu = []MenuItem{
 // MenuMessage is the answer to /company and /company help.
 func MenuMessage(companyName string, l company.Licences, note string) slack.Msg {
 	bs := []slack.Block{
-		slack.NewHeaderBlock(plain(Truncate("Company Admin · "+companyName, 150))),
+		slack.NewHeaderBlock(plain(company.Truncate("Company Admin · "+companyName, 150))),
 	}
 	if note != "" {
 		bs = append(bs, slack.NewSectionBlock(mrkdwn(note), nil, nil))
@@ -145,7 +136,7 @@ func menuButton(command, label string) *slack.ButtonBlockElement {
 
 // TextMessage is a plain ephemeral answer.
 func TextMessage(text string) slack.Msg {
-	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: Truncate(text, MaxTextLength), Blocks: slack.Blocks{BlockSet: []slack.Block{
+	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: company.Truncate(text, MaxTextLength), Blocks: slack.Blocks{BlockSet: []slack.Block{
 		slack.NewSectionBlock(mrkdwn(text), nil, nil),
 	}}}
 }
@@ -249,7 +240,7 @@ func InviteSentText(inv company.Invite, l company.Licences) string {
 func NoticeModal(title, text string) *slack.ModalViewRequest {
 	return &slack.ModalViewRequest{
 		Type:   slack.VTModal,
-		Title:  plain(Truncate(title, MaxTitleLength)),
+		Title:  plain(company.Truncate(title, MaxTitleLength)),
 		Close:  plain("Close"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil)}},
 	}

@@ -87,7 +87,7 @@ func TestEscapeAndTruncate(t *testing.T) {
 	if got := Escape("<@U1> & <!channel>"); got != "&lt;@U1&gt; &amp; &lt;!channel&gt;" {
 		t.Errorf("Escape = %q", got)
 	}
-	if got := Truncate("héllo world", 5); got != "héll…" {
+	if got := company.Truncate("héllo world", 5); got != "héll…" {
 		t.Errorf("Truncate = %q", got)
 	}
 }

@@ -92,7 +92,7 @@ func BulkResult(r BulkReport) slack.Msg {
 	if unit == "" {
 		unit = "row"
 	}
-	bs := []slack.Block{slack.NewHeaderBlock(plain(Truncate("Bulk invite: "+r.Source, 150)))}
+	bs := []slack.Block{slack.NewHeaderBlock(plain(company.Truncate("Bulk invite: "+r.Source, 150)))}
 	var summary string
 	if r.Missing > 0 {
 		valid := r.Licences.Remaining() + r.Missing
@@ -131,7 +131,7 @@ func rowList(title, unit string, rows []ReportRow, more string) string {
 	var b strings.Builder
 	b.WriteString(title)
 	for i, r := range rows {
-		line := fmt.Sprintf("\n• %s %d: %s — %s", capitalize(unit), r.Line, Escape(Truncate(r.Email, 80)), Escape(Truncate(r.Reason, 200)))
+		line := fmt.Sprintf("\n• %s %d: %s — %s", capitalize(unit), r.Line, Escape(company.Truncate(r.Email, 80)), Escape(company.Truncate(r.Reason, 200)))
 		rest := len(rows) - i
 		if i == maxReportLines || b.Len()+len(line) > MaxTextLength-100 {
 			fmt.Fprintf(&b, "\n…and %s more%s.", thousands(rest), more)

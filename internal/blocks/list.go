@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/slack-go/slack"
+
+	"companyadmin/internal/company"
 )
 
 // A list is one page of a searchable list in a message, whose items an admin
@@ -75,7 +77,7 @@ func DecodeListState(v string) ListState {
 	if json.Unmarshal([]byte(v), &s) != nil || s.Offset < 0 {
 		return ListState{}
 	}
-	s.Query = Truncate(s.Query, 200)
+	s.Query = company.Truncate(s.Query, 200)
 	return s
 }
 
@@ -108,7 +110,7 @@ func Ticked(state *slack.BlockActionStates, kind string) []string {
 
 // ListMessage renders a list page as an ephemeral message.
 func ListMessage(l List) slack.Msg {
-	bs := []slack.Block{slack.NewHeaderBlock(plain(Truncate(l.Title, 150)))}
+	bs := []slack.Block{slack.NewHeaderBlock(plain(company.Truncate(l.Title, 150)))}
 	where := ""
 	switch {
 	case l.Total == 0:
@@ -137,9 +139,9 @@ func ListMessage(l List) slack.Msg {
 		for _, it := range l.Items[g*MaxCheckboxOptions : end] {
 			var detail *slack.TextBlockObject
 			if it.Detail != "" {
-				detail = plain(Truncate(it.Detail, maxOptionText))
+				detail = plain(company.Truncate(it.Detail, maxOptionText))
 			}
-			opts = append(opts, slack.NewOptionBlockObject(it.ID, plain(Truncate(it.Label, maxOptionText)), detail))
+			opts = append(opts, slack.NewOptionBlockObject(it.ID, plain(company.Truncate(it.Label, maxOptionText)), detail))
 		}
 		bs = append(bs, slack.NewActionBlock(fmt.Sprintf("%s_items_%d", l.Kind, g),
 			slack.NewCheckboxGroupsBlockElement(fmt.Sprintf("%s:%d", PickAction(l.Kind), g), opts...)))
@@ -148,7 +150,7 @@ func ListMessage(l List) slack.Msg {
 		var notes []slack.MixedElement
 		for _, it := range l.Items[g*MaxCheckboxOptions : end] {
 			if it.Note != "" {
-				notes = append(notes, mrkdwn(Truncate(it.Note, MaxTextLength)))
+				notes = append(notes, mrkdwn(company.Truncate(it.Note, MaxTextLength)))
 			}
 		}
 		if len(notes) > 0 {
@@ -188,7 +190,7 @@ func button(kind string, a ListAction, value string) *slack.ButtonBlockElement {
 		b = b.WithStyle(a.Style)
 	}
 	if a.Confirm != "" {
-		b = b.WithConfirm(slack.NewConfirmationBlockObject(plain("Are you sure?"), mrkdwn(a.Confirm), plain(Truncate(a.Label, 30)), plain("Cancel")))
+		b = b.WithConfirm(slack.NewConfirmationBlockObject(plain("Are you sure?"), mrkdwn(a.Confirm), plain(company.Truncate(a.Label, 30)), plain("Cancel")))
 	}
 	return b
 }

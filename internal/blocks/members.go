@@ -255,7 +255,7 @@ func pack(lines []string, limit int) []string {
 	var out []string
 	var cur []rune
 	for _, l := range lines {
-		r := []rune(Truncate(l, limit))
+		r := []rune(company.Truncate(l, limit))
 		if len(cur) > 0 && len(cur)+1+len(r) > limit {
 			out = append(out, string(cur))
 			cur = nil
@@ -277,5 +277,5 @@ func MemberOption(m company.Member) *slack.OptionBlockObject {
 	if text != m.Email {
 		text += " (" + m.Email + ")"
 	}
-	return slack.NewOptionBlockObject(fmt.Sprint(m.ID), plain(Truncate(text, maxOptionText)), nil)
+	return slack.NewOptionBlockObject(fmt.Sprint(m.ID), plain(company.Truncate(text, maxOptionText)), nil)
 }

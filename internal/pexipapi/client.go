@@ -25,6 +25,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"companyadmin/internal/company"
 )
 
 // Paths of the API, below the base URL.
@@ -496,7 +498,7 @@ func statusError(method, path string, resp response) error {
 		e.Message = http.StatusText(resp.status)
 	default:
 		e.Kind = Rejected
-		e.Message = http.StatusText(resp.status) + ": " + truncate(string(resp.body), 300)
+		e.Message = http.StatusText(resp.status) + ": " + company.Truncate(string(resp.body), 300)
 	}
 	return e
 }
@@ -508,7 +510,7 @@ func validationMessage(body []byte) string {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		if s := strings.TrimSpace(string(body)); s != "" {
-			return truncate(s, 300)
+			return company.Truncate(s, 300)
 		}
 		return "the platform refused the request"
 	}
@@ -548,7 +550,7 @@ func validationMessage(body []byte) string {
 	if len(msgs) == 0 {
 		return "the platform refused the request"
 	}
-	return truncate(strings.Join(msgs, "; "), 500)
+	return company.Truncate(strings.Join(msgs, "; "), 500)
 }
 
 func isResource(k string) bool {
@@ -557,11 +559,4 @@ func isResource(k string) bool {
 		return true
 	}
 	return false
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"companyadmin/internal/company"
 )
 
 // renewAhead is how long before its expiry an access token is replaced.
@@ -129,7 +131,7 @@ func (ts *tokenSource) fetch(ctx context.Context, now time.Time) (string, time.D
 		}
 		if resp.status != http.StatusOK {
 			return "", 0, &Error{Kind: Unavailable, Status: resp.status, Method: http.MethodPost, Path: TokenPath,
-				Message: "the Management Node refused our OAuth2 client credentials: " + truncate(strings.TrimSpace(string(resp.body)), 200)}
+				Message: "the Management Node refused our OAuth2 client credentials: " + company.Truncate(strings.TrimSpace(string(resp.body)), 200)}
 		}
 		var t struct {
 			AccessToken string `json:"access_token"`
