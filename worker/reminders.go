@@ -383,7 +383,7 @@ func (p *pass) tellAdmins(ctx context.Context) {
 		if errors.Is(err, slackauth.ErrNotInstalled) {
 			// Kept for when the app is installed again, and given up, with
 			// the emails, after the usual number of passes.
-			untold += len(ns)
+			untold++
 			why = append(why, c.Name+": the app is not installed in the company's Slack workspace")
 			if n, merr := j.Store.NoticesFailed(ctx, ids, "the app is not installed in the company's Slack workspace", maxNoticeAttempts); merr != nil {
 				log.Error("could not record the failed expiry notices", "err", merr)
