@@ -225,28 +225,35 @@ func (r *refusal) Error() string { return r.msg.Text }
 // the link is pinned: another Slack user presenting the same email address
 // is refused, and the company's admins are told.
 func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) {
-	c, err := b.store.CompanyByTeam(ctx, team)
+	// With the caller's identity cached, one statement reads the company,
+	// its installation and the caller's membership.
+	now := b.clock()
+	id, known := b.identities.cached(now, team, user)
+	ws, err := b.store.CompanyOfWorkspace(ctx, team, id.email)
 	if err != nil {
 		if company.KindOf(err) == company.NotFound {
 			return caller{}, &refusal{blocks.TextMessage("This Slack workspace is not linked to a company in Company Admin yet. Ask your video service partner to register it.")}
 		}
 		return caller{}, err
 	}
+	c := ws.Company
 	// The installation is read on every request, as the company is: an
 	// uninstall seen by any process stops the bot at once, cached
-	// identities or not.
+	// identities or not. Without an installation of its own, a workspace
+	// may still be served by the one configured bot token.
 	if inst, ok := b.slack.(interface {
 		Installed(ctx context.Context, team string) error
-	}); ok {
+	}); ok && !ws.Installed {
 		if err := inst.Installed(ctx, team); errors.Is(err, slackauth.ErrNotInstalled) {
 			return caller{}, &refusal{blocks.TextMessage("Company Admin is not installed in this Slack workspace any more. Ask your video service partner for an install link to bring it back.")}
 		} else if err != nil {
 			return caller{}, err
 		}
 	}
-	id, err := b.identities.lookup(ctx, b.slack, b.clock(), team, user)
-	if err != nil {
-		return caller{}, err
+	if !known {
+		if id, err = b.identities.lookup(ctx, b.slack, now, team, user); err != nil {
+			return caller{}, err
+		}
 	}
 	if id.deleted || id.bot {
 		return caller{}, &refusal{blocks.TextMessage("Company Admin is for people, not bots or deactivated accounts.")}
@@ -261,11 +268,16 @@ func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) 
 	if !id.emailConfirmed {
 		return caller{}, &refusal{blocks.TextMessage("Your email address in Slack is not confirmed yet, so I can't tell whether you are a company administrator. Confirm it (Slack sent you a mail to do so), then try again.")}
 	}
-	m, err := b.store.MemberByEmail(ctx, c.ID, id.email)
-	if err != nil && company.KindOf(err) != company.NotFound {
-		return caller{}, err
+	member := ws.Member
+	if !known {
+		m, err := b.store.MemberByEmail(ctx, c.ID, id.email)
+		if err == nil {
+			member = &m
+		} else if company.KindOf(err) != company.NotFound {
+			return caller{}, err
+		}
 	}
-	if err != nil || !m.Admin {
+	if member == nil || !member.Admin {
 		admins, aerr := b.store.Admins(ctx, c.ID)
 		if aerr != nil {
 			return caller{}, aerr
@@ -273,6 +285,7 @@ func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) 
 		b.log.InfoContext(ctx, "refused a non-admin", "team", team, "user", user, "company", c.ID)
 		return caller{}, &refusal{blocks.NotAdmin(c.Name, admins)}
 	}
+	m := *member
 	if m.SlackUser != user {
 		linked := false
 		if m.SlackUser == "" {

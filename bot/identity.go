@@ -82,6 +82,23 @@ func (ids *identities) lookup(ctx context.Context, api Slack, now time.Time, tea
 	}
 }
 
+// cached returns the identity of user in team when the cache holds a
+// fresh one, without asking Slack.
+func (ids *identities) cached(now time.Time, team, user string) (identity, bool) {
+	ids.mu.Lock()
+	defer ids.mu.Unlock()
+	e, ok := ids.entries[team+"/"+user]
+	if !ok {
+		return identity{}, false
+	}
+	select {
+	case <-e.ready:
+		return e.id, e.err == nil && now.Sub(e.fetched) < identityTTL
+	default:
+		return identity{}, false
+	}
+}
+
 func fetchIdentity(ctx context.Context, api Slack, user string) (identity, error) {
 	u, err := api.GetUserInfoContext(ctx, user)
 	if err != nil {

@@ -23,19 +23,16 @@ func (b *Bot) membersCommand(ctx context.Context, c caller, _ slack.SlashCommand
 // membersPage renders a page of the members list with a note on top. A
 // page left empty by deletions shows the last page instead.
 func (b *Bot) membersPage(ctx context.Context, c caller, st blocks.ListState, note string) slack.Msg {
-	entries, total, err := b.store.SearchMembers(ctx, c.company.ID, st.Query, st.Offset, blocks.MembersPageSize)
-	if err == nil && len(entries) == 0 && st.Offset > 0 {
-		st.Offset = lastPage(total, blocks.MembersPageSize)
-		entries, total, err = b.store.SearchMembers(ctx, c.company.ID, st.Query, st.Offset, blocks.MembersPageSize)
+	mp, err := b.store.MembersPage(ctx, c.company.ID, st.Query, st.Offset, blocks.MembersPageSize)
+	if err == nil && len(mp.Entries) == 0 && st.Offset > 0 {
+		st.Offset = lastPage(mp.Total, blocks.MembersPageSize)
+		mp, err = b.store.MembersPage(ctx, c.company.ID, st.Query, st.Offset, blocks.MembersPageSize)
 	}
 	if err != nil {
 		return b.failure(ctx, "members list", err)
 	}
-	lic, err := b.store.Licences(ctx, c.company.ID)
-	if err != nil {
-		return b.failure(ctx, "members list", err)
-	}
-	p := blocks.MembersPage{Domain: c.company.Domain, Licences: lic, Page: st, Total: total, Note: note}
+	entries := mp.Entries
+	p := blocks.MembersPage{Domain: c.company.Domain, Licences: mp.Licences, Page: st, Total: mp.Total, Note: note}
 	var marks map[int64]*blocks.PlatformMark
 	if b.platform {
 		ids := make([]int64, len(entries))

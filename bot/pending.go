@@ -31,21 +31,17 @@ func (b *Bot) pendingCommand(ctx context.Context, c caller, _ slack.SlashCommand
 // pendingPage renders one page of the pending invites, with a note of what
 // the last action did.
 func (b *Bot) pendingPage(ctx context.Context, c caller, st blocks.ListState, note string) slack.Msg {
-	invs, total, err := b.store.PendingInvites(ctx, c.company.ID, store.PendingQuery{Search: st.Query, Offset: st.Offset, Limit: pendingPageSize})
-	if err == nil && len(invs) == 0 && st.Offset > 0 && total > 0 {
+	pp, err := b.store.PendingPage(ctx, c.company.ID, store.PendingQuery{Search: st.Query, Offset: st.Offset, Limit: pendingPageSize})
+	if err == nil && len(pp.Invites) == 0 && st.Offset > 0 && pp.Total > 0 {
 		// The page emptied (invites revoked or accepted): show the last one.
-		st.Offset = (total - 1) / pendingPageSize * pendingPageSize
-		invs, total, err = b.store.PendingInvites(ctx, c.company.ID, store.PendingQuery{Search: st.Query, Offset: st.Offset, Limit: pendingPageSize})
+		st.Offset = (pp.Total - 1) / pendingPageSize * pendingPageSize
+		pp, err = b.store.PendingPage(ctx, c.company.ID, store.PendingQuery{Search: st.Query, Offset: st.Offset, Limit: pendingPageSize})
 	}
 	if err != nil {
 		return b.failure(ctx, "pending list", err)
 	}
-	lic, err := b.store.Licences(ctx, c.company.ID)
-	if err != nil {
-		return b.failure(ctx, "pending list", err)
-	}
-	page := blocks.PendingPage{Total: total, Page: st, Size: pendingPageSize, Licences: lic, Note: note, Location: c.company.Location()}
-	for _, inv := range invs {
+	page := blocks.PendingPage{Total: pp.Total, Page: st, Size: pendingPageSize, Licences: pp.Licences, Note: note, Location: c.company.Location()}
+	for _, inv := range pp.Invites {
 		it := blocks.PendingItem{Invite: inv.Invite, ResentAt: inv.ResentAt}
 		if inv.MailState == company.MailFailed {
 			it.MailError = inv.MailError

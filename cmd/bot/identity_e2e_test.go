@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"companyadmin/internal/company"
 	"companyadmin/internal/slacktest"
 	"companyadmin/internal/store"
 	"companyadmin/internal/store/storetest"
@@ -87,6 +88,29 @@ func TestIdentity(t *testing.T) {
 		ann, err := db.MemberByEmail(ctx, a.co.ID, "ann@example.com")
 		if err != nil || ann.SlackUser != "U0ANN" {
 			t.Fatalf("Ann's Slack link = %q, %v", ann.SlackUser, err)
+		}
+
+		// Admin rights are read from the database on every request, even
+		// with Ann's identity cached: revoked, she is refused at once;
+		// given back, she is let in, all without asking Slack again.
+		if _, _, err := db.GrantAdmin(ctx, a.co.ID, "otto@example.com", "Otto Other"); err != nil {
+			t.Fatal(err)
+		}
+		actor := company.Actor{SlackUser: "U0OTTO", Name: "Otto Other"}
+		if _, err := db.SetAdmin(ctx, a.co.ID, actor, []int64{ann.ID}, false); err != nil {
+			t.Fatal(err)
+		}
+		if code, answer := a.command("U0ANN", "members"); code != 200 || !strings.Contains(answer, "don't have company administrator rights") || !strings.Contains(answer, "Otto Other") {
+			t.Errorf("a revoked admin with a cached identity: %d %s", code, answer)
+		}
+		if _, err := db.SetAdmin(ctx, a.co.ID, actor, []int64{ann.ID}, true); err != nil {
+			t.Fatal(err)
+		}
+		if code, answer := a.command("U0ANN", "members"); code != 200 || !strings.Contains(answer, "Members") {
+			t.Errorf("an admin again: %d %s", code, answer)
+		}
+		if n := len(a.slack.Calls("users.info")); n != 1 {
+			t.Errorf("users.info called %d times, want 1", n)
 		}
 
 		// Another Slack user with Ann's email address.

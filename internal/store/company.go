@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -170,7 +171,7 @@ func (db *DB) Companies(ctx context.Context) ([]CompanySummary, error) {
 	}
 	out := make([]CompanySummary, 0, len(cs))
 	for _, c := range cs {
-		l, err := licences(ctx, db.db, c.ID, c.Licences)
+		l, _, err := licencesAnd(ctx, db.rd, c.ID, "", nil)
 		if err != nil {
 			return nil, fmt.Errorf("list companies: %w", err)
 		}
@@ -181,22 +182,33 @@ func (db *DB) Companies(ctx context.Context) ([]CompanySummary, error) {
 
 // Licences returns the licence use of a company.
 func (db *DB) Licences(ctx context.Context, companyID int64) (company.Licences, error) {
-	c, err := db.Company(ctx, companyID)
-	if err != nil {
-		return company.Licences{}, err
-	}
-	return licences(ctx, db.db, companyID, c.Licences)
+	l, _, err := licencesAnd(ctx, db.rd, companyID, "", nil)
+	return l, err
 }
 
-func licences(ctx context.Context, q sqlx.QueryerContext, companyID int64, total int) (company.Licences, error) {
-	l := company.Licences{Total: total}
-	if err := sqlx.GetContext(ctx, q, &l.Licensed, `SELECT COUNT(*) FROM members WHERE company_id = ? AND licensed = TRUE`, companyID); err != nil {
-		return l, err
+// licencesAnd reads a company's licence use in one statement and, when
+// count is set (a SELECT COUNT(*) with its args), the number it counts in
+// the same statement: a list page and its licence line cost one round
+// trip.
+func licencesAnd(ctx context.Context, q sqlx.QueryerContext, companyID int64, count string, args []any) (company.Licences, int, error) {
+	if count == "" {
+		count = "SELECT 0"
 	}
-	if err := sqlx.GetContext(ctx, q, &l.Pending, `SELECT COUNT(*) FROM invites WHERE company_id = ? AND state = 'pending'`, companyID); err != nil {
-		return l, err
+	var row struct {
+		Total    int `db:"total"`
+		Licensed int `db:"licensed"`
+		Pending  int `db:"pending"`
+		Count    int `db:"n"`
 	}
-	return l, nil
+	err := sqlx.GetContext(ctx, q, &row, `SELECT c.licences AS total,
+			(SELECT COUNT(*) FROM members WHERE company_id = c.id AND licensed = TRUE) AS licensed,
+			(SELECT COUNT(*) FROM invites WHERE company_id = c.id AND state = 'pending') AS pending,
+			(`+count+`) AS n
+		FROM companies c WHERE c.id = ?`, append(slices.Clip(args), companyID)...)
+	if err != nil {
+		return company.Licences{}, 0, notFound(err, "That company no longer exists.")
+	}
+	return company.Licences{Total: row.Total, Licensed: row.Licensed, Pending: row.Pending}, row.Count, nil
 }
 
 // lockedCompany locks the company (see lockCompany) and reads it, as it is
@@ -215,7 +227,7 @@ func lockedLicences(ctx context.Context, tx *sqlx.Tx, companyID int64) (company.
 	if err != nil {
 		return c, company.Licences{}, err
 	}
-	l, err := licences(ctx, tx, companyID, c.Licences)
+	l, _, err := licencesAnd(ctx, tx, companyID, "", nil)
 	return c, l, err
 }
 
@@ -240,4 +252,52 @@ func reserveAddress(ctx context.Context, tx *sqlx.Tx, address string, companyID 
 func releaseAddress(ctx context.Context, tx *sqlx.Tx, address string) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM video_addresses WHERE address = ?`, address)
 	return err
+}
+
+// Workspace is what a request from a Slack workspace needs to know first:
+// the company bound to it, whether it has an installation, and the member
+// the caller's email names.
+type Workspace struct {
+	Company company.Company
+	// Installed reports whether the workspace has an installation (a bot
+	// token of its own).
+	Installed bool
+	// Member is the company's member with the email asked for; nil when
+	// there is none or no email was given.
+	Member *company.Member
+}
+
+// CompanyOfWorkspace reads, in one statement, the company bound to a
+// Slack workspace, whether the workspace is installed and, when email is
+// set, the company's member with that email. It fails with NotFound when
+// no company is bound to the workspace.
+func (db *DB) CompanyOfWorkspace(ctx context.Context, team, email string) (Workspace, error) {
+	var row struct {
+		company.Company
+		Installed bool       `db:"installed"`
+		ID        *int64     `db:"m_id"`
+		FullName  *string    `db:"m_full_name"`
+		Email     *string    `db:"m_email"`
+		Address   *string    `db:"m_video_address"`
+		Admin     *bool      `db:"m_is_admin"`
+		Licensed  *bool      `db:"m_licensed"`
+		SlackUser *string    `db:"m_slack_user"`
+		CreatedAt *time.Time `db:"m_created_at"`
+	}
+	cols := "c." + strings.ReplaceAll(companyColumns, ", ", ", c.")
+	err := db.rd.GetContext(ctx, &row, `SELECT `+cols+`,
+			EXISTS (SELECT 1 FROM slack_installations WHERE team_id = c.slack_team) AS installed,
+			m.id AS m_id, m.full_name AS m_full_name, m.email AS m_email, m.video_address AS m_video_address,
+			m.is_admin AS m_is_admin, m.licensed AS m_licensed, m.slack_user AS m_slack_user, m.created_at AS m_created_at
+		FROM companies c LEFT JOIN members m ON m.company_id = c.id AND m.email = ?
+		WHERE c.slack_team = ?`, strings.ToLower(strings.TrimSpace(email)), team)
+	if err != nil {
+		return Workspace{}, notFound(err, "This Slack workspace (%s) is not linked to a company. Ask your service partner to register it.", team)
+	}
+	w := Workspace{Company: row.Company, Installed: row.Installed}
+	if row.ID != nil && email != "" {
+		w.Member = &company.Member{ID: *row.ID, CompanyID: row.Company.ID, FullName: *row.FullName, Email: *row.Email, VideoAddress: *row.Address,
+			Admin: *row.Admin, Licensed: *row.Licensed, SlackUser: *row.SlackUser, CreatedAt: *row.CreatedAt}
+	}
+	return w, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -147,6 +148,90 @@ func (db *DB) Schema(ctx context.Context) (map[string][]string, error) {
 				u = "unique "
 			}
 			out[t] = append(out[t], "index "+u+i.Name+"("+strings.Join(cols, ",")+")")
+		}
+	}
+	return out, nil
+}
+
+// SeedLists inserts n members, n team rooms, n shared systems and n
+// pending invites (and as many expired ones) into a company, with names in
+// mixed case, for tests of the lists' order and plans.
+func (db *DB) SeedLists(ctx context.Context, companyID int64, n int, name func(i int) string) error {
+	now := db.now()
+	var members, rooms, systems, invites [][]any
+	for i := range n {
+		for _, state := range []string{"pending", "expired"} {
+			email := fmt.Sprintf("i%d.%s.%d@seed.example", companyID, state, i)
+			var pending any
+			if state == "pending" {
+				pending = email
+			}
+			sent := now.Add(-time.Duration(i) * time.Minute)
+			invites = append(invites, []any{companyID, email, pending, name(i), "member", "Seeder", state, company.HashToken(email), sent, sent.Add(60 * 24 * time.Hour), sent})
+		}
+		members = append(members, []any{companyID, name(i), fmt.Sprintf("m%d.%d@seed.example", companyID, i), fmt.Sprintf("m%d.%d@seed.vc.example", companyID, i), false, i%2 == 0, "", "", now, now})
+		rooms = append(rooms, []any{companyID, company.RoomTeam, name(i), fmt.Sprintf("r%d.%d@seed.vc.example", companyID, i), nil, now})
+		systems = append(systems, []any{companyID, name(i), fmt.Sprintf("s%d.%d@seed.vc.example", companyID, i), nil, fmt.Sprintf("c%d-%d", companyID, i), now})
+	}
+	for _, ins := range []struct {
+		prefix string
+		rows   [][]any
+	}{
+		{`INSERT INTO members (company_id, full_name, email, video_address, is_admin, licensed, slack_user, password_hash, created_at, updated_at) VALUES`, members},
+		{`INSERT INTO rooms (company_id, kind, name, address, owner_member_id, created_at) VALUES`, rooms},
+		{`INSERT INTO systems (company_id, name, address, twin_member_id, connect_code, created_at) VALUES`, systems},
+		{`INSERT INTO invites (company_id, email, pending_email, full_name, role, invited_by_name, state, token_hash, sent_at, expires_at, created_at) VALUES`, invites},
+	} {
+		if _, err := insertRows(ctx, db.db, ins.prefix, ins.rows, "", 500); err != nil {
+			return err
+		}
+	}
+	if db.dialect == MySQL {
+		_, err := db.db.ExecContext(ctx, `ANALYZE TABLE members, rooms, systems, invites`)
+		return err
+	}
+	_, err := db.db.ExecContext(ctx, `ANALYZE`)
+	return err
+}
+
+// ListPlans returns the database's plan of the query of each list page
+// (members, pending, rooms, systems) of a company, one line per step.
+func (db *DB) ListPlans(ctx context.Context, companyID int64) (map[string][]string, error) {
+	out := map[string][]string{}
+	mw, margs := memberFilter(companyID, "")
+	pw, pargs := pendingFilter(companyID, "")
+	rw, rargs := roomFilter(companyID, "")
+	sw, sargs := systemFilter(companyID, "")
+	for name, q := range map[string]struct {
+		sql  string
+		args []any
+	}{
+		"members": {db.membersPageQuery(mw), append(margs, 20, 0)},
+		"pending": {pendingPageQuery(pw), append(pargs, 20, 0)},
+		"rooms":   {db.roomsPageQuery(rw), append(rargs, 20, 0)},
+		"systems": {db.systemsPageQuery(sw), append(sargs, 20, 0)},
+	} {
+		if db.dialect == MySQL {
+			plans, err := db.explain(ctx, q.sql, q.args)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			for _, p := range plans {
+				out[name] = append(out[name], fmt.Sprintf("%s %s key=%s %s", p.Table, p.Type, p.Key, p.Extra))
+			}
+			continue
+		}
+		var rows []struct {
+			ID     int64  `db:"id"`
+			Parent int64  `db:"parent"`
+			NotUse int64  `db:"notused"`
+			Detail string `db:"detail"`
+		}
+		if err := db.db.SelectContext(ctx, &rows, "EXPLAIN QUERY PLAN "+q.sql, q.args...); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for _, r := range rows {
+			out[name] = append(out[name], r.Detail)
 		}
 	}
 	return out, nil

@@ -54,26 +54,61 @@ func memberFilter(companyID int64, query string) (string, []any) {
 		[]any{companyID, p, lp, lp, companyID, p, lp}
 }
 
-const memberOrder = ` ORDER BY LOWER(full_name), email, id`
+// byName is an ORDER BY term that orders a name column regardless of case,
+// along the indexes that compare it the same way: on MySQL the column's
+// collation (utf8mb4_unicode_ci) already ignores case, on SQLite the
+// indexes are built with NOCASE.
+func (db *DB) byName(col string) string {
+	if db.dialect == SQLite {
+		return col + " COLLATE NOCASE"
+	}
+	return col
+}
+
+// memberOrder orders a list of members by name, then email.
+func (db *DB) memberOrder() string { return ` ORDER BY ` + db.byName("full_name") + `, email, id` }
+
+// membersPageQuery selects one page of the members where matches.
+func (db *DB) membersPageQuery(where string) string {
+	return `SELECT ` + memberColumns + ` FROM members WHERE ` + where + db.memberOrder() + ` LIMIT ? OFFSET ?`
+}
+
+// MemberPage is one page of the members list.
+type MemberPage struct {
+	Entries []MemberEntry
+	// Total is how many members match the search in all.
+	Total int
+	// Licences is the company's licence use, read with the page.
+	Licences company.Licences
+}
 
 // SearchMembers returns one page of a company's members whose name, email
 // or video address, or a twinned video system's name or address, contains
 // query (all members when it is empty), by name, with the total number
 // that match.
 func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, offset, limit int) ([]MemberEntry, int, error) {
+	p, err := db.MembersPage(ctx, companyID, query, offset, limit)
+	return p.Entries, p.Total, err
+}
+
+// MembersPage is SearchMembers with the company's licence use: a page of
+// the members list in four statements, each along an index.
+func (db *DB) MembersPage(ctx context.Context, companyID int64, query string, offset, limit int) (MemberPage, error) {
 	where, args := memberFilter(companyID, query)
-	var total int
-	if err := db.rd.GetContext(ctx, &total, `SELECT COUNT(*) FROM members WHERE `+where, args...); err != nil {
-		return nil, 0, fmt.Errorf("search members: %w", err)
+	var p MemberPage
+	var err error
+	if p.Licences, p.Total, err = licencesAnd(ctx, db.rd, companyID, `SELECT COUNT(*) FROM members WHERE `+where, args); err != nil {
+		return p, fmt.Errorf("search members: %w", err)
 	}
 	var ms []company.Member
-	if err := db.rd.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE `+where+memberOrder+` LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
-		return nil, 0, fmt.Errorf("search members: %w", err)
+	if err := db.rd.SelectContext(ctx, &ms, db.membersPageQuery(where), append(args, limit, max(offset, 0))...); err != nil {
+		return p, fmt.Errorf("search members: %w", err)
 	}
-	out := make([]MemberEntry, len(ms))
+	p.Entries = make([]MemberEntry, len(ms))
 	if len(ms) == 0 {
-		return out, total, nil
+		return p, nil
 	}
+	out := p.Entries
 	ids := make([]int64, len(ms))
 	at := map[int64]int{}
 	for i, m := range ms {
@@ -87,7 +122,7 @@ func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, 
 		err = db.rd.SelectContext(ctx, &rooms, q, qargs...)
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("search members: personal rooms: %w", err)
+		return p, fmt.Errorf("search members: personal rooms: %w", err)
 	}
 	for _, r := range rooms {
 		out[at[*r.OwnerID]].Room = r.Address
@@ -98,13 +133,13 @@ func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, 
 		err = db.rd.SelectContext(ctx, &systems, q, qargs...)
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("search members: twinned systems: %w", err)
+		return p, fmt.Errorf("search members: twinned systems: %w", err)
 	}
 	for _, s := range systems {
 		i := at[*s.TwinID]
 		out[i].Systems = append(out[i].Systems, s)
 	}
-	return out, total, nil
+	return p, nil
 }
 
 // MemberOptions returns up to limit members of a company whose name, email
@@ -112,7 +147,7 @@ func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, 
 func (db *DB) MemberOptions(ctx context.Context, companyID int64, query string, limit int) ([]company.Member, error) {
 	where, args := memberFilter(companyID, query)
 	var ms []company.Member
-	if err := db.rd.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE `+where+memberOrder+` LIMIT ?`, append(args, limit)...); err != nil {
+	if err := db.rd.SelectContext(ctx, &ms, `SELECT `+memberColumns+` FROM members WHERE `+where+db.memberOrder()+` LIMIT ?`, append(args, limit)...); err != nil {
 		return nil, fmt.Errorf("member options: %w", err)
 	}
 	return ms, nil
@@ -133,7 +168,7 @@ func membersIn(ctx context.Context, q sqlx.QueryerContext, companyID int64, ids 
 	if len(ids) == 0 {
 		return nil, company.Errorf(company.Invalid, "Tick at least one member first.")
 	}
-	query, args, err := sqlx.In(`SELECT `+memberColumns+` FROM members WHERE company_id = ? AND id IN (?)`+memberOrder, companyID, ids)
+	query, args, err := sqlx.In(`SELECT `+memberColumns+` FROM members WHERE company_id = ? AND id IN (?) ORDER BY LOWER(full_name), email, id`, companyID, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -35,34 +35,63 @@ type PendingQuery struct {
 // first, with the name of the admin who invited (as they are called now)
 // and the newest mail's state, and how many pending invites match in all.
 func (db *DB) PendingInvites(ctx context.Context, companyID int64, q PendingQuery) ([]PendingInvite, int, error) {
+	p, err := db.PendingPage(ctx, companyID, q)
+	return p.Invites, p.Total, err
+}
+
+// InvitePage is one page of the pending list.
+type InvitePage struct {
+	Invites []PendingInvite
+	// Total is how many pending invites match the search in all.
+	Total int
+	// Licences is the company's licence use, read with the page.
+	Licences company.Licences
+}
+
+// pendingFilter is the WHERE clause of a search of a company's pending
+// invites by email or name.
+func pendingFilter(companyID int64, search string) (string, []any) {
 	where := `i.company_id = ? AND i.state = 'pending'`
 	args := []any{companyID}
-	if s := strings.TrimSpace(q.Search); s != "" {
+	if s := strings.TrimSpace(search); s != "" {
 		where += ` AND (i.email LIKE ? ESCAPE '!' OR i.full_name LIKE ? ESCAPE '!')`
 		like := searchPattern(s)
 		args = append(args, strings.ToLower(like), like)
 	}
-	var total int
-	if err := db.rd.GetContext(ctx, &total, `SELECT COUNT(*) FROM invites i WHERE `+where, args...); err != nil {
-		return nil, 0, fmt.Errorf("count pending invites: %w", err)
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 30
-	}
-	var out []PendingInvite
-	err := db.rd.SelectContext(ctx, &out, `SELECT i.id, i.company_id, COALESCE(i.email, '') AS email, i.full_name, COALESCE(i.video_address, '') AS video_address, i.role,
+	return where, args
+}
+
+// pendingPageQuery selects one page of the pending invites where matches,
+// newest first, with who invited and the newest mail's state.
+func pendingPageQuery(where string) string {
+	return `SELECT i.id, i.company_id, COALESCE(i.email, '') AS email, i.full_name, COALESCE(i.video_address, '') AS video_address, i.role,
 			i.invited_by_member_id, COALESCE(NULLIF(m.full_name, ''), i.invited_by_name) AS invited_by_name, i.state, i.sent_at, i.reminder_count,
 			i.last_reminded_at, i.expires_at, i.accepted_at, i.member_id, i.created_at, i.resent_at,
 			COALESCE(ml.state, '') AS mail_state, COALESCE(ml.last_error, '') AS mail_error
 		FROM invites i
 		LEFT JOIN members m ON m.id = i.invited_by_member_id
 		LEFT JOIN mails ml ON ml.id = (SELECT MAX(id) FROM mails WHERE invite_id = i.id)
-		WHERE `+where+` ORDER BY i.sent_at DESC, i.id DESC LIMIT ? OFFSET ?`, append(args, limit, max(q.Offset, 0))...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list pending invites: %w", err)
+		WHERE ` + where + ` ORDER BY i.sent_at DESC, i.id DESC LIMIT ? OFFSET ?`
+}
+
+// PendingPage is PendingInvites with the company's licence use, in two
+// statements.
+func (db *DB) PendingPage(ctx context.Context, companyID int64, q PendingQuery) (InvitePage, error) {
+	where, args := pendingFilter(companyID, q.Search)
+	var p InvitePage
+	var err error
+	if p.Licences, p.Total, err = licencesAnd(ctx, db.rd, companyID, `SELECT COUNT(*) FROM invites i WHERE `+where, args); err != nil {
+		return p, fmt.Errorf("count pending invites: %w", err)
 	}
-	return out, total, nil
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 30
+	}
+	err = db.rd.SelectContext(ctx, &p.Invites, pendingPageQuery(where), append(args, limit, max(q.Offset, 0))...)
+	if err != nil {
+		return p, fmt.Errorf("list pending invites: %w", err)
+	}
+	return p, nil
 }
 
 // InviteActions is what acting on invites picked by ID did.

@@ -181,6 +181,11 @@ func roomFilter(companyID int64, query string) (string, []any) {
 	return "company_id = ? AND kind = 'team' AND (name LIKE ? ESCAPE '!' OR address LIKE ? ESCAPE '!')", []any{companyID, p, strings.ToLower(p)}
 }
 
+// roomsPageQuery selects one page of the rooms where matches, by name.
+func (db *DB) roomsPageQuery(where string) string {
+	return `SELECT ` + roomColumns + ` FROM rooms WHERE ` + where + ` ORDER BY ` + db.byName("name") + `, id LIMIT ? OFFSET ?`
+}
+
 // SearchTeamRooms returns one page of a company's team rooms whose name or
 // address contains query (all when it is empty), by name, with their
 // managers and the total number that match.
@@ -191,10 +196,10 @@ func (db *DB) SearchTeamRooms(ctx context.Context, companyID int64, query string
 		return nil, 0, fmt.Errorf("search rooms: %w", err)
 	}
 	var rs []company.Room
-	if err := db.rd.SelectContext(ctx, &rs, `SELECT `+roomColumns+` FROM rooms WHERE `+where+` ORDER BY LOWER(name), id LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
+	if err := db.rd.SelectContext(ctx, &rs, db.roomsPageQuery(where), append(args, limit, max(offset, 0))...); err != nil {
 		return nil, 0, fmt.Errorf("search rooms: %w", err)
 	}
-	out, err := withManagers(ctx, db.db, rs)
+	out, err := withManagers(ctx, db.rd, rs)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search rooms: %w", err)
 	}

@@ -93,23 +93,35 @@ func (db *DB) Systems(ctx context.Context, companyID int64) ([]company.System, e
 	return ss, nil
 }
 
-// SearchSystems returns one page of a company's shared video systems whose
-// name or address contains query (all when it is empty), by name, with the
-// total number that match. Systems twinned to a member are listed with the
-// member instead.
-func (db *DB) SearchSystems(ctx context.Context, companyID int64, query string, offset, limit int) ([]company.System, int, error) {
+// systemFilter is the WHERE clause of a search of a company's shared video
+// systems by name or address.
+func systemFilter(companyID int64, query string) (string, []any) {
 	where, args := "company_id = ? AND twin_member_id IS NULL", []any{companyID}
 	if strings.TrimSpace(query) != "" {
 		p := searchPattern(query)
 		where += " AND (name LIKE ? ESCAPE '!' OR address LIKE ? ESCAPE '!')"
 		args = append(args, p, strings.ToLower(p))
 	}
+	return where, args
+}
+
+// systemsPageQuery selects one page of the systems where matches, by name.
+func (db *DB) systemsPageQuery(where string) string {
+	return `SELECT ` + systemColumns + ` FROM systems WHERE ` + where + ` ORDER BY ` + db.byName("name") + `, id LIMIT ? OFFSET ?`
+}
+
+// SearchSystems returns one page of a company's shared video systems whose
+// name or address contains query (all when it is empty), by name, with the
+// total number that match. Systems twinned to a member are listed with the
+// member instead.
+func (db *DB) SearchSystems(ctx context.Context, companyID int64, query string, offset, limit int) ([]company.System, int, error) {
+	where, args := systemFilter(companyID, query)
 	var total int
 	if err := db.rd.GetContext(ctx, &total, `SELECT COUNT(*) FROM systems WHERE `+where, args...); err != nil {
 		return nil, 0, fmt.Errorf("search systems: %w", err)
 	}
 	ss := []company.System{}
-	if err := db.rd.SelectContext(ctx, &ss, `SELECT `+systemColumns+` FROM systems WHERE `+where+` ORDER BY LOWER(name), id LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...); err != nil {
+	if err := db.rd.SelectContext(ctx, &ss, db.systemsPageQuery(where), append(args, limit, max(offset, 0))...); err != nil {
 		return nil, 0, fmt.Errorf("search systems: %w", err)
 	}
 	return ss, total, nil
