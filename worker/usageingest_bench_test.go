@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -177,6 +178,8 @@ func post(client *http.Client, url, body string) error {
 	if err != nil {
 		return err
 	}
+	// Read to the end, so the connection is used again, as a node's is.
+	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("event sink answered %s", resp.Status)
