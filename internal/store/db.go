@@ -42,7 +42,7 @@ const (
 // Every statement that changes data goes through db; rd refuses writes. On
 // MySQL both are the same pool.
 type DB struct {
-	db      *sqlx.DB
+	db      *writer
 	rd      *sqlx.DB
 	dialect string
 	path    string // the SQLite file
@@ -82,7 +82,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 			x.Close()
 			return nil, fmt.Errorf("connect to database: %w", err)
 		}
-		return &DB{db: x, rd: x, dialect: dialect, Clock: time.Now}, nil
+		return &DB{db: &writer{DB: x}, rd: x, dialect: dialect, Clock: time.Now}, nil
 	}
 	return openSQLite(ctx, sqlitePath(databaseURL), dsn)
 }
@@ -122,7 +122,7 @@ func openSQLite(ctx context.Context, path, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	ck.SetMaxOpenConns(1)
-	db.db, db.rd, db.ckpt = w, r, ck
+	db.db, db.rd, db.ckpt = &writer{DB: w, queue: make(chan struct{}, 1)}, r, ck
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
@@ -267,7 +267,7 @@ func (db *DB) Close() error {
 		db.stopCkpt()
 	}
 	err := db.db.Close()
-	if db.rd != db.db {
+	if db.rd != db.db.DB {
 		err = errors.Join(err, db.rd.Close())
 	}
 	if db.ckpt != nil {
@@ -280,7 +280,7 @@ func (db *DB) Close() error {
 // SQLite (the writer and the readers).
 func (db *DB) Stats() sql.DBStats {
 	st := db.db.Stats()
-	if db.rd == db.db {
+	if db.rd == db.db.DB {
 		return st
 	}
 	r := db.rd.Stats()
@@ -315,7 +315,7 @@ func (db *DB) provider() (*goose.Provider, error) {
 	}
 	// A migration numbered below ones already applied is still applied:
 	// numbers are reserved in ranges, not handed out in release order.
-	return goose.NewProvider(d, db.db.DB, fsys, goose.WithAllowOutofOrder(true))
+	return goose.NewProvider(d, db.db.DB.DB, fsys, goose.WithAllowOutofOrder(true))
 }
 
 // Migrate applies every pending migration and returns how many ran. It
@@ -422,8 +422,12 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
 	for attempt := 0; ; attempt++ {
-		tx, err := db.db.BeginTxx(ctx, opts)
+		if err := db.db.acquire(ctx); err != nil {
+			return err
+		}
+		tx, err := db.db.DB.BeginTxx(ctx, opts)
 		if err != nil {
+			db.db.release()
 			return err
 		}
 		err = fn(tx)
@@ -432,12 +436,94 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		} else {
 			tx.Rollback()
 		}
+		db.db.release()
 		if err != nil && isDeadlock(err) && attempt < 3 {
 			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
 			continue
 		}
 		return err
 	}
+}
+
+// writer is the pool that writes. On SQLite it is one connection behind a
+// queue: database/sql hands a busy connection to a waiter picked at
+// random, so under steady writes a change could wait for many that came
+// after it, while the queue hands it over in the order asked (Go wakes the
+// goroutines waiting to send on a channel in order). A transaction holds
+// its place until it ends; a query, until it returns (rows still open then
+// keep the connection, and the next in the queue waits for it alone). On
+// MySQL the queue is nil and the pool is shared as database/sql does.
+type writer struct {
+	*sqlx.DB
+	queue chan struct{}
+}
+
+func (w *writer) acquire(ctx context.Context) error {
+	if w.queue == nil {
+		return nil
+	}
+	select {
+	case w.queue <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *writer) release() {
+	if w.queue != nil {
+		<-w.queue
+	}
+}
+
+func (w *writer) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := w.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer w.release()
+	return w.DB.ExecContext(ctx, q, args...)
+}
+
+func (w *writer) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := w.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer w.release()
+	return w.DB.QueryContext(ctx, q, args...)
+}
+
+func (w *writer) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
+	if err := w.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer w.release()
+	return w.DB.QueryxContext(ctx, q, args...)
+}
+
+func (w *writer) QueryRowxContext(ctx context.Context, q string, args ...any) *sqlx.Row {
+	if err := w.acquire(ctx); err != nil {
+		// sqlx.Row has no exported way to carry the error: an
+		// already-cancelled query returns it.
+		return w.DB.QueryRowxContext(ctx, q, args...)
+	}
+	defer w.release()
+	return w.DB.QueryRowxContext(ctx, q, args...)
+}
+
+func (w *writer) GetContext(ctx context.Context, dest any, q string, args ...any) error {
+	if err := w.acquire(ctx); err != nil {
+		return err
+	}
+	defer w.release()
+	return w.DB.GetContext(ctx, dest, q, args...)
+}
+
+func (w *writer) SelectContext(ctx context.Context, dest any, q string, args ...any) error {
+	if err := w.acquire(ctx); err != nil {
+		return err
+	}
+	defer w.release()
+	return w.DB.SelectContext(ctx, dest, q, args...)
 }
 
 // lockCompany serialises the transactions that change one company's licence
@@ -494,9 +580,7 @@ func insertRows(ctx context.Context, ex sqlx.ExecerContext, prefix string, rows 
 	per = max(per, 1)
 	var total int64
 	var full *sql.Stmt
-	if p, ok := ex.(interface {
-		PrepareContext(context.Context, string) (*sql.Stmt, error)
-	}); ok && len(rows) >= 2*per {
+	if p, ok := ex.(*sqlx.Tx); ok && len(rows) >= 2*per {
 		st, err := p.PrepareContext(ctx, insertSQL(prefix, len(rows[0]), per, suffix))
 		if err != nil {
 			return 0, err
