@@ -41,9 +41,9 @@ type BulkInvite struct {
 	Unit   string
 	Actor  company.Actor
 	Expiry time.Duration
-	// Mail renders the invitation of one new invite; it is queued in the
-	// same transaction. It is called on another goroutine than
-	// InviteMany's, one call at a time.
+	// Mail renders the invitation of one new invite, which has no ID yet;
+	// it is queued in the same transaction. It is called one call at a
+	// time, mostly before the transaction begins.
 	Mail InviteMail
 	// Task, when set, is the running task doing this bulk invite: Result
 	// encodes the outcome, which is saved as the task's result in the
@@ -101,12 +101,48 @@ type candidate struct {
 // are checked against the company with set-based queries and inserted with
 // multi-row statements. If the valid rows need more licences than remain,
 // nothing is invited and the result says how many are missing.
+//
+// The transaction holds the database's one writer on SQLite, which every
+// other change waits for, so what needs no lock is done before it begins:
+// the rows are checked, and the people free to invite get their link
+// tokens and rendered invitations. The transaction checks the rows against
+// the company again, under the lock, and renders only the invitations of
+// people freed meanwhile.
 func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) {
 	var res BulkResult
 	unit := b.Unit
 	if unit == "" {
 		unit = "row"
 	}
+	now := db.now()
+	pre, err := getCompany(ctx, db.rd, b.CompanyID)
+	if err != nil {
+		return res, fmt.Errorf("bulk invite: %w", err)
+	}
+	var rowRes BulkResult // the rows' own mistakes and repeats
+	cands := checkRows(b.Rows, pre.Domain, unit, &rowRes)
+	free, err := checkCompany(ctx, db.rd, pre.ID, slices.Clone(cands), &BulkResult{})
+	if err != nil {
+		return res, fmt.Errorf("bulk invite: %w", err)
+	}
+	// With too few licences nothing is invited: the transaction says so,
+	// unless licences were freed meanwhile, and then renders the mails.
+	lic, err := licences(ctx, db.rd, pre.ID, pre.Licences)
+	if err != nil {
+		return res, fmt.Errorf("bulk invite: %w", err)
+	}
+	if lic.Check(len(free)) != nil {
+		free = nil
+	}
+	ready, err := readyInvites(pre, b.Actor, b.Expiry, b.Mail, invitees(free), now)
+	if err != nil {
+		return res, fmt.Errorf("bulk invite: %w", err)
+	}
+	byEmail := make(map[string]readyInvite, len(ready))
+	for _, r := range ready {
+		byEmail[r.inv.Email] = r
+	}
+
 	invite := func(tx *sqlx.Tx) error {
 		res = BulkResult{}
 		c, l, err := lockedLicences(ctx, tx, b.CompanyID)
@@ -114,7 +150,13 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 			return err
 		}
 		res.Licences = l
-		cands := checkRows(b.Rows, c.Domain, unit, &res)
+		// The rows are checked again if the company's domain changed.
+		cands := slices.Clone(cands)
+		res.Skipped, res.Rejected = slices.Clone(rowRes.Skipped), slices.Clone(rowRes.Rejected)
+		if c.Domain != pre.Domain {
+			res.Skipped, res.Rejected = nil, nil
+			cands = checkRows(b.Rows, c.Domain, unit, &res)
+		}
 		if cands, err = checkCompany(ctx, tx, c.ID, cands, &res); err != nil {
 			return err
 		}
@@ -126,12 +168,20 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 			res.Missing = len(cands) - l.Remaining()
 			return errShortfall
 		}
-		invitees := make([]company.Invitee, len(cands))
-		for i, cd := range cands {
-			invitees[i] = cd.Invitee
+		todo := make([]readyInvite, 0, len(cands))
+		var late []company.Invitee
+		for _, cd := range cands {
+			if r, ok := byEmail[cd.Email]; ok && r.invitee() == cd.Invitee {
+				todo = append(todo, r)
+			} else {
+				late = append(late, cd.Invitee)
+			}
 		}
-		now := db.now()
-		_, err = insertInvitations(ctx, tx, c, b.Actor, b.Expiry, b.Mail, invitees, now)
+		more, err := readyInvites(c, b.Actor, b.Expiry, b.Mail, late, now)
+		if err != nil {
+			return err
+		}
+		_, err = insertInvitations(ctx, tx, c, b.Actor, append(todo, more...), now)
 		if errors.Is(err, errTakenMeanwhile) {
 			return company.Errorf(company.Conflict, "Some of these people or video addresses were invited by someone else meanwhile. Nothing was invited; try again.")
 		}
@@ -142,7 +192,7 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 		res.Licences.Pending += len(cands)
 		return audit(ctx, tx, event{CompanyID: c.ID, Actor: b.Actor, Action: "invite.bulk", ObjectType: "company", ObjectID: c.ID, Label: b.Source, After: map[string]any{"source": b.Source, "invited": res.Invited, "skipped": len(res.Skipped), "rejected": len(res.Rejected)}, At: now})
 	}
-	err := db.tx(ctx, func(tx *sqlx.Tx) error {
+	err = db.tx(ctx, func(tx *sqlx.Tx) error {
 		if err := invite(tx); err != nil || b.Task == nil {
 			return err
 		}
@@ -222,7 +272,7 @@ func rowReason(fe company.FieldErrors, r BulkRow) string {
 
 // checkCompany drops the candidates who are members or invited already, or
 // whose video address is taken anywhere in the service.
-func checkCompany(ctx context.Context, tx *sqlx.Tx, companyID int64, cands []candidate, res *BulkResult) ([]candidate, error) {
+func checkCompany(ctx context.Context, q sqlx.QueryerContext, companyID int64, cands []candidate, res *BulkResult) ([]candidate, error) {
 	var emails, addresses []string
 	for _, c := range cands {
 		emails = append(emails, c.Email)
@@ -230,7 +280,7 @@ func checkCompany(ctx context.Context, tx *sqlx.Tx, companyID int64, cands []can
 			addresses = append(addresses, c.VideoAddress)
 		}
 	}
-	t, err := lookupTaken(ctx, tx, companyID, emails, addresses)
+	t, err := lookupTaken(ctx, q, companyID, emails, addresses)
 	if err != nil {
 		return nil, err
 	}
@@ -343,20 +393,66 @@ func sortResults(res *BulkResult) {
 	slices.SortFunc(res.Rejected, byIndex)
 }
 
-// insertInvitations inserts pending invites of checked invitees, with
-// their video addresses, their audit events and their queued invitations:
-// the one way invites are created, singly or in bulk. It returns
+// readyInvite is an invite made ready to insert: everything but its ID,
+// the hash of its link token, and its rendered invitation when there is a
+// renderer.
+type readyInvite struct {
+	inv  company.Invite
+	hash string
+	mail *company.Mail
+}
+
+func (r readyInvite) invitee() company.Invitee {
+	return company.Invitee{Email: r.inv.Email, FullName: r.inv.FullName, VideoAddress: r.inv.VideoAddress, Role: r.inv.Role}
+}
+
+func invitees(cands []candidate) []company.Invitee {
+	out := make([]company.Invitee, len(cands))
+	for i, c := range cands {
+		out[i] = c.Invitee
+	}
+	return out
+}
+
+// readyInvites makes checked invitees ready to insert as pending invites
+// sent at now: it draws their link tokens and renders their invitations
+// with render, when not nil. It needs no database, so a bulk invite does it
+// before its transaction.
+func readyInvites(c company.Company, actor company.Actor, expiry time.Duration, render InviteMail, in []company.Invitee, now time.Time) ([]readyInvite, error) {
+	var invitedBy *int64
+	if actor.MemberID != 0 {
+		invitedBy = &actor.MemberID
+	}
+	expires := ts(now.Add(expiry))
+	out := make([]readyInvite, len(in))
+	for i, iv := range in {
+		token, hash := company.NewToken()
+		r := readyInvite{hash: hash, inv: company.Invite{CompanyID: c.ID, Email: iv.Email, FullName: iv.FullName, VideoAddress: iv.VideoAddress, Role: iv.Role,
+			InvitedBy: invitedBy, InvitedByName: actor.Name, State: company.InvitePending, SentAt: now, ExpiresAt: expires, CreatedAt: now}}
+		if render != nil {
+			m, err := render(r.inv, token)
+			if err != nil {
+				return nil, fmt.Errorf("render invitation: %w", err)
+			}
+			r.mail = &m
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// insertInvitations inserts ready invites, with their video addresses,
+// their audit events and their queued invitations: the one way invites are
+// created, singly or in bulk. It returns the invites with their IDs, or
 // errTakenMeanwhile when an address or email was taken after the checks.
-func insertInvitations(ctx context.Context, tx *sqlx.Tx, c company.Company, actor company.Actor, expiry time.Duration, render InviteMail,
-	in []company.Invitee, now time.Time) ([]company.Invite, error) {
-	invs := make([]company.Invite, 0, len(in))
-	tokens := make([]string, 0, len(in))
-	for part := range slices.Chunk(in, chunkRows) {
-		got, toks, err := insertInvites(ctx, tx, c, actor, expiry, part, now)
+func insertInvitations(ctx context.Context, tx *sqlx.Tx, c company.Company, actor company.Actor, ready []readyInvite, now time.Time) ([]company.Invite, error) {
+	invs := make([]company.Invite, 0, len(ready))
+	for part := range slices.Chunk(ready, chunkRows) {
+		got, err := insertInvites(ctx, tx, c, actor, part, now)
 		if err != nil {
 			return nil, err
 		}
-		invs, tokens = append(invs, got...), append(tokens, toks...)
+		invs = append(invs, got...)
 	}
 	events := make([]event, len(invs))
 	for i, inv := range invs {
@@ -365,54 +461,51 @@ func insertInvitations(ctx context.Context, tx *sqlx.Tx, c company.Company, acto
 	if err := auditMany(ctx, tx, events); err != nil {
 		return nil, err
 	}
-	if render == nil {
+	mails := make([]company.Mail, 0, len(ready))
+	for i, r := range ready {
+		if r.mail != nil {
+			m := *r.mail
+			m.CompanyID, m.InviteID = &c.ID, &invs[i].ID
+			mails = append(mails, m)
+		}
+	}
+	if len(mails) == 0 {
 		return invs, nil
 	}
-	return invs, queueInvitations(ctx, tx, c.ID, invs, tokens, render, now)
+	return invs, insertMails(ctx, tx, mails, now)
 }
 
-// insertInvites inserts one chunk of invites with their video addresses,
-// and returns them with their link tokens.
-func insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, actor company.Actor, expiry time.Duration, in []company.Invitee, now time.Time) ([]company.Invite, []string, error) {
+// insertInvites inserts one chunk of ready invites with their video
+// addresses, and returns them with their IDs.
+func insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, actor company.Actor, in []readyInvite, now time.Time) ([]company.Invite, error) {
 	var addrRows [][]any
-	for _, iv := range in {
-		if iv.VideoAddress != "" {
-			addrRows = append(addrRows, []any{iv.VideoAddress, c.ID, addrInvite, now})
+	for _, r := range in {
+		if r.inv.VideoAddress != "" {
+			addrRows = append(addrRows, []any{r.inv.VideoAddress, c.ID, addrInvite, now})
 		}
 	}
 	_, err := insertRows(ctx, tx, `INSERT INTO video_addresses (address, company_id, kind, created_at) VALUES `, addrRows, "", chunkRows)
 	if isDuplicate(err) {
-		return nil, nil, errTakenMeanwhile
+		return nil, errTakenMeanwhile
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("reserve addresses: %w", err)
+		return nil, fmt.Errorf("reserve addresses: %w", err)
 	}
-	var invitedBy *int64
-	if actor.MemberID != 0 {
-		invitedBy = &actor.MemberID
-	}
-	expires := ts(now.Add(expiry))
 	invs := make([]company.Invite, len(in))
-	tokens := make([]string, len(in))
-	hashes := make([]string, len(in))
+	rows := make([][]any, len(in))
 	emails := make([]any, len(in))
-	for i, iv := range in {
-		tokens[i], hashes[i] = company.NewToken()
-		emails[i] = iv.Email
-		invs[i] = company.Invite{CompanyID: c.ID, Email: iv.Email, FullName: iv.FullName, VideoAddress: iv.VideoAddress, Role: iv.Role,
-			InvitedBy: invitedBy, InvitedByName: actor.Name, State: company.InvitePending, SentAt: now, ExpiresAt: expires, CreatedAt: now}
-	}
-	rows := make([][]any, len(invs))
-	for i, inv := range invs {
-		rows[i] = []any{c.ID, inv.Email, inv.Email, inv.FullName, nullString(inv.VideoAddress), inv.Role, invitedBy, actor.SlackUser, actor.Name, company.InvitePending, hashes[i], now, expires, now}
+	for i, r := range in {
+		inv := r.inv
+		invs[i], emails[i] = inv, inv.Email
+		rows[i] = []any{c.ID, inv.Email, inv.Email, inv.FullName, nullString(inv.VideoAddress), inv.Role, inv.InvitedBy, actor.SlackUser, actor.Name, company.InvitePending, r.hash, inv.SentAt, inv.ExpiresAt, inv.CreatedAt}
 	}
 	_, err = insertRows(ctx, tx, `INSERT INTO invites (company_id, email, pending_email, full_name, video_address, role, invited_by_member_id, invited_by_slack, invited_by_name, state, token_hash, sent_at, expires_at, created_at) VALUES `,
 		rows, "", chunkRows)
 	if isDuplicate(err) {
-		return nil, nil, errTakenMeanwhile
+		return nil, errTakenMeanwhile
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("insert invites: %w", err)
+		return nil, fmt.Errorf("insert invites: %w", err)
 	}
 	// Multi-row inserts do not promise consecutive IDs on every server, so
 	// the IDs are read back by the unique pending email.
@@ -421,7 +514,7 @@ func insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, actor co
 		Email string `db:"pending_email"`
 	}
 	if err := tx.SelectContext(ctx, &ids, `SELECT id, pending_email FROM invites WHERE company_id = ? AND pending_email IN (`+params(len(emails))+`)`, append([]any{c.ID}, emails...)...); err != nil {
-		return nil, nil, fmt.Errorf("read invite IDs: %w", err)
+		return nil, fmt.Errorf("read invite IDs: %w", err)
 	}
 	idOf := make(map[string]int64, len(ids))
 	for _, r := range ids {
@@ -429,10 +522,10 @@ func insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, actor co
 	}
 	for i := range invs {
 		if invs[i].ID = idOf[invs[i].Email]; invs[i].ID == 0 {
-			return nil, nil, fmt.Errorf("invite of %s not found after insert", invs[i].Email)
+			return nil, fmt.Errorf("invite of %s not found after insert", invs[i].Email)
 		}
 	}
-	return invs, tokens, nil
+	return invs, nil
 }
 
 // queueInvitations queues the invitations of new invites. Rendering a mail

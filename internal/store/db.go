@@ -34,21 +34,31 @@ const (
 // compares; tests replace it.
 //
 // On SQLite, db is the one connection that writes (SQLite takes one writer
-// at a time; queueing writers here, in order, is fairer and faster than
-// letting several connections poll for the lock) and rd a pool of
+// at a time; queueing writers here is faster than letting several
+// connections poll for the lock, though database/sql hands the connection
+// to a waiting writer picked at random, not in order of arrival) and rd a
+// pool of
 // read-only connections that, in WAL mode, read while the writer writes.
 // Every statement that changes data goes through db; rd refuses writes. On
 // MySQL both are the same pool.
 type DB struct {
-	db      *sqlx.DB
+	db      *writer
 	rd      *sqlx.DB
 	dialect string
 	path    string // the SQLite file
 	Clock   func() time.Time
+	// ckpt, on SQLite, is the connection that checkpoints the WAL into the
+	// database file, and stopCkpt ends its goroutine.
+	ckpt     *sql.DB
+	stopCkpt func()
 }
 
 // sqliteReaders is the size of SQLite's pool of read-only connections.
 const sqliteReaders = 4
+
+// checkpointEvery is how often the WAL is checkpointed into the database
+// file on SQLite.
+const checkpointEvery = time.Second
 
 // Open connects to the database named by a DATABASE_URL: "sqlite:PATH" or
 // "mysql://user:pass@host:port/db". It does not migrate. A new SQLite file is
@@ -72,7 +82,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 			x.Close()
 			return nil, fmt.Errorf("connect to database: %w", err)
 		}
-		return &DB{db: x, rd: x, dialect: dialect, Clock: time.Now}, nil
+		return &DB{db: &writer{DB: x}, rd: x, dialect: dialect, Clock: time.Now}, nil
 	}
 	return openSQLite(ctx, sqlitePath(databaseURL), dsn)
 }
@@ -82,7 +92,12 @@ func openSQLite(ctx context.Context, path, dsn string) (*DB, error) {
 	if err := db.withFileLock(ctx, func() error { return setWAL(ctx, dsn) }); err != nil {
 		return nil, err
 	}
-	w, err := sqlx.Open("sqlite", dsn)
+	// The writer does not checkpoint: SQLite would do it at the end of the
+	// COMMIT that fills the WAL past 1,000 pages, and the writer, which
+	// every other write waits for, would copy the whole WAL into the
+	// database file first (a third of a 10,000-row bulk invite's time).
+	// Another connection checkpoints instead, every checkpointEvery.
+	w, err := sqlx.Open("sqlite", dsn+"&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -100,12 +115,45 @@ func openSQLite(ctx context.Context, path, dsn string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(sqliteReaders)
 	r.SetMaxIdleConns(sqliteReaders)
-	db.db, db.rd = w, r
+	ck, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	ck.SetMaxOpenConns(1)
+	db.db, db.rd, db.ckpt = &writer{DB: w, queue: make(chan struct{}, 1)}, r, ck
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
+	db.stopCkpt = checkpoints(ck, checkpointEvery)
 	return db, nil
+}
+
+// checkpoints copies, every interval until stop is called, what the WAL
+// holds into the database file, with passive checkpoints: they wait for no
+// one, and the writer and the readers go on meanwhile. SQLite starts the
+// WAL over once it has all been copied and no reader still needs it.
+func checkpoints(ck *sql.DB, interval time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				// A failed checkpoint leaves the WAL longer; the next one
+				// copies it.
+				ck.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // setWAL puts the SQLite file in WAL mode, which the file keeps: readers
@@ -215,9 +263,15 @@ func (db *DB) Dialect() string { return db.dialect }
 
 // Close closes the connection pools.
 func (db *DB) Close() error {
+	if db.stopCkpt != nil {
+		db.stopCkpt()
+	}
 	err := db.db.Close()
-	if db.rd != db.db {
+	if db.rd != db.db.DB {
 		err = errors.Join(err, db.rd.Close())
+	}
+	if db.ckpt != nil {
+		err = errors.Join(err, db.ckpt.Close())
 	}
 	return err
 }
@@ -226,7 +280,7 @@ func (db *DB) Close() error {
 // SQLite (the writer and the readers).
 func (db *DB) Stats() sql.DBStats {
 	st := db.db.Stats()
-	if db.rd == db.db {
+	if db.rd == db.db.DB {
 		return st
 	}
 	r := db.rd.Stats()
@@ -261,7 +315,7 @@ func (db *DB) provider() (*goose.Provider, error) {
 	}
 	// A migration numbered below ones already applied is still applied:
 	// numbers are reserved in ranges, not handed out in release order.
-	return goose.NewProvider(d, db.db.DB, fsys, goose.WithAllowOutofOrder(true))
+	return goose.NewProvider(d, db.db.DB.DB, fsys, goose.WithAllowOutofOrder(true))
 }
 
 // Migrate applies every pending migration and returns how many ran. It
@@ -368,8 +422,12 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
 	for attempt := 0; ; attempt++ {
-		tx, err := db.db.BeginTxx(ctx, opts)
+		if err := db.db.acquire(ctx); err != nil {
+			return err
+		}
+		tx, err := db.db.DB.BeginTxx(ctx, opts)
 		if err != nil {
+			db.db.release()
 			return err
 		}
 		err = fn(tx)
@@ -378,12 +436,94 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		} else {
 			tx.Rollback()
 		}
+		db.db.release()
 		if err != nil && isDeadlock(err) && attempt < 3 {
 			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
 			continue
 		}
 		return err
 	}
+}
+
+// writer is the pool that writes. On SQLite it is one connection behind a
+// queue: database/sql hands a busy connection to a waiter picked at
+// random, so under steady writes a change could wait for many that came
+// after it, while the queue hands it over in the order asked (Go wakes the
+// goroutines waiting to send on a channel in order). A transaction holds
+// its place until it ends; a query, until it returns (rows still open then
+// keep the connection, and the next in the queue waits for it alone). On
+// MySQL the queue is nil and the pool is shared as database/sql does.
+type writer struct {
+	*sqlx.DB
+	queue chan struct{}
+}
+
+func (w *writer) acquire(ctx context.Context) error {
+	if w.queue == nil {
+		return nil
+	}
+	select {
+	case w.queue <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *writer) release() {
+	if w.queue != nil {
+		<-w.queue
+	}
+}
+
+func (w *writer) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := w.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer w.release()
+	return w.DB.ExecContext(ctx, q, args...)
+}
+
+func (w *writer) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := w.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer w.release()
+	return w.DB.QueryContext(ctx, q, args...)
+}
+
+func (w *writer) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
+	if err := w.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer w.release()
+	return w.DB.QueryxContext(ctx, q, args...)
+}
+
+func (w *writer) QueryRowxContext(ctx context.Context, q string, args ...any) *sqlx.Row {
+	if err := w.acquire(ctx); err != nil {
+		// sqlx.Row has no exported way to carry the error: an
+		// already-cancelled query returns it.
+		return w.DB.QueryRowxContext(ctx, q, args...)
+	}
+	defer w.release()
+	return w.DB.QueryRowxContext(ctx, q, args...)
+}
+
+func (w *writer) GetContext(ctx context.Context, dest any, q string, args ...any) error {
+	if err := w.acquire(ctx); err != nil {
+		return err
+	}
+	defer w.release()
+	return w.DB.GetContext(ctx, dest, q, args...)
+}
+
+func (w *writer) SelectContext(ctx context.Context, dest any, q string, args ...any) error {
+	if err := w.acquire(ctx); err != nil {
+		return err
+	}
+	defer w.release()
+	return w.DB.SelectContext(ctx, dest, q, args...)
 }
 
 // lockCompany serialises the transactions that change one company's licence
@@ -430,23 +570,36 @@ func notFound(err error, format string, args ...any) error {
 // insertRows inserts rows with multi-row INSERT statements of up to per
 // rows each: prefix ends in VALUES, suffix follows the values (an ON
 // CONFLICT clause, or empty). It returns the rows affected. Every
-// multi-row insert of the store goes through it.
+// multi-row insert of the store goes through it. The statement of a full
+// chunk is prepared once when there are several, so the database parses
+// it once.
 func insertRows(ctx context.Context, ex sqlx.ExecerContext, prefix string, rows [][]any, suffix string, per int) (int64, error) {
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	per = max(per, 1)
 	var total int64
-	for part := range slices.Chunk(rows, max(per, 1)) {
-		var b strings.Builder
-		b.WriteString(prefix)
-		one := "(" + strings.Repeat("?, ", len(part[0])-1) + "?)"
+	var full *sql.Stmt
+	if p, ok := ex.(*sqlx.Tx); ok && len(rows) >= 2*per {
+		st, err := p.PrepareContext(ctx, insertSQL(prefix, len(rows[0]), per, suffix))
+		if err != nil {
+			return 0, err
+		}
+		defer st.Close()
+		full = st
+	}
+	for part := range slices.Chunk(rows, per) {
 		args := make([]any, 0, len(part)*len(part[0]))
-		for i, r := range part {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
+		for _, r := range part {
 			args = append(args, r...)
 		}
-		b.WriteString(suffix)
-		res, err := ex.ExecContext(ctx, b.String(), args...)
+		var res sql.Result
+		var err error
+		if full != nil && len(part) == per {
+			res, err = full.ExecContext(ctx, args...)
+		} else {
+			res, err = ex.ExecContext(ctx, insertSQL(prefix, len(part[0]), len(part), suffix), args...)
+		}
 		if err != nil {
 			return total, err
 		}
@@ -454,4 +607,20 @@ func insertRows(ctx context.Context, ex sqlx.ExecerContext, prefix string, rows 
 		total += affected
 	}
 	return total, nil
+}
+
+// insertSQL is a multi-row INSERT of n rows of cols values each.
+func insertSQL(prefix string, cols, n int, suffix string) string {
+	var b strings.Builder
+	one := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	b.Grow(len(prefix) + n*(len(one)+2) + len(suffix))
+	b.WriteString(prefix)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	b.WriteString(suffix)
+	return b.String()
 }

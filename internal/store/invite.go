@@ -68,7 +68,12 @@ func (db *DB) CreateInvite(ctx context.Context, ni NewInvite) (company.Invite, c
 		if err := l.Check(1); err != nil {
 			return err
 		}
-		invs, err := insertInvitations(ctx, tx, c, ni.Actor, ni.Expiry, ni.Mail, []company.Invitee{in}, db.now())
+		now := db.now()
+		ready, err := readyInvites(c, ni.Actor, ni.Expiry, ni.Mail, []company.Invitee{in}, now)
+		if err != nil {
+			return err
+		}
+		invs, err := insertInvitations(ctx, tx, c, ni.Actor, ready, now)
 		if errors.Is(err, errTakenMeanwhile) {
 			return company.FieldError(company.Conflict, company.FieldEmail, "%s or the video address was taken by someone else a moment ago. Try again.", in.Email)
 		}
