@@ -222,7 +222,7 @@ func TestSchedulerStopWaitsForHandBack(t *testing.T) {
 	<-started
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	s.Stop(ctx)
+	s.Stop(ctx) // its deadline passes before the hand-back ends
 	db.Close()
 	select {
 	case err := <-handedBack:
