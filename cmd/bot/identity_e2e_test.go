@@ -105,7 +105,7 @@ func TestIdentity(t *testing.T) {
 		if !told {
 			t.Error("the admins were not told of the refused Slack user")
 		}
-		if ann, _ := db.MemberByEmail(ctx, a.co.ID, "ann@example.com"); ann.SlackUser != "U0ANN" {
+		if ann := storetest.Must2(db.MemberByEmail(ctx, a.co.ID, "ann@example.com"))(t); ann.SlackUser != "U0ANN" {
 			t.Errorf("Ann's link moved to %q", ann.SlackUser)
 		}
 
