@@ -29,8 +29,8 @@ func TestSeedIsIdempotent(t *testing.T) {
 		if err != nil || !admin.Admin {
 			t.Fatalf("demo admin = %+v, %v", admin, err)
 		}
-		rooms, _ := db.Rooms(ctx, c.ID, company.RoomTeam)
-		systems, _ := db.Systems(ctx, c.ID)
+		rooms := storetest.Must2(db.Rooms(ctx, c.ID, company.RoomTeam))(t)
+		systems := storetest.Must2(db.Systems(ctx, c.ID))(t)
 		if len(rooms) != 4 || len(systems) != 5 {
 			t.Fatalf("%d team rooms, %d systems", len(rooms), len(systems))
 		}
@@ -59,10 +59,10 @@ func TestSeedIsIdempotent(t *testing.T) {
 		if err != nil || again.ID != c.ID {
 			t.Fatalf("second Seed = %+v, %v", again, err)
 		}
-		if lic2, _ := db.Licences(ctx, c.ID); lic2 != lic {
+		if lic2 := storetest.Must2(db.Licences(ctx, c.ID))(t); lic2 != lic {
 			t.Fatalf("second Seed changed licences: %+v → %+v", lic, lic2)
 		}
-		if mails, _ := db.Mails(ctx, 10); len(mails) != 0 {
+		if mails := storetest.Must2(db.Mails(ctx, 10))(t); len(mails) != 0 {
 			t.Fatalf("demo queued %d mails", len(mails))
 		}
 	})

@@ -136,7 +136,7 @@ func TestOutcomes(t *testing.T) {
 			t.Errorf("after attempt 2: attempts %d run after %s", tk.Attempts, tk.RunAfter)
 		}
 		clk.Add(20 * time.Second)
-		r.RunOnce(ctx)
+		r.RunOnce(ctx) // fails for the last time
 		if tk := state("temporary"); tk.State != store.TaskFailed || tk.Attempts != 3 || tk.Result.String != `{"attempt":3}` {
 			t.Errorf("after the last attempt: %+v", tk)
 		}
