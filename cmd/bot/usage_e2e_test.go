@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"companyadmin/bot"
 	"context"
 	"fmt"
 	"io"
@@ -125,9 +126,11 @@ func TestEventSinkToUsage(t *testing.T) {
 func TestUsageCommand(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		a := newApp(t, db, 5)
-		now := time.Now().UTC()
-		lastMonth := time.Date(now.Year(), now.Month()-1, 3, 9, 0, 0, 0, time.UTC)
+		// A fixed "now": last month and last week do not move under a run
+		// near midnight or at the turn of a month.
+		now := time.Date(2026, 3, 17, 10, 0, 0, 0, time.UTC)
+		a := newApp(t, db, 5, func(o *bot.Options) { o.Clock = func() time.Time { return now } })
+		lastMonth := time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC)
 		var recs []company.UsageRecord
 		for i, start := range []time.Time{lastMonth, lastMonth.Add(time.Hour), lastMonth.AddDate(0, 0, 10), now.Add(-time.Minute)} {
 			recs = append(recs, company.UsageRecord{SourceID: fmt.Sprint("c", i), CompanyID: &a.co.ID, Start: start, End: start.Add(30 * time.Minute), Seconds: 1800,
