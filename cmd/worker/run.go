@@ -125,7 +125,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// here too, so they go on while the web process is being deployed.
 	var tasks *task.Runner
 	if api != nil {
-		tasks = task.New(task.Options{Store: db, Logger: logger, Clock: now, Owner: deps.Owner, Lease: cfg.TaskLease})
+		tasks = task.New(task.Options{Store: db, Logger: logger, Clock: time.Now, Owner: deps.Owner, Lease: cfg.TaskLease})
 		bot.New(bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, Tasks: tasks})
 	}
 

@@ -14,6 +14,9 @@ import (
 func TestSeedIsIdempotent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
+		// The seed's "now" and the test's are one fixed time.
+		now := time.Date(2026, 3, 17, 10, 0, 0, 0, time.UTC)
+		db.Clock = func() time.Time { return now }
 		c, err := demo.Seed(ctx, db)
 		if err != nil {
 			t.Fatal(err)
@@ -34,7 +37,6 @@ func TestSeedIsIdempotent(t *testing.T) {
 		if len(rooms) != 4 || len(systems) != 5 {
 			t.Fatalf("%d team rooms, %d systems", len(rooms), len(systems))
 		}
-		now := time.Now()
 		usage, err := db.UsageBetween(ctx, c.ID, now.AddDate(0, 0, -92), now)
 		if err != nil || usage.Calls < 1000 || usage.Seconds < int64(usage.Calls)*600 {
 			t.Fatalf("demo usage over 90 days = %+v, %v", usage, err)
