@@ -9,22 +9,25 @@ func TestBackoff(t *testing.T) {
 	const base, limit = 30 * time.Second, time.Hour
 	for _, tt := range []struct {
 		attempts int
-		want     time.Duration // before jitter
+		jitter   float64
+		want     time.Duration
 	}{
-		{0, 30 * time.Second},
-		{1, time.Minute},
-		{2, 2 * time.Minute},
-		{6, 32 * time.Minute},
-		{7, time.Hour},
-		{100, time.Hour},
+		{0, 0, 30 * time.Second},
+		{1, 0, time.Minute},
+		{2, 0, 2 * time.Minute},
+		{6, 0, 32 * time.Minute},
+		{7, 0, time.Hour},
+		{100, 0, time.Hour},
+		{0, -1, 24 * time.Second},
+		{0, 0.5, 33 * time.Second},
+		{2, -0.5, 108 * time.Second},
+		{6, -1, 1536 * time.Second},
+		{7, -1, 48 * time.Minute},
+		{7, 0.5, 66 * time.Minute},
+		{100, 0.25, 63 * time.Minute},
 	} {
-		for _, jitter := range []float64{-1, 0, 0.999} {
-			got := backoff(base, limit, tt.attempts, jitter)
-			lo := time.Duration(float64(tt.want) * 0.8)
-			hi := time.Duration(float64(tt.want) * 1.2)
-			if got < lo || got > hi {
-				t.Errorf("backoff(%d attempts, jitter %v) = %v, want within %v..%v", tt.attempts, jitter, got, lo, hi)
-			}
+		if got := backoff(base, limit, tt.attempts, tt.jitter); got != tt.want {
+			t.Errorf("backoff(%d attempts, jitter %v) = %v, want %v", tt.attempts, tt.jitter, got, tt.want)
 		}
 	}
 	if got := backoff(time.Millisecond, time.Hour, 0, -1); got != time.Second {

@@ -30,7 +30,7 @@ func TestKeptEventsAreBoundedAndPurged(t *testing.T) {
 		srv := httptest.NewServer(mux)
 		t.Cleanup(srv.Close)
 		post := func(body string) int {
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/events/pexip", strings.NewReader(body))
+			req := storetest.Must2(http.NewRequest(http.MethodPost, srv.URL+"/events/pexip", strings.NewReader(body)))(t)
 			req.SetBasicAuth("pexip", "secret")
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -83,7 +83,7 @@ func TestKeptEventsAreBoundedAndPurged(t *testing.T) {
 			if _, err := job.Run(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if left, _ := db.Events(ctx, "", 10); len(left) != tt.want {
+			if left := storetest.Must2(db.Events(ctx, "", 10))(t); len(left) != tt.want {
 				t.Errorf("after a pass %v later: %d kept events, want %d", tt.age, len(left), tt.want)
 			}
 		}

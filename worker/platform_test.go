@@ -22,7 +22,7 @@ func TestPlatformJobs(t *testing.T) {
 		}
 		fake := pexiptest.New()
 		defer fake.Close()
-		cl, _ := pexipapi.New(pexipapi.Config{URL: fake.URL})
+		cl := storetest.Must2(pexipapi.New(pexipapi.Config{URL: fake.URL}))(t)
 		s := &provision.Syncer{Store: db, Client: cl, Tag: "ca", Owner: "w1"}
 		c, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T1", Domain: "acme.vc.example.com", Licences: 5})
 		if err != nil {

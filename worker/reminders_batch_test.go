@@ -31,7 +31,7 @@ func TestInviteRemindersBatchFallsBack(t *testing.T) {
 			if _, err := db.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
-			_, dsn, _ := store.ParseURL(url)
+			_, dsn := storetest.Must3(store.ParseURL(url))(t)
 			raw, err := sql.Open(dialect, dsn)
 			if err != nil {
 				t.Fatal(err)

@@ -127,7 +127,7 @@ func newBenchEnv(b, cleanup *testing.B, n int) *benchEnv {
 	if e.c, err = e.db.CreateCompany(ctx, company.Company{Name: "Bulk", SlackTeam: "T0BULK", Domain: "bulk.vc.example.com", Licences: 2 * (n + 100_000)}); err != nil {
 		b.Fatal(err)
 	}
-	_, dsn, _ := store.ParseURL(e.url)
+	_, dsn := storetest.Must3(store.ParseURL(e.url))(cleanup)
 	if e.raw, err = sql.Open("mysql", dsn); err != nil {
 		b.Fatal(err)
 	}

@@ -215,7 +215,7 @@ func TestInviteRemindersCatchUp(t *testing.T) {
 			t.Errorf("reminders delivered:\n%v\nwant\n%v", got, want)
 		}
 		for inv, want := range map[company.Invite]int{missed: 2, old: 2, young: 1} {
-			if got, _ := db.Invite(ctx, a.c.ID, inv.ID); got.ReminderCount != want {
+			if got := storetest.Must2(db.Invite(ctx, a.c.ID, inv.ID))(t); got.ReminderCount != want {
 				t.Errorf("%s: %d reminders recorded, want %d", inv.Email, got.ReminderCount, want)
 			}
 		}
@@ -281,10 +281,10 @@ func TestInviteRemindersExpiry(t *testing.T) {
 		if msg := company.Message(got.Usable(clk.Now())); !strings.Contains(msg, "expired. Ask your company administrator for a new one") {
 			t.Errorf("bob's link says %q", msg)
 		}
-		if got, _ := db.Invite(ctx, a.c.ID, eve.ID); got.State != company.InviteExpired || got.Email != "" {
+		if got := storetest.Must2(db.Invite(ctx, a.c.ID, eve.ID))(t); got.State != company.InviteExpired || got.Email != "" {
 			t.Errorf("eve's invite after expiry = %+v", got)
 		}
-		if got, _ := db.Invite(ctx, a.c.ID, fresh.ID); got.State != company.InvitePending {
+		if got := storetest.Must2(db.Invite(ctx, a.c.ID, fresh.ID))(t); got.State != company.InvitePending {
 			t.Errorf("the younger invite is %s", got.State)
 		}
 		lic, err := db.Licences(ctx, a.c.ID)
@@ -349,7 +349,7 @@ func TestInviteRemindersNoticeRetried(t *testing.T) {
 		if err != nil || len(ns) != 1 || ns[0].Email != "bob@example.com" || ns[0].Attempts != 1 || !strings.Contains(ns[0].LastError, "ratelimited") {
 			t.Fatalf("notices after the failed message = %+v, %v", ns, err)
 		}
-		if got, _ := db.Invite(ctx, a.c.ID, bob.ID); got.State != company.InviteExpired || got.Email != "" {
+		if got := storetest.Must2(db.Invite(ctx, a.c.ID, bob.ID))(t); got.State != company.InviteExpired || got.Email != "" {
 			t.Errorf("bob's invite after expiry = %+v", got)
 		}
 

@@ -176,8 +176,10 @@ func TestSchedulerOnce(t *testing.T) {
 }
 
 func TestSchedulerStopBounded(t *testing.T) {
+	started := make(chan struct{}, 1)
 	s, err := worker.NewScheduler(worker.Deps{}, []worker.Job{
 		{Name: "stubborn", Schedule: "* * * * * *", Run: func(ctx context.Context) (worker.Result, error) {
+			started <- struct{}{}
 			<-ctx.Done()
 			return worker.Result{}, ctx.Err()
 		}},
@@ -186,7 +188,7 @@ func TestSchedulerStopBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Start()
-	time.Sleep(1500 * time.Millisecond) // let one run start
+	<-started
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	if err := s.Stop(ctx); err == nil || !strings.Contains(err.Error(), "stubborn") {
@@ -220,7 +222,7 @@ func TestSchedulerStopWaitsForHandBack(t *testing.T) {
 	<-started
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	s.Stop(ctx)
+	s.Stop(ctx) // its deadline passes before the hand-back ends
 	db.Close()
 	select {
 	case err := <-handedBack:

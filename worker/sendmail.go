@@ -56,6 +56,9 @@ type SendMail struct {
 	Backoff time.Duration
 	// MaxBackoff caps the wait between attempts; 0 means one hour.
 	MaxBackoff time.Duration
+	// Jitter spreads the wait after a failure by ±20%: it returns a value
+	// in [-1, 1); nil means a random one.
+	Jitter func() float64
 	// RecordWait is how long the outcome of a delivery is tried to be
 	// recorded while the database does not answer; 0 means 30 seconds.
 	RecordWait time.Duration
@@ -186,7 +189,7 @@ func (j *SendMail) deliver(ctx context.Context, m company.Mail, res *Result, los
 	permanent := mail.Permanent(sendErr)
 	var retryAt *time.Time
 	if !permanent && m.Attempts+1 < j.MaxAttempts {
-		t := j.Clock().Add(backoff(j.Backoff, j.MaxBackoff, m.Attempts, randv2.Float64()*2-1))
+		t := j.Clock().Add(backoff(j.Backoff, j.MaxBackoff, m.Attempts, j.Jitter()))
 		retryAt = &t
 	}
 	err := j.record(ctx, func(rctx context.Context) error { return j.Store.MailFailed(rctx, m.ID, j.Owner, reply, retryAt) })
@@ -243,6 +246,9 @@ func (j *SendMail) withDefaults() *SendMail {
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
+	}
+	if c.Jitter == nil {
+		c.Jitter = func() float64 { return randv2.Float64()*2 - 1 }
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -41,11 +41,11 @@ func TestUsageHistory(t *testing.T) {
 		}
 		fake := pexiptest.New()
 		defer fake.Close()
-		cl, _ := pexipapi.New(pexipapi.Config{URL: fake.URL})
+		cl := storetest.Must2(pexipapi.New(pexipapi.Config{URL: fake.URL}))(t)
 		j := &UsageHistory{Store: db, Client: cl, Clock: clock, Logger: slog.New(slog.DiscardHandler)}
 
 		// The event sink has already recorded one of the calls.
-		body, _ := os.ReadFile("../internal/pexip/testdata/participant_disconnected.json")
+		body := storetest.Must2(os.ReadFile("../internal/pexip/testdata/participant_disconnected.json"))(t)
 		evs, _, err := pexip.Parse(body)
 		if err != nil {
 			t.Fatal(err)
@@ -70,7 +70,7 @@ func TestUsageHistory(t *testing.T) {
 		if err != nil || r.Done != 45 || r.Skipped != 1 {
 			t.Fatalf("first read: %+v %v, want 45 new and the sink's call once", r, err)
 		}
-		recs, _ := db.UsageRecords(ctx, &c.ID, 100)
+		recs := storetest.Must2(db.UsageRecords(ctx, &c.ID, 100))(t)
 		if len(recs) != 45 {
 			t.Fatalf("%d records for the company", len(recs))
 		}
@@ -95,21 +95,21 @@ func TestUsageHistory(t *testing.T) {
 
 		// The node fails midway: the window stays where it was and is read
 		// whole next time.
-		until, _, _ := db.HistoryReadUntil(ctx, historySource)
+		until, _ := storetest.Must3(db.HistoryReadUntil(ctx, historySource))(t)
 		now = now.Add(5 * time.Minute)
 		fake.AddParticipant(participant("during-outage", room.Address, now.Add(-2*time.Minute), 60))
 		fake.SetDown(true)
 		if _, err := j.Run(ctx); err == nil {
 			t.Fatal("a failed read reported success")
 		}
-		if u, _, _ := db.HistoryReadUntil(ctx, historySource); !u.Equal(until) {
+		if u, _ := storetest.Must3(db.HistoryReadUntil(ctx, historySource))(t); !u.Equal(until) {
 			t.Fatalf("watermark moved from %s to %s after a failed read", until, u)
 		}
 		fake.SetDown(false)
 		if r, err = j.Run(ctx); err != nil || r.Done != 1 {
 			t.Fatalf("after the outage: %+v %v", r, err)
 		}
-		all, _ := db.UsageRecords(ctx, &c.ID, 1000)
+		all := storetest.Must2(db.UsageRecords(ctx, &c.ID, 1000))(t)
 		if len(all) != 48 {
 			t.Fatalf("%d records in all, want 48", len(all))
 		}

@@ -86,7 +86,7 @@ func TestUsageIngest(t *testing.T) {
 		for _, r := range recs {
 			got[r.SourceID] = r
 		}
-		room, _ := db.PersonalRoom(ctx, ann.ID)
+		room := storetest.Must2(db.PersonalRoom(ctx, ann.ID))(t)
 		if r := got["0c3e64a5-7d2b-4a59-9b0e-1d4f1b7b9a01"]; r.RoomID == nil || *r.RoomID != room.ID || r.Seconds != 1800 || r.Protocol != "SIP" {
 			t.Errorf("guest in Ann's room = %+v", r)
 		}
@@ -96,10 +96,10 @@ func TestUsageIngest(t *testing.T) {
 		if r := got["9b2c1d7e-0a4f-4c3b-8e6d-5f7a8b9c0d03"]; r.RoomID == nil || *r.RoomID != sales.ID || r.Protocol != "WebRTC" {
 			t.Errorf("WebRTC guest = %+v", r)
 		}
-		if un, _ := db.UsageRecords(ctx, nil, 10); len(un) != 1 || un[0].SourceID != "u-elsewhere" {
+		if un := storetest.Must2(db.UsageRecords(ctx, nil, 10))(t); len(un) != 1 || un[0].SourceID != "u-elsewhere" {
 			t.Errorf("unattributed = %+v", un)
 		}
-		rejected, _ := db.Events(ctx, store.EventRejected, 10)
+		rejected := storetest.Must2(db.Events(ctx, store.EventRejected, 10))(t)
 		if len(rejected) != 1 || !strings.Contains(rejected[0].Note, "uuid") {
 			t.Errorf("rejected = %+v", rejected)
 		}
@@ -110,7 +110,7 @@ func TestUsageIngest(t *testing.T) {
 		if err != nil || res.Done != 0 || res.Skipped != 6 {
 			t.Fatalf("repeat run = %v, %v", res, err)
 		}
-		if n, _ := db.UsageRecords(ctx, &co.ID, 10); len(n) != 3 {
+		if n := storetest.Must2(db.UsageRecords(ctx, &co.ID, 10))(t); len(n) != 3 {
 			t.Fatalf("records after repeated delivery: %d", len(n))
 		}
 	})
@@ -148,11 +148,11 @@ func TestUsageIngestTwoWorkers(t *testing.T) {
 		if skipped := results[0].Skipped + results[1].Skipped; skipped != 500 {
 			t.Errorf("repeats = %d, want 500", skipped)
 		}
-		counts, _ := db.EventCounts(ctx)
+		counts := storetest.Must2(db.EventCounts(ctx))(t)
 		if counts[store.EventDone] != 1000 {
 			t.Errorf("event counts = %v", counts)
 		}
-		if recs, _ := db.UsageRecords(ctx, nil, 2000); len(recs) != 500 {
+		if recs := storetest.Must2(db.UsageRecords(ctx, nil, 2000))(t); len(recs) != 500 {
 			t.Errorf("records = %d, want 500", len(recs))
 		}
 	})

@@ -62,7 +62,7 @@ func TestUsageReportsCatchUp(t *testing.T) {
 		if len(got) != 5 || !strings.Contains(got[0], "2026-03-02") {
 			t.Fatalf("uploads: %v", got)
 		}
-		ds, _ := db.ReportDeliveries(ctx, f.acme.ID, 10)
+		ds := storetest.Must2(db.ReportDeliveries(ctx, f.acme.ID, 10))(t)
 		if len(ds) != 5 || !ds[4].PeriodStart.Equal(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)) || !ds[0].PeriodEnd.Equal(time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)) {
 			t.Fatalf("deliveries: %+v", ds)
 		}
@@ -74,7 +74,7 @@ func TestUsageReportsCatchUp(t *testing.T) {
 		// again after the retry wait, though it is no longer the latest.
 		f.clk.Add(time.Hour) // 15:05
 		f.slack.Fail("files.completeUploadExternal", "not_in_channel")
-		if res, _ := job.Run(ctx); res.Retry != 1 {
+		if res := storetest.Must2(job.Run(ctx))(t); res.Retry != 1 {
 			t.Fatalf("failed upload: %v", res)
 		}
 		f.slack.Fail("files.completeUploadExternal", "")
@@ -83,7 +83,7 @@ func TestUsageReportsCatchUp(t *testing.T) {
 		if err != nil || res.Done != 2 {
 			t.Fatalf("next hour: %v, %v; want the retried and the new report", res, err)
 		}
-		ds, _ = db.ReportDeliveries(ctx, f.acme.ID, 10)
+		ds = storetest.Must2(db.ReportDeliveries(ctx, f.acme.ID, 10))(t)
 		for _, d := range ds {
 			if d.State != store.ReportSent {
 				t.Errorf("period %v: %s", d.PeriodStart, d.State)
@@ -140,7 +140,7 @@ func TestUsageReportsStalledUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A proxy in front of the fake Slack that never answers Acme's upload.
-	target, _ := url.Parse(f.slack.Server.URL)
+	target := storetest.Must2(url.Parse(f.slack.Server.URL))(t)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	var stall *httptest.Server
 	// Upload URLs lead back through the proxy, which the client trusts.

@@ -36,7 +36,7 @@ func TestDuePeriod(t *testing.T) {
 		return v
 	}
 	day := func(s string) time.Time {
-		v, _ := time.ParseInLocation(time.DateOnly, s, oslo)
+		v := storetest.Must2(time.ParseInLocation(time.DateOnly, s, oslo))(t)
 		return v
 	}
 	for _, tt := range []struct {
@@ -138,7 +138,7 @@ func TestUsageReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if calls, _ := book.GetRows("Calls"); len(calls) != 6 {
+		if calls := storetest.Must2(book.GetRows("Calls"))(t); len(calls) != 6 {
 			t.Errorf("the posted report lists %d calls", len(calls)-1)
 		}
 		book.Close()
@@ -154,11 +154,11 @@ func TestUsageReports(t *testing.T) {
 		if n := len(f.slack.Uploads()); n != 1 {
 			t.Fatalf("%d uploads after repeated runs", n)
 		}
-		ds, _ := db.ReportDeliveries(ctx, f.acme.ID, 5)
+		ds := storetest.Must2(db.ReportDeliveries(ctx, f.acme.ID, 5))(t)
 		if len(ds) != 1 || ds[0].State != store.ReportSent || ds[0].Destination != "C0REPORTS" || ds[0].FileID != ups[0].ID || ds[0].Attempts != 1 {
 			t.Errorf("deliveries: %+v", ds)
 		}
-		if ds, _ := db.ReportDeliveries(ctx, f.quiet.ID, 5); len(ds) != 1 || ds[0].State != store.ReportSkipped {
+		if ds := storetest.Must2(db.ReportDeliveries(ctx, f.quiet.ID, 5))(t); len(ds) != 1 || ds[0].State != store.ReportSkipped {
 			t.Errorf("Quiet's deliveries: %+v", ds)
 		}
 
@@ -198,7 +198,7 @@ func TestUsageReportsRecover(t *testing.T) {
 		if res, err := f.job(t, "w1").Run(ctx); err != nil || res.Done != 1 {
 			t.Fatalf("after the lease ran out: %v, %v", res, err)
 		}
-		if ds, _ := db.ReportDeliveries(ctx, f.acme.ID, 1); ds[0].Attempts != 2 || ds[0].State != store.ReportSent {
+		if ds := storetest.Must2(db.ReportDeliveries(ctx, f.acme.ID, 1))(t); ds[0].Attempts != 2 || ds[0].State != store.ReportSent {
 			t.Errorf("delivery: %+v", ds[0])
 		}
 
@@ -213,14 +213,14 @@ func TestUsageReportsRecover(t *testing.T) {
 			t.Fatalf("failed upload: %v, %v", res, err)
 		}
 		f.clk.Add(time.Minute)
-		if res, _ := job.Run(ctx); res.Retry != 0 || res.Failed != 0 {
+		if res := storetest.Must2(job.Run(ctx))(t); res.Retry != 0 || res.Failed != 0 {
 			t.Fatalf("retried before the wait: %v", res)
 		}
 		f.clk.Add(10 * time.Minute)
-		if res, _ := job.Run(ctx); res.Failed != 1 {
+		if res, _ := job.Run(ctx); res.Failed != 1 { // it reports the report given up
 			t.Fatalf("last attempt: %v", res)
 		}
-		ds, _ := db.ReportDeliveries(ctx, f.acme.ID, 1)
+		ds := storetest.Must2(db.ReportDeliveries(ctx, f.acme.ID, 1))(t)
 		if ds[0].State != store.ReportFailed || !strings.Contains(ds[0].LastError, "not_in_channel") {
 			t.Errorf("delivery after giving up: %+v", ds[0])
 		}
@@ -233,10 +233,10 @@ func TestUsageReportsRecover(t *testing.T) {
 			}
 			f.clk.Add(2 * time.Minute)
 		}
-		if _, ok, _ := db.ClaimReport(ctx, f.quiet.ID, from, from.AddDate(0, 0, 7), "w", time.Minute, 2); ok {
+		if _, ok := storetest.Must3(db.ClaimReport(ctx, f.quiet.ID, from, from.AddDate(0, 0, 7), "w", time.Minute, 2))(t); ok {
 			t.Fatal("claimed beyond the last attempt")
 		}
-		if ds, _ := db.ReportDeliveries(ctx, f.quiet.ID, 1); ds[0].State != store.ReportFailed || !strings.Contains(ds[0].LastError, "gave up after 2 attempts") {
+		if ds := storetest.Must2(db.ReportDeliveries(ctx, f.quiet.ID, 1))(t); ds[0].State != store.ReportFailed || !strings.Contains(ds[0].LastError, "gave up after 2 attempts") {
 			t.Errorf("stuck claim: %+v", ds[0])
 		}
 	})
@@ -261,10 +261,10 @@ func TestUsageReportsWithoutSlack(t *testing.T) {
 			t.Errorf("report not written: %v", err)
 		}
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+	if entries := storetest.Must2(os.ReadDir(dir))(t); len(entries) != 2 {
 		t.Errorf("the directory holds %d files", len(entries))
 	}
-	if res, _ := job.Run(context.Background()); res.Done != 0 {
+	if res := storetest.Must2(job.Run(context.Background()))(t); res.Done != 0 {
 		t.Errorf("second run: %v", res)
 	}
 }

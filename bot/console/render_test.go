@@ -1,6 +1,7 @@
 package console
 
 import (
+	"companyadmin/internal/store/storetest"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ func TestRenderBlocks(t *testing.T) {
 	msg := blocks.ListMessage(blocks.List{Kind: "pending", Title: "Pending invites", Summary: "*Licences remaining:* 3 of 5", Size: 10, Total: 12,
 		Items:   []blocks.Item{{ID: "7", Label: "bob@example.com", Detail: "sent 1 Jan"}, {ID: "8", Label: "carol@example.com"}},
 		Actions: []blocks.ListAction{{Name: "resend", Label: "Resend"}, {Name: "revoke", Label: "Revoke", Confirm: "Revoke them?"}}})
-	raw, _ := json.Marshal(msg.Blocks)
+	raw := storetest.Must2(json.Marshal(msg.Blocks))(t)
 	text, choices := renderBlocks(raw, 1)
 	for _, want := range []string{"Pending invites\n===============", "Licences remaining: 3 of 5", "[ ] 1. bob@example.com", "sent 1 Jan", "[ ] 2. carol@example.com", "[3] Resend", "[4] Revoke", "[5] Next ▶"} {
 		if !strings.Contains(text, want) {
@@ -24,7 +25,7 @@ func TestRenderBlocks(t *testing.T) {
 		t.Fatalf("choices = %+v", choices)
 	}
 	menu := blocks.MenuMessage("Acme & <Co>", company.Licences{Total: 2}, "")
-	raw, _ = json.Marshal(menu.Blocks)
+	raw = storetest.Must2(json.Marshal(menu.Blocks))(t)
 	text, _ = renderBlocks(raw, 1)
 	if !strings.Contains(text, "Acme & <Co>") || strings.Contains(text, "&amp;") || strings.Contains(text, "*Licences") {
 		t.Errorf("menu rendering:\n%s", text)

@@ -201,7 +201,7 @@ func TestMembersFromSlack(t *testing.T) {
 		if fieldError(answer, "full_name") == "" || fieldError(answer, "video_address") == "" {
 			t.Fatalf("empty name and bad address: %v", answer)
 		}
-		if m, _ := db.Member(ctx, a.co.ID, bob.ID); m.FullName != "Bob Builder" || m.VideoAddress != "bob.builder@acme.vc.example.com" {
+		if m := storetest.Must2(db.Member(ctx, a.co.ID, bob.ID))(t); m.FullName != "Bob Builder" || m.VideoAddress != "bob.builder@acme.vc.example.com" {
 			t.Fatalf("refused edits changed bob: %+v", m)
 		}
 
@@ -210,8 +210,8 @@ func TestMembersFromSlack(t *testing.T) {
 		if answer = a.submit("U0ANN", "member_edit", meta, inputs("full_name", "Robert Builder", "video_address", "robert.b")); answer != nil {
 			t.Fatalf("edit answer: %v", answer)
 		}
-		m, _ := db.Member(ctx, a.co.ID, bob.ID)
-		room, _ := db.PersonalRoom(ctx, bob.ID)
+		m := storetest.Must2(db.Member(ctx, a.co.ID, bob.ID))(t)
+		room := storetest.Must2(db.PersonalRoom(ctx, bob.ID))(t)
 		if m.FullName != "Robert Builder" || m.VideoAddress != "robert.b@acme.vc.example.com" || room.Address != "robert.b.vmr@acme.vc.example.com" {
 			t.Fatalf("after edit: %+v, room %+v", m, room)
 		}
@@ -225,10 +225,10 @@ func TestMembersFromSlack(t *testing.T) {
 		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(answer), "not in your company") {
 			t.Fatalf("edit of another company's member: %v", answer)
 		}
-		if g, _ := db.Member(ctx, gx.ID, gina.ID); g.FullName != "Gina Globex" {
+		if g := storetest.Must2(db.Member(ctx, gx.ID, gina.ID))(t); g.FullName != "Gina Globex" {
 			t.Fatalf("another company's member changed: %+v", g)
 		}
-		events, _ := db.AuditEvents(ctx, a.co.ID, 1)
+		events := storetest.Must2(db.AuditEvents(ctx, a.co.ID, 1))(t)
 		if events[0].Action != "member.edited" || events[0].ActorSlack != "U0ANN" || !strings.Contains(events[0].Before, "bob.builder@") || !strings.Contains(events[0].After, "robert.b@") {
 			t.Fatalf("audit: %+v", events[0])
 		}
@@ -247,7 +247,7 @@ func TestDeleteMembersFromSlack(t *testing.T) {
 		if _, err := db.AddSystem(ctx, a.co.ID, "Bob's desk", "bob.desk", "bob@example.com"); err != nil {
 			t.Fatal(err)
 		}
-		if lic, _ := db.Licences(ctx, a.co.ID); lic.Remaining() != 0 {
+		if lic := storetest.Must2(db.Licences(ctx, a.co.ID))(t); lic.Remaining() != 0 {
 			t.Fatalf("licences before: %+v", lic)
 		}
 
@@ -280,7 +280,7 @@ func TestDeleteMembersFromSlack(t *testing.T) {
 		if _, err := db.PersonalRoom(ctx, bob.ID); company.KindOf(err) != company.NotFound {
 			t.Fatalf("bob's personal room survives: %v", err)
 		}
-		lic, _ := db.Licences(ctx, a.co.ID)
+		lic := storetest.Must2(db.Licences(ctx, a.co.ID))(t)
 		if lic.Remaining() != 2 {
 			t.Fatalf("licences after deleting two: %+v", lic)
 		}
@@ -288,12 +288,12 @@ func TestDeleteMembersFromSlack(t *testing.T) {
 		if !replaced || !strings.Contains(text, "Deleted *Bob Builder* and *Carol Cole*") || !strings.Contains(text, "Licences remaining:* 2 of 3") || strings.Contains(text, "bob@example.com") {
 			t.Fatalf("list after delete (replaced %v): %s", replaced, text)
 		}
-		rooms, _, _ := db.SearchTeamRooms(ctx, a.co.ID, "", 0, 10)
-		systems, _, _ := db.SearchSystems(ctx, a.co.ID, "", 0, 10)
+		rooms, _ := storetest.Must3(db.SearchTeamRooms(ctx, a.co.ID, "", 0, 10))(t)
+		systems, _ := storetest.Must3(db.SearchSystems(ctx, a.co.ID, "", 0, 10))(t)
 		if len(rooms[0].Managers) != 0 || len(systems) != 1 {
 			t.Fatalf("after delete: rooms %+v, shared systems %+v", rooms, systems)
 		}
-		events, _ := db.AuditEvents(ctx, a.co.ID, 2)
+		events := storetest.Must2(db.AuditEvents(ctx, a.co.ID, 2))(t)
 		for _, e := range events {
 			if e.Action != "member.deleted" || !strings.Contains(e.Before, ".vmr@acme.vc.example.com") || !strings.Contains(e.Before, "board.room@") {
 				t.Errorf("audit event: %+v", e)
@@ -308,7 +308,7 @@ func TestLastAdminFromSlack(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		a := newApp(t, db, 5)
-		ann, _ := db.MemberByEmail(ctx, a.co.ID, "ann@example.com")
+		ann := storetest.Must2(db.MemberByEmail(ctx, a.co.ID, "ann@example.com"))(t)
 		bob := a.addMember(a.co, "bob@example.com", "Bob Builder", "bob.builder")
 
 		a.press("U0ANN", "members_remove_admin", `{}`, "members", ann.ID)
@@ -338,7 +338,7 @@ func TestLastAdminFromSlack(t *testing.T) {
 			strings.Contains(view, "your own admin rights") || !strings.Contains(view, `"callback_id":"member_remove_admin"`) {
 			t.Fatalf("remove admin modal: %s", view)
 		}
-		if m, _ := db.Member(ctx, a.co.ID, bob.ID); !m.Admin {
+		if m := storetest.Must2(db.Member(ctx, a.co.ID, bob.ID))(t); !m.Admin {
 			t.Fatal("bob lost the admin right before the confirmation")
 		}
 		// Removing oneself says so plainly.
@@ -347,7 +347,7 @@ func TestLastAdminFromSlack(t *testing.T) {
 		if !strings.Contains(view, "Remove your own admin rights?") || !strings.Contains(view, "You are removing your own admin rights") || !strings.Contains(view, "can no longer use Company Admin") {
 			t.Fatalf("self-removal modal: %s", view)
 		}
-		if m, _ := db.Member(ctx, a.co.ID, ann.ID); !m.Admin {
+		if m := storetest.Must2(db.Member(ctx, a.co.ID, ann.ID))(t); !m.Admin {
 			t.Fatal("ann lost the admin right before confirming")
 		}
 		if answer := a.submit("U0ANN", "member_remove_admin", meta, nil); answer != nil {
@@ -395,12 +395,12 @@ func TestPasswordResetFromSlack(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
+			b := storetest.Must2(io.ReadAll(resp.Body))(t)
 			return resp.StatusCode, string(b)
 		}
 		post := func(pw string) (int, string) {
 			form := url.Values{"password": {pw}, "password_confirm": {pw}}
-			req, _ := http.NewRequest("POST", link, strings.NewReader(form.Encode()))
+			req := storetest.Must2(http.NewRequest("POST", link, strings.NewReader(form.Encode())))(t)
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("Origin", a.srv.URL)
 			resp, err := http.DefaultClient.Do(req)
@@ -408,7 +408,7 @@ func TestPasswordResetFromSlack(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
+			b := storetest.Must2(io.ReadAll(resp.Body))(t)
 			return resp.StatusCode, string(b)
 		}
 		if code, page := get(); code != 200 || !strings.Contains(page, "Choose a new password") {
@@ -417,7 +417,7 @@ func TestPasswordResetFromSlack(t *testing.T) {
 		if code, page := post("a fresh new password"); code != 200 || !strings.Contains(page, "Your password has been changed") {
 			t.Fatalf("reset: %d\n%s", code, page)
 		}
-		hash, _ := db.PasswordHash(ctx, bob.ID)
+		hash := storetest.Must2(db.PasswordHash(ctx, bob.ID))(t)
 		// The link works once.
 		if code, _ := get(); code != http.StatusGone {
 			t.Fatalf("used link: %d", code)
@@ -425,7 +425,7 @@ func TestPasswordResetFromSlack(t *testing.T) {
 		if code, _ := post("another new password"); code != http.StatusGone {
 			t.Fatalf("second use: %d", code)
 		}
-		if again, _ := db.PasswordHash(ctx, bob.ID); again != hash {
+		if again := storetest.Must2(db.PasswordHash(ctx, bob.ID))(t); again != hash {
 			t.Fatal("the used link changed the password")
 		}
 	})
@@ -485,7 +485,7 @@ func TestRoomsFromSlack(t *testing.T) {
 			}
 			return ids
 		}
-		ann, _ := db.MemberByEmail(ctx, a.co.ID, "ann@example.com")
+		ann := storetest.Must2(db.MemberByEmail(ctx, a.co.ID, "ann@example.com"))(t)
 		if got, want := strings.Join(suggest(""), ","), fmt.Sprintf("%d,%d,%d", ann.ID, bob.ID, carol.ID); got != want {
 			t.Errorf("options for nothing typed = %s, want %s", got, want)
 		}
@@ -512,7 +512,7 @@ func TestRoomsFromSlack(t *testing.T) {
 		if answer = a.submit("U0ANN", "room_managers", meta, managers(carol.ID, ann.ID)); answer != nil {
 			t.Fatalf("set managers: %v", answer)
 		}
-		r, _ := db.TeamRoom(ctx, a.co.ID, room.ID)
+		r := storetest.Must2(db.TeamRoom(ctx, a.co.ID, room.ID))(t)
 		if len(r.Managers) != 2 || r.Managers[0].ID != ann.ID || r.Managers[1].ID != carol.ID {
 			t.Fatalf("managers = %+v", r.Managers)
 		}
@@ -565,7 +565,7 @@ func TestSystemsFromSlack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		page, _ := io.ReadAll(resp.Body)
+		page := storetest.Must2(io.ReadAll(resp.Body))(t)
 		resp.Body.Close()
 		if resp.StatusCode != 200 || !strings.Contains(string(page), "Front desk") || !strings.Contains(string(page), "front.desk@acme.vc.example.com") {
 			t.Fatalf("connect page: %d\n%s", resp.StatusCode, page)

@@ -141,7 +141,7 @@ func TestBulkInviteFromFile(t *testing.T) {
 		if string(ups[0].Content) != wantFile {
 			t.Errorf("rejected rows file:\n%q\nwant\n%q", ups[0].Content, wantFile)
 		}
-		lic, _ := db.Licences(ctx, a.co.ID)
+		lic := storetest.Must2(db.Licences(ctx, a.co.ID))(t)
 		if lic.Pending != 3 {
 			t.Errorf("licences: %+v", lic)
 		}
@@ -187,7 +187,7 @@ func TestBulkInviteWorkbookAndShortfall(t *testing.T) {
 	f := excelize.NewFile()
 	rows := [][]any{{"email", "first name", "last name"}, {"bob@example.com", "Bob", "Builder"}, {"carol@example.com", "Carol"}, {"dan@example.com"}}
 	for i, r := range rows {
-		f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &r)
+		storetest.Must(t, f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &r))
 	}
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
@@ -199,7 +199,7 @@ func TestBulkInviteWorkbookAndShortfall(t *testing.T) {
 	if dms := a.dms(); !strings.Contains(dms, "Nothing was invited") || !strings.Contains(dms, "1 licence missing") {
 		t.Fatalf("shortfall: %s", dms)
 	}
-	if lic, _ := a.db.Licences(context.Background(), a.co.ID); lic.Pending != 0 {
+	if lic := storetest.Must2(a.db.Licences(context.Background(), a.co.ID))(t); lic.Pending != 0 {
 		t.Fatalf("invited despite the shortfall: %+v", lic)
 	}
 	if ups := a.slack.Uploads(); len(ups) != 0 {
@@ -323,7 +323,7 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 		if resp, err := http.Get(a.srv.URL + "/invite/" + tokens["bob@example.com"]); err != nil {
 			t.Fatal(err)
 		} else {
-			page, _ := io.ReadAll(resp.Body)
+			page := storetest.Must2(io.ReadAll(resp.Body))(t)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusGone || !strings.Contains(string(page), "a newer invitation has been sent") {
 				t.Errorf("bob's old link page: %d\n%s", resp.StatusCode, page)
@@ -332,7 +332,7 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 		if _, _, err := db.InviteByToken(ctx, company.HashToken(tokens["eve@example.com"])); err != nil {
 			t.Errorf("eve's invite was touched: %v", err)
 		}
-		mails, _ := db.Mails(ctx, 100)
+		mails := storetest.Must2(db.Mails(ctx, 100))(t)
 		for _, m := range mails {
 			if m.To == "eve@example.com" && m.Text != tokens["eve@example.com"] {
 				t.Errorf("a mail to eve was queued: %+v", m)
@@ -349,10 +349,10 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 		if page := a.get(a.srv.URL + "/invite/" + tokens["dan@example.com"]); !strings.Contains(page, "withdrawn") {
 			t.Errorf("dan's link page:\n%s", page)
 		}
-		if lic, _ := db.Licences(ctx, globex.ID); lic.Pending != 1 {
+		if lic := storetest.Must2(db.Licences(ctx, globex.ID))(t); lic.Pending != 1 {
 			t.Errorf("the other company's invite was revoked: %+v", lic)
 		}
-		if lic, _ := db.Licences(ctx, a.co.ID); lic.Pending != 31 {
+		if lic := storetest.Must2(db.Licences(ctx, a.co.ID))(t); lic.Pending != 31 {
 			t.Errorf("licences after revoke: %+v", lic)
 		}
 
@@ -380,7 +380,7 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 		var opened struct {
 			Meta string `json:"private_metadata"`
 		}
-		json.Unmarshal([]byte(a.slack.Calls("views.open")[0].Arg("view")), &opened)
+		storetest.Must(t, json.Unmarshal([]byte(a.slack.Calls("views.open")[0].Arg("view")), &opened))
 		sub := slacktest.ViewSubmission("T0ACME", "U0ANN", "pending_resend_old", map[string]map[string]any{"days": slacktest.Text(" 7 ")})
 		sub["view"].(map[string]any)["private_metadata"] = opened.Meta
 		answer := a.interactJSON(sub)
@@ -392,7 +392,7 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 		if redrawn := fmtJSON(a.responses()); !strings.Contains(redrawn, "Resent 31 invites sent more than 7 days ago") || !strings.Contains(redrawn, `"replace_original":true`) {
 			t.Fatalf("resend old result: %s", redrawn)
 		}
-		if l, _ := db.Licences(ctx, globex.ID); l.Pending != 1 {
+		if l := storetest.Must2(db.Licences(ctx, globex.ID))(t); l.Pending != 1 {
 			t.Errorf("globex: %+v", l)
 		}
 	})

@@ -203,11 +203,11 @@ func TestInviteToActivation(t *testing.T) {
 		if len(dms) != 1 || dms[0].Arg("channel") != "U0ANN" || !strings.Contains(dms[0].Arg("text"), "bob@example.com") {
 			t.Fatalf("confirmation DMs: %+v", dms)
 		}
-		lic, _ := db.Licences(ctx, a.co.ID)
+		lic := storetest.Must2(db.Licences(ctx, a.co.ID))(t)
 		if lic.Pending != 1 || lic.Remaining() != 3 {
 			t.Fatalf("licences after invite: %+v", lic)
 		}
-		events, _ := db.AuditEvents(ctx, a.co.ID, 1)
+		events := storetest.Must2(db.AuditEvents(ctx, a.co.ID, 1))(t)
 		if len(events) != 1 || events[0].Action != "invite.created" || events[0].ActorSlack != "U0ANN" {
 			t.Fatalf("audit: %+v", events)
 		}
@@ -224,26 +224,26 @@ func TestInviteToActivation(t *testing.T) {
 		}
 
 		// The invitee opens the link and activates.
-		jar, _ := cookiejar.New(nil)
+		jar := storetest.Must2(cookiejar.New(nil))(t)
 		browser := &http.Client{Jar: jar}
 		resp, err := browser.Get(link)
 		if err != nil {
 			t.Fatal(err)
 		}
-		page, _ := io.ReadAll(resp.Body)
+		page := storetest.Must2(io.ReadAll(resp.Body))(t)
 		resp.Body.Close()
 		if resp.StatusCode != 200 || !strings.Contains(string(page), "Ann Admin") || !strings.Contains(string(page), "bob@example.com") {
 			t.Fatalf("activation page: %d\n%s", resp.StatusCode, page)
 		}
 		form := url.Values{"full_name": {"Bob Builder"}, "video_address": {"bob.builder"}, "password": {"correct horse battery"}, "password_confirm": {"correct horse battery"}}
-		req, _ := http.NewRequest("POST", link, strings.NewReader(form.Encode()))
+		req := storetest.Must2(http.NewRequest("POST", link, strings.NewReader(form.Encode())))(t)
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", a.srv.URL)
 		resp, err = browser.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		page, _ = io.ReadAll(resp.Body)
+		page = storetest.Must2(io.ReadAll(resp.Body))(t)
 		resp.Body.Close()
 		if resp.StatusCode != 200 || !strings.Contains(string(page), "bob.builder@acme.vc.example.com") || !strings.Contains(string(page), "bob.builder.vmr@acme.vc.example.com") {
 			t.Fatalf("activation result: %d\n%s", resp.StatusCode, page)
@@ -319,7 +319,7 @@ func TestRefusals(t *testing.T) {
 		if answer["response_action"] != "errors" || !strings.Contains(errs["email"].(string), "No licences left") {
 			t.Fatalf("no-licence answer: %v", answer)
 		}
-		lic, _ := db.Licences(ctx, a.co.ID)
+		lic := storetest.Must2(db.Licences(ctx, a.co.ID))(t)
 		if lic.Pending != 0 {
 			t.Fatalf("invites created despite refusals: %+v", lic)
 		}
@@ -341,14 +341,14 @@ func TestSlackHandshakes(t *testing.T) {
 		t.Errorf("ssl_check: %d", code)
 	}
 	body := []byte(`{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)
-	req, _ := http.NewRequest("POST", a.srv.URL+"/slack/events", strings.NewReader(string(body)))
+	req := storetest.Must2(http.NewRequest("POST", a.srv.URL+"/slack/events", strings.NewReader(string(body))))(t)
 	req.Header = slacktest.Sign(secret, body, time.Now())
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := io.ReadAll(resp.Body)
+	got := storetest.Must2(io.ReadAll(resp.Body))(t)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || string(got) != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
 		t.Fatalf("url_verification: %d %q", resp.StatusCode, got)
@@ -357,7 +357,7 @@ func TestSlackHandshakes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ = io.ReadAll(resp.Body)
+	got = storetest.Must2(io.ReadAll(resp.Body))(t)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(got), `"database":"ok"`) {
 		t.Fatalf("readyz: %d %s", resp.StatusCode, got)
@@ -376,7 +376,7 @@ func TestAppHome(t *testing.T) {
 	for _, user := range []string{"U0ANN", "U0EVE"} {
 		body := []byte(`{"token":"x","team_id":"T0ACME","api_app_id":"A0COMPANY","type":"event_callback","event_id":"Ev` + user + `","event_time":1700000000,
 			"event":{"type":"app_home_opened","user":"` + user + `","channel":"D0` + user + `","tab":"home","event_ts":"1700000000.000100"}}`)
-		req, _ := http.NewRequest("POST", a.srv.URL+"/slack/events", strings.NewReader(string(body)))
+		req := storetest.Must2(http.NewRequest("POST", a.srv.URL+"/slack/events", strings.NewReader(string(body))))(t)
 		req.Header = slacktest.Sign(secret, body, time.Now())
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)

@@ -45,7 +45,7 @@ func TestBulkInviteLostCommit(t *testing.T) {
 	if proxy.Dropped.Load() != 1 {
 		t.Fatalf("%d COMMITs dropped, want 1", proxy.Dropped.Load())
 	}
-	ts, _ := db.Tasks(ctx, "bulk-invite")
+	ts := storetest.Must2(db.Tasks(ctx, "bulk-invite"))(t)
 	if len(ts) != 1 || ts[0].State != store.TaskQueued || ts[0].Attempts != 1 || !ts[0].Result.Valid {
 		t.Fatalf("after the lost COMMIT the task is %+v, want queued again with its result saved", ts)
 	}
@@ -60,7 +60,7 @@ func TestBulkInviteLostCommit(t *testing.T) {
 	now = now.Add(6 * time.Second) // past the first retry's backoff
 	mu.Unlock()
 	a.bot.Wait()
-	ts, _ = db.Tasks(ctx, "bulk-invite")
+	ts = storetest.Must2(db.Tasks(ctx, "bulk-invite"))(t)
 	if len(ts) != 1 || ts[0].State != store.TaskDone || ts[0].Attempts != 2 {
 		t.Fatalf("after the retry the task is %+v, want done after 2 attempts", ts)
 	}

@@ -34,7 +34,7 @@ func TestRequestIDAndMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.Copy(io.Discard, resp.Body)
+		storetest.Must2(io.Copy(io.Discard, resp.Body))(t)
 		resp.Body.Close()
 		id := resp.Header.Get("X-Request-Id")
 		if resp.StatusCode != 200 || len(id) != 16 {

@@ -40,7 +40,7 @@ func TestPlatformMarksInSlack(t *testing.T) {
 		fake := pexiptest.New()
 		defer fake.Close()
 		fake.Put("device", map[string]any{"alias": "lobby.codec@acme.vc.example.com", "description": "someone else's"})
-		cl, _ := pexipapi.New(pexipapi.Config{URL: fake.URL})
+		cl := storetest.Must2(pexipapi.New(pexipapi.Config{URL: fake.URL}))(t)
 		s := &provision.Syncer{Store: db, Client: cl, Tag: "companyadmin", Owner: "t"}
 		if _, err := s.SyncDue(ctx); err != nil {
 			t.Fatal(err)

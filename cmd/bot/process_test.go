@@ -283,7 +283,7 @@ func TestKilledAfterAcknowledgement(t *testing.T) {
 			}
 			p.submitBulk(pasted(2000))
 			p.kill()
-			ts, _ := e.db.Tasks(context.Background(), "")
+			ts := storetest.Must2(e.db.Tasks(context.Background(), ""))(t)
 			for _, tk := range ts {
 				t.Logf("at the kill: %s task %s, attempt %d", tk.Kind, tk.State, tk.Attempts)
 			}

@@ -73,9 +73,9 @@ func TestDeleteRoomsFromSlack(t *testing.T) {
 		}
 		// Metadata naming another company's room deletes nothing.
 		var m map[string]any
-		json.Unmarshal([]byte(meta), &m)
+		storetest.Must(t, json.Unmarshal([]byte(meta), &m))
 		m["ids"] = []int64{board.ID, theirs.ID}
-		forged, _ := json.Marshal(m)
+		forged := storetest.Must2(json.Marshal(m))(t)
 		if answer := a.submit("U0ANN", "room_delete", string(forged), nil); answer["response_action"] != "update" {
 			t.Fatalf("forged submission: %v", answer)
 		}
@@ -101,7 +101,7 @@ func TestDeleteRoomsFromSlack(t *testing.T) {
 		if !replaced || !strings.Contains(text, "Deleted *Board room* and *Lab*") || !strings.Contains(text, "Kitchen") {
 			t.Fatalf("list after delete (replaced %v): %s", replaced, text)
 		}
-		events, _ := db.AuditEvents(ctx, a.co.ID, 2)
+		events := storetest.Must2(db.AuditEvents(ctx, a.co.ID, 2))(t)
 		if len(events) != 2 || events[0].Action != "room.deleted" || events[1].Action != "room.deleted" || !strings.Contains(events[0].Before+events[1].Before, "bob@example.com") {
 			t.Fatalf("audit: %+v", events)
 		}

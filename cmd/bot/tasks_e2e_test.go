@@ -27,7 +27,7 @@ func TestBulkDownloadSlackDown(t *testing.T) {
 		a.slack.Status("files.download", http.StatusServiceUnavailable)
 		a.submitBulk(fileState("F0DOWN", "people.csv", "csv", len(csv), link), "")
 		a.bot.Wait()
-		ts, _ := db.Tasks(context.Background(), "bulk-invite")
+		ts := storetest.Must2(db.Tasks(context.Background(), "bulk-invite"))(t)
 		if len(ts) != 1 || ts[0].State != store.TaskQueued || ts[0].Attempts != 1 || !strings.Contains(ts[0].LastError, "503") {
 			t.Fatalf("after the 503 the task is %+v, want queued again", ts)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"companyadmin/bot"
 	"context"
 	"fmt"
 	"io"
@@ -98,7 +99,7 @@ func TestEventSinkToUsage(t *testing.T) {
 		if res.Done != 4 || res.Failed != 0 {
 			t.Fatalf("ingest: %v", res)
 		}
-		recs, _ := db.UsageRecords(ctx, &a.co.ID, 10)
+		recs := storetest.Must2(db.UsageRecords(ctx, &a.co.ID, 10))(t)
 		if len(recs) != 3 {
 			t.Fatalf("company records: %+v", recs)
 		}
@@ -111,10 +112,10 @@ func TestEventSinkToUsage(t *testing.T) {
 		if member != 1 {
 			t.Errorf("calls attributed to a member: %d, want 1", member)
 		}
-		if un, _ := db.UsageRecords(ctx, nil, 10); len(un) != 1 || un[0].Seconds != 300 {
+		if un := storetest.Must2(db.UsageRecords(ctx, nil, 10))(t); len(un) != 1 || un[0].Seconds != 300 {
 			t.Errorf("unattributed: %+v", un)
 		}
-		if counts, _ := db.EventCounts(ctx); counts[store.EventMalformed] != 1 || counts[store.EventNew] != 0 {
+		if counts := storetest.Must2(db.EventCounts(ctx))(t); counts[store.EventMalformed] != 1 || counts[store.EventNew] != 0 {
 			t.Errorf("events: %v", counts)
 		}
 	})
@@ -125,9 +126,11 @@ func TestEventSinkToUsage(t *testing.T) {
 func TestUsageCommand(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		a := newApp(t, db, 5)
-		now := time.Now().UTC()
-		lastMonth := time.Date(now.Year(), now.Month()-1, 3, 9, 0, 0, 0, time.UTC)
+		// A fixed "now": last month and last week do not move under a run
+		// near midnight or at the turn of a month.
+		now := time.Date(2026, 3, 17, 10, 0, 0, 0, time.UTC)
+		a := newApp(t, db, 5, func(o *bot.Options) { o.Clock = func() time.Time { return now } })
+		lastMonth := time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC)
 		var recs []company.UsageRecord
 		for i, start := range []time.Time{lastMonth, lastMonth.Add(time.Hour), lastMonth.AddDate(0, 0, 10), now.Add(-time.Minute)} {
 			recs = append(recs, company.UsageRecord{SourceID: fmt.Sprint("c", i), CompanyID: &a.co.ID, Start: start, End: start.Add(30 * time.Minute), Seconds: 1800,
@@ -162,11 +165,11 @@ func TestUsageCommand(t *testing.T) {
 			t.Fatalf("the upload is not a workbook: %v", err)
 		}
 		defer f.Close()
-		calls, _ := f.GetRows("Calls")
+		calls := storetest.Must2(f.GetRows("Calls"))(t)
 		if len(calls) != 4 || calls[1][10] != "=cmd|' /C calc'!A0" {
 			t.Fatalf("Calls sheet: %q", calls)
 		}
-		if formula, _ := f.GetCellFormula("Calls", "K2"); formula != "" {
+		if formula := storetest.Must2(f.GetCellFormula("Calls", "K2"))(t); formula != "" {
 			t.Errorf("a remote alias became a formula: %q", formula)
 		}
 

@@ -30,7 +30,7 @@ func TestInviteModalShowsEveryMistake(t *testing.T) {
 		if errs, _ := answer["errors"].(map[string]any); len(errs) != 3 {
 			t.Errorf("errors for %d blocks, want 3: %v", len(errs), answer)
 		}
-		if lic, _ := db.Licences(t.Context(), a.co.ID); lic.Pending != 0 {
+		if lic := storetest.Must2(db.Licences(t.Context(), a.co.ID))(t); lic.Pending != 0 {
 			t.Fatalf("licences %+v after a refused invite", lic)
 		}
 	})

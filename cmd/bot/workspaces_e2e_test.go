@@ -57,7 +57,7 @@ func installVia(t testing.TB, a *app, co company.Company, team string) {
 		t.Fatal(err)
 	}
 	a.slack.NextInstall(slacktest.Install{Team: team, TeamName: co.Name, User: "UINSTALLER", Rotate: true})
-	jar, _ := cookiejar.New(nil)
+	jar := storetest.Must2(cookiejar.New(nil))(t)
 	resp, err := (&http.Client{Jar: jar, Timeout: 10 * time.Second}).Get(link)
 	if err != nil {
 		t.Fatal(err)

@@ -65,13 +65,13 @@ func TestInstalls(t *testing.T) {
 			if out := c.ok("installs", "list"); out != "no workspace has the app installed\n" {
 				t.Errorf("installs list before any install = %q", out)
 			}
-			jar, _ := cookiejar.New(nil)
+			jar := storetest.Must2(cookiejar.New(nil))(t)
 			fake.NextInstall(slacktest.Install{Team: "T0ACME", TeamName: "Acme HQ", User: "UANN", Rotate: true})
 			resp, err := (&http.Client{Jar: jar, Timeout: 10 * time.Second}).Get(link)
 			if err != nil {
 				t.Fatal(err)
 			}
-			page, _ := io.ReadAll(resp.Body)
+			page := storetest.Must2(io.ReadAll(resp.Body))(t)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "Company Admin is installed") {
 				t.Fatalf("install = %d %s", resp.StatusCode, page)
@@ -95,7 +95,7 @@ func TestInstalls(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			onlyNew, _ := seal.ParseKeys(newKey)
+			onlyNew := storetest.Must2(seal.ParseKeys(newKey))(t)
 			if _, err := onlyNew.Open(in.BotToken, []byte("T0ACME")); err != nil {
 				t.Errorf("the new key alone does not open the token after rekey: %v", err)
 			}

@@ -43,7 +43,7 @@ func TestUsageImport(t *testing.T) {
 			}
 
 			other := filepath.Join(t.TempDir(), "other.csv")
-			os.WriteFile(other, []byte("start,duration,alias\n2025-11-03 09:00,60,lobby@elsewhere.example\n"), 0o600)
+			storetest.Must(t, os.WriteFile(other, []byte("start,duration,alias\n2025-11-03 09:00,60,lobby@elsewhere.example\n"), 0o600))
 			out = c.ok("usage", "import", "--company", "1", other)
 			if !strings.Contains(out, "line 2: rejected: lobby@elsewhere.example is not a room, video system or member address of Acme") {
 				t.Errorf("foreign alias:\n%s", out)
@@ -54,7 +54,7 @@ func TestUsageImport(t *testing.T) {
 			c.fails(2, `companyctl usage import: unexpected argument "b.csv"`, "usage", "import", "--company", "1", "a.csv", "b.csv")
 			c.fails(2, "companyctl usage import: --company is required", "usage", "import", file)
 			bad := filepath.Join(t.TempDir(), "bad.csv")
-			os.WriteFile(bad, []byte("when,who\n"), 0o600)
+			storetest.Must(t, os.WriteFile(bad, []byte("when,who\n"), 0o600))
 			c.fails(1, "the header row must name start", "usage", "import", "--company", "1", bad)
 		})
 	}

@@ -37,6 +37,9 @@ const (
 	taskHandBack = 5 * time.Second
 )
 
+// now is the jobs' clock: what is due, and for which period. Tests fix it.
+var now = time.Now
+
 // run wires the worker: configuration, logger, database, mail sender and the
 // job table; then it runs one job (-once) or the scheduler until ctx ends or
 // the process is told to stop.
@@ -89,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	m := newMetrics(db, logger)
-	deps := worker.Deps{Observe: m.ObserveJob, Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: time.Now, Owner: worker.NewOwner(),
+	deps := worker.Deps{Observe: m.ObserveJob, Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: now, Owner: worker.NewOwner(),
 		Lifecycle: cfg.Lifecycle, PublicURL: cfg.PublicURL, ReportDir: cfg.ReportDir}
 	var api bot.Slack
 	if cfg.SlackConfigured() {

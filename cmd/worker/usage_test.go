@@ -14,6 +14,14 @@ import (
 	"companyadmin/internal/store"
 )
 
+// fixClock sets the worker's clock to at for the test: the day that
+// ended does not change under a run near midnight.
+func fixClock(t *testing.T, at time.Time) {
+	saved := now
+	now = func() time.Time { return at }
+	t.Cleanup(func() { now = saved })
+}
+
 // TestOnceUsageReports runs the usage-reports job twice against the fake
 // Slack API: the report of the day that ended goes to the company's report
 // channel once.
@@ -36,12 +44,14 @@ func TestOnceUsageReports(t *testing.T) {
 	}
 	// Registered two days ago: a company's first report is for a period
 	// that ended after it was.
-	db.Clock = func() time.Time { return time.Now().Add(-48 * time.Hour) }
+	at := time.Date(2026, 3, 17, 10, 0, 0, 0, time.UTC)
+	fixClock(t, at)
+	db.Clock = func() time.Time { return at.Add(-48 * time.Hour) }
 	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", ReportChannel: "C0REPORTS", ReportSchedule: "CRON_TZ=UTC 0 0 * * *"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	yesterday := time.Now().UTC().Truncate(24 * time.Hour).Add(-12 * time.Hour)
+	yesterday := time.Date(2026, 3, 16, 12, 0, 0, 0, time.UTC)
 	if _, err := db.InsertUsage(ctx, []company.UsageRecord{{SourceID: "c1", CompanyID: &co.ID, Start: yesterday, End: yesterday.Add(time.Hour), Seconds: 3600}}); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +91,9 @@ func TestOnceUsageReportsToDir(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	db.Clock = func() time.Time { return time.Now().Add(-48 * time.Hour) }
+	at := time.Date(2026, 3, 17, 0, 0, 1, 0, time.UTC) // just after midnight
+	fixClock(t, at)
+	db.Clock = func() time.Time { return at.Add(-48 * time.Hour) }
 	if _, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", ReportSchedule: "CRON_TZ=UTC 0 0 * * *"}); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +101,7 @@ func TestOnceUsageReportsToDir(t *testing.T) {
 	if err := run(ctx, []string{"-once", "usage-reports"}, env(vars), &stdout, &stderr); err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
-	day := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	const day = "2026-03-16"
 	if _, err := os.Stat(filepath.Join(dir, "usage-acme-"+day+".."+day+".xlsx")); err != nil {
 		t.Errorf("no report in REPORT_DIR: %v\n%s", err, stdout.String())
 	}

@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"companyadmin/internal/store/storetest"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -21,7 +22,7 @@ func limits(t *testing.T, name string, v any, maxBlocks int) {
 		t.Fatal(err)
 	}
 	var doc map[string]any
-	json.Unmarshal(raw, &doc)
+	storetest.Must(t, json.Unmarshal(raw, &doc))
 	bs := asList(doc["blocks"])
 	if len(bs) > maxBlocks {
 		t.Errorf("%s: %d blocks, limit %d", name, len(bs), maxBlocks)
@@ -108,7 +109,7 @@ func sampleMembers(n int) []MemberItem {
 }
 
 func TestAdminGolden(t *testing.T) {
-	loc, _ := time.LoadLocation("Europe/Oslo")
+	loc := storetest.Must2(time.LoadLocation("Europe/Oslo"))(t)
 	golden(t, "members_page", MembersList(MembersPage{Domain: "acme.vc.example.com", Licences: lic, Items: sampleMembers(3), Page: ListState{Query: "person", Offset: 30}, Total: 33,
 		Note: ":white_check_mark: Person 1 is now an admin."}))
 	golden(t, "members_empty_search", MembersList(MembersPage{Domain: "acme.vc.example.com", Licences: lic, Page: ListState{Query: "nobody"}}))
@@ -193,7 +194,7 @@ func TestLargestPagesFitSlack(t *testing.T) {
 	}
 	a := AuditMessage(long, events, time.UTC, long)
 	limits(t, "audit", a, MaxMessageBlocks)
-	raw, _ := json.Marshal(a)
+	raw := storetest.Must2(json.Marshal(a))(t)
 	if n := strings.Count(string(raw), " 1970 "); n != MaxAuditEvents {
 		t.Errorf("%d of %d audit events shown", n, MaxAuditEvents)
 	}
@@ -265,13 +266,13 @@ func TestPlatformMarks(t *testing.T) {
 	sys := []company.System{{ID: 3, Name: "Lobby", Address: "lobby.system@acme.vc.example.com"}, {ID: 4, Name: "Lab", Address: "lab.system@acme.vc.example.com"}}
 	m := SystemsList(SystemsPage{Domain: "acme.vc.example.com", Items: sys, Marks: map[int64]*PlatformMark{4: {}}, Total: 2})
 	golden(t, "systems_platform", m)
-	b, _ := json.Marshal(m)
+	b := storetest.Must2(json.Marshal(m))(t)
 	if !strings.Contains(string(b), "not yet on the video platform · lab.system") || strings.Contains(string(b), "not yet on the video platform · lobby") {
 		t.Fatalf("system marks: %s", b)
 	}
 	r := RoomsList(RoomsPage{Domain: "acme.vc.example.com", Items: []RoomItem{{Room: company.Room{ID: 8, Name: "Lab", Address: "lab.room@acme.vc.example.com"},
 		Platform: &PlatformMark{Failed: true, Reason: "The video platform refused it: name: Virtual Meeting Room with this Name already exists."}}}, Total: 1})
-	b, _ = json.Marshal(r)
+	b = storetest.Must2(json.Marshal(r))(t)
 	if !strings.Contains(string(b), "refused by the video platform: name: Virtual Meeting Room with this Name already exists.") {
 		t.Fatalf("room mark: %s", b)
 	}

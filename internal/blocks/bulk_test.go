@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"companyadmin/internal/store/storetest"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -31,13 +32,13 @@ func TestBulkResultFitsSlack(t *testing.T) {
 	if n := len(m.Blocks.BlockSet); n > MaxMessageBlocks {
 		t.Fatalf("%d blocks", n)
 	}
-	raw, _ := json.Marshal(m.Blocks)
+	raw := storetest.Must2(json.Marshal(m.Blocks))(t)
 	var blocks []struct {
 		Text struct {
 			Text string `json:"text"`
 		} `json:"text"`
 	}
-	json.Unmarshal(raw, &blocks)
+	storetest.Must(t, json.Unmarshal(raw, &blocks))
 	for _, b := range blocks {
 		if n := len([]rune(b.Text.Text)); n > MaxTextLength {
 			t.Errorf("a text of %d characters", n)

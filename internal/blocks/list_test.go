@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"companyadmin/internal/store/storetest"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -31,9 +32,9 @@ func TestLargestListPageFitsSlack(t *testing.T) {
 	if n := len(m.Blocks.BlockSet); n > MaxMessageBlocks {
 		t.Fatalf("%d blocks, limit %d", n, MaxMessageBlocks)
 	}
-	raw, _ := json.Marshal(m.Blocks)
+	raw := storetest.Must2(json.Marshal(m.Blocks))(t)
 	var blocks []map[string]any
-	json.Unmarshal(raw, &blocks)
+	storetest.Must(t, json.Unmarshal(raw, &blocks))
 	items := 0
 	for _, b := range blocks {
 		for _, e := range asList(b["elements"]) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"companyadmin/internal/store/storetest"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -147,7 +148,7 @@ func TestSQLiteOnEphemeralPlatforms(t *testing.T) {
 // reads (platform markers aside).
 func TestVariablesListsEverySetting(t *testing.T) {
 	read := map[string]bool{}
-	LoadBot(func(k string) string { read[k] = true; return "" })
+	LoadBot(func(k string) string { read[k] = true; return "" }) // it fails on the missing settings; only what it reads matters
 	for _, p := range ephemeralPlatforms {
 		delete(read, p.env)
 	}
@@ -174,11 +175,11 @@ func TestPexip(t *testing.T) {
 	if err != nil || !c.PexipConfigured() || c.Pexip.URL != "https://manager.example.com" || c.Pexip.Concurrency != 5 || c.Pexip.Tag != "acme-admin" {
 		t.Fatalf("basic auth: %+v %v", c.Pexip, err)
 	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	key := storetest.Must2(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))(t)
+	der := storetest.Must2(x509.MarshalPKCS8PrivateKey(key))(t)
 	pemText := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	path := filepath.Join(t.TempDir(), "key.pem")
-	os.WriteFile(path, pemText, 0o600)
+	storetest.Must(t, os.WriteFile(path, pemText, 0o600))
 	for _, v := range []string{string(pemText), "@" + path, strings.ReplaceAll(string(pemText), "\n", `\n`)} {
 		c, err = Load(env(map[string]string{"PEXIP_URL": "https://m.example.com", "PEXIP_CLIENT_ID": "cid", "PEXIP_CLIENT_KEY": v}))
 		if err != nil || c.Pexip.ClientKey == nil || !c.Pexip.ClientKey.Equal(key) {

@@ -14,6 +14,9 @@ import (
 func TestSeedIsIdempotent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
+		// The seed's "now" and the test's are one fixed time.
+		now := time.Date(2026, 3, 17, 10, 0, 0, 0, time.UTC)
+		db.Clock = func() time.Time { return now }
 		c, err := demo.Seed(ctx, db)
 		if err != nil {
 			t.Fatal(err)
@@ -29,12 +32,11 @@ func TestSeedIsIdempotent(t *testing.T) {
 		if err != nil || !admin.Admin {
 			t.Fatalf("demo admin = %+v, %v", admin, err)
 		}
-		rooms, _ := db.Rooms(ctx, c.ID, company.RoomTeam)
-		systems, _ := db.Systems(ctx, c.ID)
+		rooms := storetest.Must2(db.Rooms(ctx, c.ID, company.RoomTeam))(t)
+		systems := storetest.Must2(db.Systems(ctx, c.ID))(t)
 		if len(rooms) != 4 || len(systems) != 5 {
 			t.Fatalf("%d team rooms, %d systems", len(rooms), len(systems))
 		}
-		now := time.Now()
 		usage, err := db.UsageBetween(ctx, c.ID, now.AddDate(0, 0, -92), now)
 		if err != nil || usage.Calls < 1000 || usage.Seconds < int64(usage.Calls)*600 {
 			t.Fatalf("demo usage over 90 days = %+v, %v", usage, err)
@@ -59,10 +61,10 @@ func TestSeedIsIdempotent(t *testing.T) {
 		if err != nil || again.ID != c.ID {
 			t.Fatalf("second Seed = %+v, %v", again, err)
 		}
-		if lic2, _ := db.Licences(ctx, c.ID); lic2 != lic {
+		if lic2 := storetest.Must2(db.Licences(ctx, c.ID))(t); lic2 != lic {
 			t.Fatalf("second Seed changed licences: %+v → %+v", lic, lic2)
 		}
-		if mails, _ := db.Mails(ctx, 10); len(mails) != 0 {
+		if mails := storetest.Must2(db.Mails(ctx, 10))(t); len(mails) != 0 {
 			t.Fatalf("demo queued %d mails", len(mails))
 		}
 	})

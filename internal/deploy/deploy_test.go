@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"companyadmin/internal/store/storetest"
 	"go/parser"
 	"go/token"
 	"net/url"
@@ -136,7 +137,7 @@ func TestCompose(t *testing.T) {
 		if len(cfg.Warnings) > 0 {
 			t.Errorf("%s: %v", name, cfg.Warnings)
 		}
-		u, _ := url.Parse(cfg.DatabaseURL)
+		u := storetest.Must2(url.Parse(cfg.DatabaseURL))(t)
 		if u.Scheme != "mysql" || u.Hostname() != "mariadb" {
 			t.Errorf("%s: DATABASE_URL %q does not name the mariadb service", name, cfg.DatabaseURL)
 		}
@@ -149,7 +150,7 @@ func TestCompose(t *testing.T) {
 		if !slices.Equal(s.command, []string{name}) {
 			t.Errorf("%s runs %v", name, s.command)
 		}
-		if u, _ := url.Parse(cfg.SMTPURL); u == nil || u.Hostname() != "mailpit" || u.Port() != "1025" {
+		if u := storetest.Must2(url.Parse(cfg.SMTPURL))(t); u == nil || u.Hostname() != "mailpit" || u.Port() != "1025" {
 			t.Errorf("%s: SMTP_URL %q does not name mailpit's SMTP port", name, cfg.SMTPURL)
 		}
 		port := cfg.Port

@@ -70,7 +70,7 @@ func TestSink(t *testing.T) {
 			t.Errorf("credentials %q: %d %+v %v", creds, code, a, h)
 		}
 	}
-	if counts, _ := db.EventCounts(ctx); len(counts) != 0 {
+	if counts := storetest.Must2(db.EventCounts(ctx))(t); len(counts) != 0 {
 		t.Fatalf("unauthorised posts stored events: %v", counts)
 	}
 
@@ -104,11 +104,11 @@ func TestSink(t *testing.T) {
 	if err != nil || len(counts) != len(want) || counts[store.EventNew] != 8 || counts[store.EventUnknown] != 1 || counts[store.EventMalformed] != 4 {
 		t.Fatalf("stored events = %v, want %v", counts, want)
 	}
-	bad, _ := db.Events(ctx, store.EventMalformed, 10)
+	bad := storetest.Must2(db.Events(ctx, store.EventMalformed, 10))(t)
 	if bad[1].Body != fixture(t, "truncated.json") || !strings.Contains(bad[1].Note, "not JSON") || bad[1].RemoteAddr != "127.0.0.1" {
 		t.Errorf("malformed post kept as %+v", bad[1])
 	}
-	stored, _ := db.Events(ctx, store.EventNew, 10)
+	stored := storetest.Must2(db.Events(ctx, store.EventNew, 10))(t)
 	if e := stored[len(stored)-1]; e.Node != "10.44.156.4" || e.Seq != 412 || e.Type != "participant_disconnected" || !strings.Contains(e.Body, `"uuid": "0c3e64a5`) {
 		t.Errorf("single event kept as %+v", e)
 	}

@@ -44,7 +44,7 @@ func event(node, seq int, extra string) string {
 }
 
 func postEvent(t *testing.T, url, body string) int {
-	req, _ := http.NewRequest("POST", url, bytes.NewBufferString(body))
+	req := storetest.Must2(http.NewRequest("POST", url, bytes.NewBufferString(body)))(t)
 	req.SetBasicAuth("pexip", "pw")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -69,7 +69,7 @@ func stored(t *testing.T, db *store.DB) map[[2]int]bool {
 	out := map[[2]int]bool{}
 	for _, e := range es {
 		var node int
-		fmt.Sscanf(e.Node, "10.0.0.%d", &node)
+		storetest.Must2(fmt.Sscanf(e.Node, "10.0.0.%d", &node))(t)
 		out[[2]int{node, int(e.Seq)}] = true
 	}
 	return out
@@ -132,7 +132,7 @@ func TestGroupCommitFailure(t *testing.T) {
 			if _, err := db.Migrate(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			_, dsn, _ := store.ParseURL(url)
+			_, dsn := storetest.Must3(store.ParseURL(url))(t)
 			raw, err := sql.Open(dialect, dsn)
 			if err != nil {
 				t.Fatal(err)

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"companyadmin/internal/store/storetest"
 	"context"
 	"errors"
 	"io"
@@ -18,7 +19,7 @@ func scrape(t *testing.T, m *Metrics) string {
 	if w.Code != 200 {
 		t.Fatalf("metrics: %d %s", w.Code, w.Body)
 	}
-	b, _ := io.ReadAll(w.Body)
+	b := storetest.Must2(io.ReadAll(w.Body))(t)
 	return string(b)
 }
 

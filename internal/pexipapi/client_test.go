@@ -1,6 +1,7 @@
 package pexipapi_test
 
 import (
+	"companyadmin/internal/store/storetest"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -112,10 +113,10 @@ func TestUnknownOutcome(t *testing.T) {
 	s.SetDown(false)
 
 	// Nothing listens: certainly not applied.
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	l := storetest.Must2(net.Listen("tcp", "127.0.0.1:0"))(t)
 	addr := l.Addr().String()
 	l.Close()
-	c2, _ := pexipapi.New(pexipapi.Config{URL: "http://" + addr})
+	c2 := storetest.Must2(pexipapi.New(pexipapi.Config{URL: "http://" + addr}))(t)
 	_, err = c2.Create(ctx, "end_user", map[string]any{"primary_email_address": "b@x"})
 	if pexipapi.KindOf(err) != pexipapi.Unavailable {
 		t.Fatalf("nothing listening: %v, want unavailable", err)
@@ -181,8 +182,8 @@ func TestConcurrencyCap(t *testing.T) {
 
 func TestOAuth(t *testing.T) {
 	ctx := context.Background()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	der, _ := x509.MarshalECPrivateKey(key)
+	key := storetest.Must2(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))(t)
+	der := storetest.Must2(x509.MarshalECPrivateKey(key))(t)
 	pemText := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
 	parsed, err := pexipapi.ParseKey(pemText)
 	if err != nil {
@@ -224,8 +225,8 @@ func TestOAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A key the node does not know is refused.
-	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	bad, _ := pexipapi.New(pexipapi.Config{URL: s.URL, ClientID: "client-1", ClientKey: other})
+	other := storetest.Must2(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))(t)
+	bad := storetest.Must2(pexipapi.New(pexipapi.Config{URL: s.URL, ClientID: "client-1", ClientKey: other}))(t)
 	if _, err := bad.Get(ctx, pexipapi.ConfigPath+"end_user/1/"); pexipapi.KindOf(err) != pexipapi.Unavailable || !strings.Contains(err.Error(), "OAuth2") {
 		t.Fatalf("wrong key: %v", err)
 	}

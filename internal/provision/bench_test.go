@@ -54,7 +54,7 @@ func benchFullSync(b *testing.B, dialect string) {
 	fake := pexiptest.New()
 	defer fake.Close()
 	fake.SetLatency(20 * time.Millisecond)
-	cl, _ := pexipapi.New(pexipapi.Config{URL: fake.URL, Concurrency: 4})
+	cl := storetest.Must2(pexipapi.New(pexipapi.Config{URL: fake.URL, Concurrency: 4}))(b)
 	s := &provision.Syncer{Store: db, Client: cl, Tag: "companyadmin", Owner: "bench"}
 
 	b.StartTimer()

@@ -221,7 +221,7 @@ func TestOutageConverges(t *testing.T) {
 		if r.Retry != 20 || r.Done != 0 {
 			t.Fatalf("during the outage: %+v", r)
 		}
-		_, errs, _ := db.PlatformStatus(e.ctx, e.c.ID, 5)
+		_, errs := storetest.Must3(db.PlatformStatus(e.ctx, e.c.ID, 5))(t)
 		if len(errs) == 0 || !strings.Contains(errs[0].LastError, "did not answer") {
 			t.Fatalf("last errors %+v", errs)
 		}
@@ -271,7 +271,7 @@ func TestCreateAnswer500(t *testing.T) {
 			t.Fatalf("%d conferences", n)
 		}
 		// The adopted copy is ours from now on: an edit patches it.
-		rooms, _, _ := db.SearchTeamRooms(e.ctx, e.c.ID, "", 0, 10)
+		rooms, _ := storetest.Must3(db.SearchTeamRooms(e.ctx, e.c.ID, "", 0, 10))(t)
 		if _, err := db.EditTeamRoom(e.ctx, e.c.ID, company.Operator, rooms[0].ID, "Board room", "boardroom"); err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +294,7 @@ func TestForeignObjects(t *testing.T) {
 		if r.Failed != 1 {
 			t.Fatalf("%+v", r)
 		}
-		_, errs, _ := db.PlatformStatus(e.ctx, e.c.ID, 5)
+		_, errs := storetest.Must3(db.PlatformStatus(e.ctx, e.c.ID, 5))(t)
 		if len(errs) != 1 || errs[0].State != store.PlatformFailed || !strings.Contains(errs[0].LastError, "Alias with this Alias already exists.") {
 			t.Fatalf("failure shown: %+v", errs)
 		}
@@ -318,7 +318,7 @@ func TestForeignObjects(t *testing.T) {
 		}
 		// Once the foreign room gives the alias up, an edit here goes through.
 		e.fake.Remove(foreign)
-		rooms, _, _ := db.SearchTeamRooms(e.ctx, e.c.ID, "", 0, 10)
+		rooms, _ := storetest.Must3(db.SearchTeamRooms(e.ctx, e.c.ID, "", 0, 10))(t)
 		if _, err := db.EditTeamRoom(e.ctx, e.c.ID, company.Operator, rooms[0].ID, "Board room", "boardroom"); err != nil {
 			t.Fatal(err)
 		}
@@ -447,7 +447,7 @@ func TestReconcile(t *testing.T) {
 func TestConcurrencyCap(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := setup(t, db)
-		cl, _ := pexipapi.New(pexipapi.Config{URL: e.fake.URL, User: "admin", Password: "secret", Concurrency: 3})
+		cl := storetest.Must2(pexipapi.New(pexipapi.Config{URL: e.fake.URL, User: "admin", Password: "secret", Concurrency: 3}))(t)
 		e.s.Client = cl
 		e.fake.SetLatency(10 * time.Millisecond)
 		for i := range 20 {

@@ -151,7 +151,7 @@ func bareStreamWriter(b *testing.B, w io.Writer, n int, p company.Period) {
 			row[8] = members[i%200]
 		}
 		row[9], row[10], row[11] = locals[i%250], remotes[i%5000], locals[i%250]
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		cell := storetest.Must2(excelize.CoordinatesToCellName(1, i+2))(b)
 		if err := sw.SetRow(cell, row); err != nil {
 			b.Fatal(err)
 		}
@@ -199,7 +199,7 @@ func loadMonth(b testing.TB, db *store.DB, n int) (company.Company, company.Peri
 		}
 		systems = append(systems, s.ID)
 	}
-	loc, _ := time.LoadLocation("Europe/Oslo")
+	loc := storetest.Must2(time.LoadLocation("Europe/Oslo"))(b)
 	p := company.Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, loc), To: time.Date(2026, 4, 1, 0, 0, 0, 0, loc)}
 	span := int64(p.To.Sub(p.From) / time.Second)
 	rng := rand.New(rand.NewPCG(1, 2))

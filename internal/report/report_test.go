@@ -288,13 +288,13 @@ func TestReport(t *testing.T) {
 		if summary["Company"] != "Acme & Co" || summary["Period"] != "March 2026" || summary["Time zone"] != "Europe/Oslo" || date(t, summary["From"]) != "2026-03-01" || date(t, summary["To (last day)"]) != "2026-03-31" {
 			t.Errorf("Summary = %v", summary)
 		}
-		zr, _ := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+		zr := storetest.Must2(zip.NewReader(bytes.NewReader(raw), int64(len(raw))))(t)
 		var chart string
 		for _, zf := range zr.File {
 			if strings.HasPrefix(zf.Name, "xl/charts/chart") {
-				rc, _ := zf.Open()
+				rc := storetest.Must2(zf.Open())(t)
 				var b bytes.Buffer
-				b.ReadFrom(rc)
+				storetest.Must2(b.ReadFrom(rc))(t)
 				rc.Close()
 				chart = html.UnescapeString(b.String())
 			}
@@ -419,8 +419,8 @@ func TestReport(t *testing.T) {
 			rs := rows(t, f, sheet)
 			for i, r := range rs {
 				for j, v := range r {
-					ref, _ := excelize.CoordinatesToCellName(j+1, i+1)
-					if formula, _ := f.GetCellFormula(sheet, ref); formula != "" {
+					ref := storetest.Must2(excelize.CoordinatesToCellName(j+1, i+1))(t)
+					if formula := storetest.Must2(f.GetCellFormula(sheet, ref))(t); formula != "" {
 						t.Errorf("%s!%s = %q has a formula %q", sheet, ref, v, formula)
 					}
 				}
@@ -457,11 +457,11 @@ func TestReportEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	daily, _ := f.GetRows("Daily")
+	daily := storetest.Must2(f.GetRows("Daily"))(t)
 	if len(daily) != 1+7+1 || daily[1][0] != "2026-03-02" || daily[1][1] != "0" {
 		t.Errorf("Daily = %q", daily)
 	}
-	calls, _ := f.GetRows("Calls")
+	calls := storetest.Must2(f.GetRows("Calls"))(t)
 	if len(calls) != 1 {
 		t.Errorf("Calls = %q", calls)
 	}

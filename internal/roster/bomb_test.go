@@ -3,6 +3,7 @@ package roster
 import (
 	"archive/zip"
 	"bytes"
+	"companyadmin/internal/store/storetest"
 	"compress/flate"
 	"hash/crc32"
 	"io"
@@ -28,12 +29,12 @@ func bomb(t *testing.T, megabytes int, lie bool) string {
 	tail := []byte(`</sheetData></worksheet>`)
 	segment := func(p []byte, final bool) []byte {
 		var buf bytes.Buffer
-		w, _ := flate.NewWriter(&buf, flate.BestCompression)
-		w.Write(p)
+		w := storetest.Must2(flate.NewWriter(&buf, flate.BestCompression))(t)
+		storetest.Must2(w.Write(p))(t)
 		if final {
 			w.Close()
 		} else {
-			w.Flush()
+			storetest.Must(t, w.Flush())
 		}
 		return buf.Bytes()
 	}
@@ -75,11 +76,11 @@ func bomb(t *testing.T, megabytes int, lie bool) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(headZ)
+		storetest.Must2(w.Write(headZ))(t)
 		for range copies {
-			w.Write(chunkZ)
+			storetest.Must2(w.Write(chunkZ))(t)
 		}
-		w.Write(tailZ)
+		storetest.Must2(w.Write(tailZ))(t)
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
@@ -98,12 +99,12 @@ func TestZipBombIsRefusedFast(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		fi, _ := f.Stat()
+		fi := storetest.Must2(f.Stat())(t)
 		if fi.Size() > MaxFileSize {
 			t.Fatalf("the bomb is %d bytes, over the upload limit", fi.Size())
 		}
 		if !lie {
-			zr, _ := zip.NewReader(f, fi.Size())
+			zr := storetest.Must2(zip.NewReader(f, fi.Size()))(t)
 			for _, zf := range zr.File {
 				if zf.Name == "xl/worksheets/sheet1.xml" && zf.UncompressedSize64 < 1<<30-(1<<20) {
 					t.Fatalf("the sheet declares %d bytes", zf.UncompressedSize64)
@@ -142,7 +143,7 @@ func TestBombIsValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	fi, _ := f.Stat()
+	fi := storetest.Must2(f.Stat())(t)
 	zr, err := zip.NewReader(f, fi.Size())
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package roster
 
 import (
 	"bytes"
+	"companyadmin/internal/store/storetest"
 	"fmt"
 	"strings"
 	"testing"
@@ -195,7 +196,7 @@ func workbook(t testing.TB, sheets ...[][]any) []byte {
 			if row == nil {
 				continue
 			}
-			cell, _ := excelize.CoordinatesToCellName(1, r+1)
+			cell := storetest.Must2(excelize.CoordinatesToCellName(1, r+1))(t)
 			if err := f.SetSheetRow(name, cell, &row); err != nil {
 				t.Fatal(err)
 			}
@@ -292,12 +293,12 @@ func TestRejectedFileReadsBack(t *testing.T) {
 		t.Errorf("read back (-first +again):\n%s", diff)
 	}
 
-	text, _ := ReadText("Carol <carol@example.com>, bad@")
+	text := storetest.Must2(ReadText("Carol <carol@example.com>, bad@"))(t)
 	file = text.RejectedFile([]Problem{{Row: text.Rows[0], Reason: "x"}, {Row: text.Rows[1], Reason: "y"}})
 	if string(file) != "\ufeffemail,name,problem\r\ncarol@example.com,Carol,x\r\nbad@,,y\r\n" {
 		t.Errorf("text file: %q", file)
 	}
-	plain, _ := ReadCSV(strings.NewReader("Ann,ann@example.com\n"))
+	plain := storetest.Must2(ReadCSV(strings.NewReader("Ann,ann@example.com\n")))(t)
 	file = plain.RejectedFile([]Problem{{Row: plain.Rows[0], Reason: "z"}})
 	if string(file) != "\ufeffemail,problem\r\nann@example.com,z\r\n" {
 		t.Errorf("headerless file: %q", file)

@@ -2,6 +2,7 @@ package seal
 
 import (
 	"bytes"
+	"companyadmin/internal/store/storetest"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -49,7 +50,7 @@ func TestSealOpen(t *testing.T) {
 	if _, err := rotated.Open(sealed, []byte("T2")); !errors.Is(err, ErrOpen) {
 		t.Fatalf("open bound to another team = %v, want ErrOpen", err)
 	}
-	onlyNew, _ := ParseKeys(cur)
+	onlyNew := storetest.Must2(ParseKeys(cur))(t)
 	if _, err := onlyNew.Open(sealed, []byte("T1")); !errors.Is(err, ErrOpen) {
 		t.Fatalf("open without its key = %v, want ErrOpen", err)
 	}
@@ -81,7 +82,7 @@ func TestParseKeys(t *testing.T) {
 			t.Errorf("ParseKeys(%q) = %v, want %q", tc.list, err, tc.err)
 		}
 	}
-	raw, _ := base64.StdEncoding.DecodeString(k)
+	raw := storetest.Must2(base64.StdEncoding.DecodeString(k))(t)
 	if _, err := ParseKeys(base64.RawURLEncoding.EncodeToString(raw)); err != nil {
 		t.Errorf("URL-alphabet key without padding: %v", err)
 	}

@@ -139,10 +139,10 @@ func TestInstallFlow(t *testing.T) {
 				t.Errorf("auth.test with %s's client = %+v, %v", tc.team, r, err)
 			}
 		}
-		if in, _ := db.Installation(ctx, "T0ACME"); in.ExpiresAt == nil || in.RefreshToken == "" {
+		if in := storetest.Must2(db.Installation(ctx, "T0ACME"))(t); in.ExpiresAt == nil || in.RefreshToken == "" {
 			t.Errorf("rotating install stored without expiry or refresh token: %+v", in)
 		}
-		if in, _ := db.Installation(ctx, "T0BETA"); in.ExpiresAt != nil || in.RefreshToken != "" {
+		if in := storetest.Must2(db.Installation(ctx, "T0BETA"))(t); in.ExpiresAt != nil || in.RefreshToken != "" {
 			t.Errorf("install without rotation stored an expiry or refresh token: %+v", in)
 		}
 		if _, err := s.ws.Client(ctx, "T0GAMMA"); err == nil {

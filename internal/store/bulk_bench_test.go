@@ -57,9 +57,9 @@ func benchXLSX(b *testing.B) []byte {
 		}
 		return out
 	}
-	sw.SetRow("A1", row(benchHeader))
+	storetest.Must(b, sw.SetRow("A1", row(benchHeader)))
 	for i := range benchRows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		cell := storetest.Must2(excelize.CoordinatesToCellName(1, i+2))(b)
 		if err := sw.SetRow(cell, row(benchPerson(i))); err != nil {
 			b.Fatal(err)
 		}

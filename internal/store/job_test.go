@@ -54,7 +54,7 @@ func TestJobLeases(t *testing.T) {
 		if err := db.ReleaseJobLease(ctx, "send-mail", "a"); err != nil {
 			t.Fatal(err)
 		}
-		if _, held, _ := db.TakeJobLease(ctx, "send-mail", "c", time.Minute); held {
+		if _, held := storetest.Must3(db.TakeJobLease(ctx, "send-mail", "c", time.Minute))(t); held {
 			t.Fatal("release by a former owner freed the slot")
 		}
 		if err := db.ReleaseJobLease(ctx, "send-mail", "b"); err != nil {
@@ -150,14 +150,14 @@ func TestJobRuns(t *testing.T) {
 		if r.Outcome != store.RunSkipped || r.Done != 2 || r.Failed != 1 || r.DurationMS != 1500 || !r.StartedAt.Equal(start.Add(2*time.Hour).Truncate(time.Second)) || len(r.Note) != 1000 {
 			t.Errorf("latest run = %+v (note of %d bytes)", r, len(r.Note))
 		}
-		if all, _ := db.JobRuns(ctx, "", 10); len(all) != 4 {
+		if all := storetest.Must2(db.JobRuns(ctx, "", 10))(t); len(all) != 4 {
 			t.Errorf("all runs = %d, want 4", len(all))
 		}
 		n, err := db.PruneJobRuns(ctx, start.Add(90*time.Minute))
 		if err != nil || n != 3 {
 			t.Fatalf("PruneJobRuns = %d, %v; want 3", n, err)
 		}
-		if all, _ := db.JobRuns(ctx, "", 10); len(all) != 1 || all[0].Outcome != store.RunSkipped {
+		if all := storetest.Must2(db.JobRuns(ctx, "", 10))(t); len(all) != 1 || all[0].Outcome != store.RunSkipped {
 			t.Errorf("after pruning: %+v", all)
 		}
 	})

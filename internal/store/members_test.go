@@ -45,7 +45,7 @@ func otherCompany(t *testing.T, db *store.DB) company.Company {
 func TestSearchMembers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := newCompany(t, db, 20)
-		admin, _, _ := db.GrantAdmin(ctx, c.ID, "ann@example.com", "Ann Admin")
+		admin, _ := storetest.Must3(db.GrantAdmin(ctx, c.ID, "ann@example.com", "Ann Admin"))(t)
 		bob := addMember(t, db, c, "bob@example.com", "Bob Builder", "bob_builder")
 		addMember(t, db, c, "carol@example.com", "Carol 100% Real", "carol.c")
 		addMember(t, db, c, "dave@example.com", "dave", "davebuilder")
@@ -97,7 +97,7 @@ func TestSearchMembers(t *testing.T) {
 		if _, err := db.MembersByID(ctx, c.ID, []int64{admin.ID, bob.ID}); err != nil {
 			t.Fatal(err)
 		}
-		other, _ := db.MemberByEmail(ctx, o.ID, "bob@globex.example")
+		other := storetest.Must2(db.MemberByEmail(ctx, o.ID, "bob@globex.example"))(t)
 		if _, err := db.MembersByID(ctx, c.ID, []int64{bob.ID, other.ID}); company.KindOf(err) != company.NotFound {
 			t.Fatalf("MembersByID with another company's member: err = %v, want not found", err)
 		}
@@ -119,7 +119,7 @@ func TestEditMember(t *testing.T) {
 		if m.FullName != "Robert Builder" || m.VideoAddress != "robert.b@acme.vc.example.com" {
 			t.Fatalf("edited = %+v", m)
 		}
-		room, _ := db.PersonalRoom(ctx, bob.ID)
+		room := storetest.Must2(db.PersonalRoom(ctx, bob.ID))(t)
 		if room.Address != "robert.b.vmr@acme.vc.example.com" || room.Name != "Robert Builder's room" {
 			t.Fatalf("personal room = %+v", room)
 		}
@@ -153,10 +153,10 @@ func TestEditMember(t *testing.T) {
 		if _, err := db.EditMember(ctx, c.ID, ann, eve.ID, "Mallory", "mallory"); company.KindOf(err) != company.NotFound {
 			t.Fatalf("edit of another company's member: err = %v, want not found", err)
 		}
-		if got, _ := db.Member(ctx, o.ID, eve.ID); got.FullName != "Eve" {
+		if got := storetest.Must2(db.Member(ctx, o.ID, eve.ID))(t); got.FullName != "Eve" {
 			t.Fatalf("other company's member changed: %+v", got)
 		}
-		events, _ := db.AuditEvents(ctx, c.ID, 1)
+		events := storetest.Must2(db.AuditEvents(ctx, c.ID, 1))(t)
 		if len(events) != 1 || events[0].Action != "member.edited" || !strings.Contains(events[0].Before, "robert.b@") || !strings.Contains(events[0].After, "robert.b.vmr.vmr@") {
 			t.Fatalf("audit = %+v", events)
 		}
@@ -166,7 +166,7 @@ func TestEditMember(t *testing.T) {
 func TestLastAdmin(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := newCompany(t, db, 20)
-		a, _, _ := db.GrantAdmin(ctx, c.ID, "ann@example.com", "Ann Admin")
+		a, _ := storetest.Must3(db.GrantAdmin(ctx, c.ID, "ann@example.com", "Ann Admin"))(t)
 		bob := addMember(t, db, c, "bob@example.com", "Bob", "bob.builder")
 		if _, err := db.SetAdmin(ctx, c.ID, ann, []int64{a.ID}, false); company.KindOf(err) != company.Conflict || !strings.Contains(err.Error(), "last admin") {
 			t.Fatalf("removing the last admin: err = %v", err)
@@ -202,7 +202,7 @@ func TestLastAdmin(t *testing.T) {
 func TestDeleteMembers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := newCompany(t, db, 5)
-		db.GrantAdmin(ctx, c.ID, "ann@example.com", "Ann Admin")
+		storetest.Must3(db.GrantAdmin(ctx, c.ID, "ann@example.com", "Ann Admin"))(t)
 		bob := addMember(t, db, c, "bob@example.com", "Bob", "bob.builder")
 		carol := addMember(t, db, c, "carol@example.com", "Carol", "carol.c")
 		if _, err := db.AddTeamRoom(ctx, c.ID, "Board", "board.room", []string{"bob@example.com", "carol@example.com"}); err != nil {
@@ -219,7 +219,7 @@ func TestDeleteMembers(t *testing.T) {
 		if _, err := db.Member(ctx, c.ID, bob.ID); err != nil {
 			t.Fatalf("bob deleted by a refused batch: %v", err)
 		}
-		before, _ := db.Licences(ctx, c.ID)
+		before := storetest.Must2(db.Licences(ctx, c.ID))(t)
 		gone, lic, err := db.DeleteMembers(ctx, c.ID, ann, []int64{bob.ID, carol.ID})
 		if err != nil {
 			t.Fatal(err)
@@ -228,24 +228,24 @@ func TestDeleteMembers(t *testing.T) {
 			strings.Join(gone[0].ManagedRooms, ",") != "board.room@acme.vc.example.com" || strings.Join(gone[0].Systems, ",") != "bob.desk@acme.vc.example.com" {
 			t.Fatalf("deleted = %+v", gone)
 		}
-		after, _ := db.Licences(ctx, c.ID)
+		after := storetest.Must2(db.Licences(ctx, c.ID))(t)
 		if after.Remaining() != before.Remaining()+2 || lic != after {
 			t.Fatalf("licences before %+v, after %+v, returned %+v", before, after, lic)
 		}
 		if _, err := db.PersonalRoom(ctx, bob.ID); company.KindOf(err) != company.NotFound {
 			t.Fatalf("personal room survives: %v", err)
 		}
-		rooms, _, _ := db.SearchTeamRooms(ctx, c.ID, "", 0, 10)
+		rooms, _ := storetest.Must3(db.SearchTeamRooms(ctx, c.ID, "", 0, 10))(t)
 		if len(rooms) != 1 || len(rooms[0].Managers) != 0 {
 			t.Fatalf("rooms after delete = %+v", rooms)
 		}
-		systems, _, _ := db.SearchSystems(ctx, c.ID, "", 0, 10)
+		systems, _ := storetest.Must3(db.SearchSystems(ctx, c.ID, "", 0, 10))(t)
 		if len(systems) != 1 || systems[0].TwinID != nil {
 			t.Fatalf("systems after delete = %+v", systems)
 		}
 		// Their addresses are free for someone new.
 		addMember(t, db, c, "robert@example.com", "Robert", "bob.builder")
-		events, _ := db.AuditEvents(ctx, c.ID, 10)
+		events := storetest.Must2(db.AuditEvents(ctx, c.ID, 10))(t)
 		deleted := 0
 		for _, e := range events {
 			if e.Action == "member.deleted" {
@@ -289,20 +289,20 @@ func TestPasswordReset(t *testing.T) {
 		if err != nil || m.ID != bob.ID || gotCompany.ID != c.ID || r.Usable(now) != nil {
 			t.Fatalf("PasswordResetByToken = %+v, %+v, %v", r, m, err)
 		}
-		second, _ := request(bob.ID)
+		second := storetest.Must2(request(bob.ID))(t)
 		if _, err := db.ResetPassword(ctx, company.HashToken(first), "h1"); company.KindOf(err) != company.Conflict || !strings.Contains(err.Error(), "newer") {
 			t.Fatalf("superseded link: err = %v", err)
 		}
 		if _, err := db.ResetPassword(ctx, company.HashToken(second), "h2"); err != nil {
 			t.Fatal(err)
 		}
-		if h, _ := db.PasswordHash(ctx, bob.ID); h != "h2" {
+		if h := storetest.Must2(db.PasswordHash(ctx, bob.ID))(t); h != "h2" {
 			t.Fatalf("password hash = %q", h)
 		}
 		if _, err := db.ResetPassword(ctx, company.HashToken(second), "h3"); company.KindOf(err) != company.Conflict || !strings.Contains(err.Error(), "already been used") {
 			t.Fatalf("second use: err = %v", err)
 		}
-		third, _ := request(bob.ID)
+		third := storetest.Must2(request(bob.ID))(t)
 		db.Clock = func() time.Time { return now.Add(company.ResetExpiry) }
 		if _, err := db.ResetPassword(ctx, company.HashToken(third), "h4"); company.KindOf(err) != company.Conflict || !strings.Contains(err.Error(), "expired") {
 			t.Fatalf("expired link: err = %v", err)
@@ -310,7 +310,7 @@ func TestPasswordReset(t *testing.T) {
 		if _, err := db.ResetPassword(ctx, company.HashToken("nonsense"), "h5"); company.KindOf(err) != company.NotFound {
 			t.Fatalf("unknown link: err = %v", err)
 		}
-		mails, _ := db.Mails(ctx, 10)
+		mails := storetest.Must2(db.Mails(ctx, 10))(t)
 		resets := 0
 		for _, m := range mails {
 			if m.Kind == company.MailReset {
@@ -363,7 +363,7 @@ func TestRoomsAndSystems(t *testing.T) {
 		if err != nil || len(got.Managers) != 2 {
 			t.Fatalf("SetRoomManagers = %+v, %v", got, err)
 		}
-		again, _ := db.TeamRoom(ctx, c.ID, r.ID)
+		again := storetest.Must2(db.TeamRoom(ctx, c.ID, r.ID))(t)
 		if len(again.Managers) != 2 || again.Managers[0].ID != bob.ID || again.Managers[1].ID != carol.ID {
 			t.Fatalf("managers = %+v", again.Managers)
 		}
@@ -371,9 +371,9 @@ func TestRoomsAndSystems(t *testing.T) {
 			t.Fatalf("clearing managers = %+v, %v", got, err)
 		}
 
-		lobby, _ := db.AddSystem(ctx, c.ID, "Lobby", "lobby.system", "")
-		db.AddSystem(ctx, c.ID, "Bob's desk", "bob.desk", "bob@example.com")
-		globexSys, _ := db.AddSystem(ctx, o.ID, "Globex lobby", "lobby.globex@globex.vc.example.com", "")
+		lobby := storetest.Must2(db.AddSystem(ctx, c.ID, "Lobby", "lobby.system", ""))(t)
+		storetest.Must2(db.AddSystem(ctx, c.ID, "Bob's desk", "bob.desk", "bob@example.com"))(t)
+		globexSys := storetest.Must2(db.AddSystem(ctx, o.ID, "Globex lobby", "lobby.globex@globex.vc.example.com", ""))(t)
 		ss, total, err := db.SearchSystems(ctx, c.ID, "", 0, 10)
 		if err != nil || total != 1 || ss[0].ID != lobby.ID {
 			t.Fatalf("SearchSystems = %+v, %d, %v", ss, total, err)

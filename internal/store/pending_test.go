@@ -89,7 +89,7 @@ func TestPendingInvites(t *testing.T) {
 		if page[0].InvitedByName != "Ann Admin" || page[0].MailState != company.MailQueued {
 			t.Errorf("first item: %+v", page[0])
 		}
-		page, total, _ = db.PendingInvites(ctx, c.ID, store.PendingQuery{Offset: 30, Limit: 30})
+		page, total = storetest.Must3(db.PendingInvites(ctx, c.ID, store.PendingQuery{Offset: 30, Limit: 30}))(t)
 		if total != 36 || len(page) != 6 || page[5].Email != "p00@example.com" {
 			t.Fatalf("second page: %v of %d", emails(page), total)
 		}
@@ -112,7 +112,7 @@ func TestPendingInvites(t *testing.T) {
 				}
 			}
 		}
-		page, _, _ = db.PendingInvites(ctx, c.ID, store.PendingQuery{Search: "p03"})
+		page, _ = storetest.Must3(db.PendingInvites(ctx, c.ID, store.PendingQuery{Search: "p03"}))(t)
 		if len(page) != 1 || page[0].MailState != company.MailFailed || page[0].MailError != "550 5.1.1 no such user" {
 			t.Errorf("failed mail: %+v", page)
 		}
@@ -162,13 +162,13 @@ func TestResendInvites(t *testing.T) {
 		if !acts.Done[0].ExpiresAt.Equal(inv.ExpiresAt) {
 			t.Errorf("the resent invite as rendered expires %v, stored %v", acts.Done[0].ExpiresAt, inv.ExpiresAt)
 		}
-		page, _, _ := db.PendingInvites(ctx, c.ID, store.PendingQuery{Search: "bob"})
+		page, _ := storetest.Must3(db.PendingInvites(ctx, c.ID, store.PendingQuery{Search: "bob"}))(t)
 		if len(page) != 1 || page[0].ResentAt == nil || !page[0].ResentAt.Equal(clk.now) {
 			t.Errorf("resent at: %+v", page)
 		}
 		// The queued mail with the dead link is gone; the new one waits.
 		var bobs []company.Mail
-		mails, _ := db.Mails(ctx, 100)
+		mails := storetest.Must2(db.Mails(ctx, 100))(t)
 		for _, m := range mails {
 			if m.To == "bob@example.com" {
 				bobs = append(bobs, m)
@@ -181,11 +181,11 @@ func TestResendInvites(t *testing.T) {
 		if _, _, err := db.InviteByToken(ctx, company.HashToken(theirTokens["eve@example.com"])); err != nil {
 			t.Errorf("other company's link: %v", err)
 		}
-		events, _ := db.AuditEvents(ctx, c.ID, 1)
+		events := storetest.Must2(db.AuditEvents(ctx, c.ID, 1))(t)
 		if len(events) != 1 || events[0].Action != "invite.resent" || events[0].ObjectID != invs[0].ID {
 			t.Errorf("audit: %+v", events)
 		}
-		if events, _ := db.AuditEvents(ctx, other.ID, 10); len(events) != 2 {
+		if events := storetest.Must2(db.AuditEvents(ctx, other.ID, 10))(t); len(events) != 2 {
 			t.Errorf("other company's audit: %+v", events)
 		}
 	})
@@ -199,7 +199,7 @@ func TestRevokeInvites(t *testing.T) {
 		if _, err := db.InviteMany(ctx, b); err != nil {
 			t.Fatal(err)
 		}
-		page, _, _ := db.PendingInvites(ctx, c.ID, store.PendingQuery{})
+		page, _ := storetest.Must3(db.PendingInvites(ctx, c.ID, store.PendingQuery{}))(t)
 		other := otherCompany(t, db)
 		theirs, _ := inviteAll(t, db, clk, other, company.Operator, "eve@example.com")
 
@@ -210,7 +210,7 @@ func TestRevokeInvites(t *testing.T) {
 		if len(acts.Done) != 2 || acts.Unknown != 1 || len(acts.Gone) != 0 || lic.Pending != 0 || lic.Remaining() != 2 {
 			t.Fatalf("actions %+v, licences %+v", acts, lic)
 		}
-		events, _ := db.AuditEvents(ctx, c.ID, 2)
+		events := storetest.Must2(db.AuditEvents(ctx, c.ID, 2))(t)
 		if len(events) != 2 || events[0].Action != "invite.revoked" || events[1].Action != "invite.revoked" || events[0].Before == "" {
 			t.Errorf("audit: %+v", events)
 		}
@@ -223,7 +223,7 @@ func TestRevokeInvites(t *testing.T) {
 			t.Errorf("link page: %q", msg)
 		}
 		// Address, mails and email are free again.
-		if mails, _ := db.Mails(ctx, 10); len(mails) != 1 || mails[0].To != "eve@example.com" {
+		if mails := storetest.Must2(db.Mails(ctx, 10))(t); len(mails) != 1 || mails[0].To != "eve@example.com" {
 			t.Errorf("mails after revoke: %+v", mails)
 		}
 		if _, err := db.AddTeamRoom(ctx, c.ID, "Bob", "bob.builder", nil); err != nil {
@@ -232,7 +232,7 @@ func TestRevokeInvites(t *testing.T) {
 		if _, _, err := invite(db, c, "bob@example.com", ""); err != nil {
 			t.Errorf("invite again after revoke: %v", err)
 		}
-		if l, _ := db.Licences(ctx, other.ID); l.Pending != 1 {
+		if l := storetest.Must2(db.Licences(ctx, other.ID))(t); l.Pending != 1 {
 			t.Errorf("other company's invite revoked: %+v", l)
 		}
 
@@ -264,13 +264,13 @@ func TestResendOlderThan(t *testing.T) {
 			t.Fatalf("resent again: %+v, %v", done, err)
 		}
 		clk.Advance(8 * 24 * time.Hour)
-		done, _ = db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, 60*24*time.Hour, render(tokens))
+		done = storetest.Must2(db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, 60*24*time.Hour, render(tokens)))(t)
 		if len(done) != 3 {
 			t.Fatalf("a week later: %d resent", len(done))
 		}
 		// Expired invites are not resent.
 		clk.Advance(60 * 24 * time.Hour)
-		done, _ = db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, 60*24*time.Hour, render(tokens))
+		done = storetest.Must2(db.ResendOlderThan(ctx, c.ID, 7*24*time.Hour, ann, 60*24*time.Hour, render(tokens)))(t)
 		if len(done) != 0 {
 			t.Fatalf("expired invites resent: %d", len(done))
 		}

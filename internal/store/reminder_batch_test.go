@@ -168,8 +168,8 @@ func TestBatchLikeOneByOne(t *testing.T) {
 			Lic     company.Licences
 		}
 		views := make([]view, 2)
-		allMails, _ := db.Mails(ctx, 1000)
-		notices, _ := db.UndeliveredNotices(ctx)
+		allMails := storetest.Must2(db.Mails(ctx, 1000))(t)
+		notices := storetest.Must2(db.UndeliveredNotices(ctx))(t)
 		for i, bc := range cs {
 			v := &views[i]
 			for _, id := range bc.ids {
@@ -187,7 +187,7 @@ func TestBatchLikeOneByOne(t *testing.T) {
 				}
 			}
 			slices.SortFunc(v.Mails, func(a, b company.Mail) int { return strings.Compare(a.Kind+a.To+a.Subject, b.Kind+b.To+b.Subject) })
-			es, _ := db.AuditEvents(ctx, bc.c.ID, 1000)
+			es := storetest.Must2(db.AuditEvents(ctx, bc.c.ID, 1000))(t)
 			for _, e := range es {
 				if e.Action == "invite.reminded" || e.Action == "invite.expired" || e.Action == "invite.created" {
 					e.ID, e.CompanyID, e.ObjectID, e.ActorMember = 0, 0, 0, nil
@@ -204,7 +204,7 @@ func TestBatchLikeOneByOne(t *testing.T) {
 					v.Notices = append(v.Notices, n)
 				}
 			}
-			v.Lic, _ = db.Licences(ctx, bc.c.ID)
+			v.Lic = storetest.Must2(db.Licences(ctx, bc.c.ID))(t)
 		}
 		if len(views[0].Notices) != 3 || views[0].Lic.Pending != 3 {
 			t.Errorf("after the batches: %d notices, licences %+v; want 3 notices, 3 pending", len(views[0].Notices), views[0].Lic)

@@ -127,7 +127,7 @@ func TestReminders(t *testing.T) {
 		if len(ms) != 1 || ms[0].To != "bob@example.com" || ms[0].Subject != "Reminder 1 from Acme" || *ms[0].CompanyID != s.c.ID {
 			t.Fatalf("reminder mails of a = %+v", ms)
 		}
-		events, _ := db.AuditEvents(ctx, s.c.ID, 1)
+		events := storetest.Must2(db.AuditEvents(ctx, s.c.ID, 1))(t)
 		if len(events) != 1 || events[0].Action != "invite.reminded" || events[0].ObjectID != a.ID || events[0].ActorName != "worker" {
 			t.Fatalf("last audit event = %+v", events)
 		}
@@ -228,7 +228,7 @@ func TestExpireInvite(t *testing.T) {
 		if _, ok, err := db.ExpireInvite(ctx, a.ID); err != nil || ok {
 			t.Fatalf("ExpireInvite before 60 days = %v, %v", ok, err)
 		}
-		if lic, _ := db.Licences(ctx, s.c.ID); lic.Pending != 1 {
+		if lic := storetest.Must2(db.Licences(ctx, s.c.ID))(t); lic.Pending != 1 {
 			t.Fatalf("licences before expiry = %+v", lic)
 		}
 
@@ -254,7 +254,7 @@ func TestExpireInvite(t *testing.T) {
 
 		// The licence is free, the link says expired, and only dates and
 		// counts are left.
-		if lic, _ := db.Licences(ctx, s.c.ID); lic.Pending != 0 || lic.Remaining() != 9 {
+		if lic := storetest.Must2(db.Licences(ctx, s.c.ID))(t); lic.Pending != 0 || lic.Remaining() != 9 {
 			t.Errorf("licences after expiry = %+v", lic)
 		}
 		for _, tok := range []string{tokenA, tokenA1} {
@@ -283,7 +283,7 @@ func TestExpireInvite(t *testing.T) {
 				t.Errorf("mail %d of the expired invite is still queued", m.ID)
 			}
 		}
-		events, _ := db.AuditEvents(ctx, s.c.ID, 100)
+		events := storetest.Must2(db.AuditEvents(ctx, s.c.ID, 100))(t)
 		var actions []string
 		for _, e := range events {
 			if e.ObjectType != "invite" || e.ObjectID != a.ID {

@@ -93,10 +93,10 @@ func TestSearchMembersBySystem(t *testing.T) {
 				t.Errorf("SearchMembers(%q) = %+v, %d, %v", q, ms, total, err)
 			}
 		}
-		if ms, total, _ := db.SearchMembers(ctx, c.ID, "corner", 0, 10); total != 1 || ms[0].ID != bob.ID {
+		if ms, total := storetest.Must3(db.SearchMembers(ctx, c.ID, "corner", 0, 10))(t); total != 1 || ms[0].ID != bob.ID {
 			t.Errorf("a shared system matched a member: %+v", ms)
 		}
-		if ms, _ := db.MemberOptions(ctx, c.ID, "corner.desk", 10); len(ms) != 1 || ms[0].ID != bob.ID {
+		if ms := storetest.Must2(db.MemberOptions(ctx, c.ID, "corner.desk", 10))(t); len(ms) != 1 || ms[0].ID != bob.ID {
 			t.Errorf("MemberOptions = %+v", ms)
 		}
 	})

@@ -170,7 +170,7 @@ func TestCreateInvite(t *testing.T) {
 		if err != nil || len(mails) != 2 || mails[0].To != "carol@example.com" || *mails[0].InviteID == 0 {
 			t.Fatalf("mails = %+v, %v", mails, err)
 		}
-		events, _ := db.AuditEvents(ctx, c.ID, 1)
+		events := storetest.Must2(db.AuditEvents(ctx, c.ID, 1))(t)
 		if len(events) != 1 || events[0].Action != "invite.created" || events[0].ActorSlack != "U1" {
 			t.Fatalf("last audit event = %+v", events)
 		}
@@ -245,7 +245,7 @@ func TestAcceptInvite(t *testing.T) {
 		if _, _, err := db.AcceptInvite(ctx, hash, store.Activation{FullName: "Bob", VideoAddress: "bobby.c"}); company.KindOf(err) != company.Conflict {
 			t.Fatalf("second activation: err = %v, want conflict", err)
 		}
-		lic, _ := db.Licences(ctx, c.ID)
+		lic := storetest.Must2(db.Licences(ctx, c.ID))(t)
 		if lic.Licensed != 1 || lic.Pending != 0 {
 			t.Fatalf("licences after activation = %+v", lic)
 		}
@@ -326,7 +326,7 @@ func TestMailLeases(t *testing.T) {
 		if d, err := db.ClaimMails(ctx, "d", 10, time.Minute); err != nil || len(d) != 1 || d[0].ID != a[1].ID {
 			t.Fatalf("claim after release = %+v, %v", d, err)
 		}
-		all, _ := db.Mails(ctx, 10)
+		all := storetest.Must2(db.Mails(ctx, 10))(t)
 		states := map[string]int{}
 		for _, m := range all {
 			states[m.State]++
@@ -399,7 +399,7 @@ func TestParseURL(t *testing.T) {
 			t.Errorf("ParseURL(%q) = %q, %v", tt.url, d, err)
 		}
 	}
-	_, dsn, _ := store.ParseURL("mysql://u:p%40ss@db.example:3307/prod")
+	_, dsn := storetest.Must3(store.ParseURL("mysql://u:p%40ss@db.example:3307/prod"))(t)
 	if want := "u:p@ss@tcp(db.example:3307)/prod"; len(dsn) < len(want) || dsn[:len(want)] != want {
 		t.Errorf("mysql DSN = %q", dsn)
 	}

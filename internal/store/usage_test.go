@@ -22,7 +22,7 @@ func TestEventsToUsage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		room, _ := db.PersonalRoom(ctx, ann.ID)
+		room := storetest.Must2(db.PersonalRoom(ctx, ann.ID))(t)
 		sys, err := db.AddSystem(ctx, c.ID, "Ann's desk", "ann.desk", "ann@example.com")
 		if err != nil {
 			t.Fatal(err)
@@ -46,7 +46,7 @@ func TestEventsToUsage(t *testing.T) {
 		if err != nil || len(b) != 2 || b[0].ID != a[2].ID+1 {
 			t.Fatalf("second claim = %+v, %v", b, err)
 		}
-		if c, _ := db.ClaimEvents(ctx, "c", 10, time.Minute); len(c) != 0 {
+		if c := storetest.Must2(db.ClaimEvents(ctx, "c", 10, time.Minute))(t); len(c) != 0 {
 			t.Fatalf("third claim got %d leased events", len(c))
 		}
 
@@ -86,7 +86,7 @@ func TestEventsToUsage(t *testing.T) {
 		if err != nil || counts[store.EventDone] != 4 || counts[store.EventRejected] != 1 || counts[store.EventMalformed] != 1 || counts[store.EventNew] != 0 {
 			t.Errorf("event counts = %v, %v", counts, err)
 		}
-		bad, _ := db.Events(ctx, store.EventMalformed, 1)
+		bad := storetest.Must2(db.Events(ctx, store.EventMalformed, 1))(t)
 		if len(bad) != 1 || bad[0].Body != "{\uFFFD" || bad[0].Note != "not JSON" {
 			t.Errorf("malformed event kept as %+v", bad)
 		}
@@ -107,7 +107,7 @@ func TestEventLeaseRunsOut(t *testing.T) {
 		if err := db.SaveEvents(ctx, []store.PlatformEvent{{Source: "pexip", Type: "conference_started", Body: "{}"}}); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := db.ClaimEvents(ctx, "a", 10, time.Minute); len(got) != 1 {
+		if got := storetest.Must2(db.ClaimEvents(ctx, "a", 10, time.Minute))(t); len(got) != 1 {
 			t.Fatalf("claim: %d", len(got))
 		}
 		now = now.Add(2 * time.Minute)
@@ -119,13 +119,13 @@ func TestEventLeaseRunsOut(t *testing.T) {
 		if _, err := db.FinishEvents(ctx, "a", []store.EventResult{{EventID: got[0].ID}}); err != nil {
 			t.Fatal(err)
 		}
-		if counts, _ := db.EventCounts(ctx); counts[store.EventNew] != 1 {
+		if counts := storetest.Must2(db.EventCounts(ctx))(t); counts[store.EventNew] != 1 {
 			t.Fatalf("late finish by the old owner: %v", counts)
 		}
 		if _, err := db.FinishEvents(ctx, "b", []store.EventResult{{EventID: got[0].ID}}); err != nil {
 			t.Fatal(err)
 		}
-		if counts, _ := db.EventCounts(ctx); counts[store.EventDone] != 1 {
+		if counts := storetest.Must2(db.EventCounts(ctx))(t); counts[store.EventDone] != 1 {
 			t.Fatalf("finish by the owner: %v", counts)
 		}
 	})
@@ -171,7 +171,7 @@ func TestImportUsage(t *testing.T) {
 		if err != nil || res[0].Outcome != store.Duplicate || res[1].Outcome != store.Duplicate {
 			t.Fatalf("second import = %+v, %v", res, err)
 		}
-		recsNow, _ := db.UsageRecords(ctx, &c.ID, 10)
+		recsNow := storetest.Must2(db.UsageRecords(ctx, &c.ID, 10))(t)
 		if len(recsNow) != 2 || *recsNow[0].SystemID != sys.ID {
 			t.Fatalf("records = %+v", recsNow)
 		}

@@ -108,7 +108,7 @@ func BenchmarkBareUpdates(b *testing.B) {
 		}
 		for rows.Next() {
 			var id int64
-			rows.Scan(&id)
+			storetest.Must(b, rows.Scan(&id))
 			ids = append(ids, id)
 		}
 		rows.Close()

@@ -166,6 +166,10 @@ type Options struct {
 	// processes; tasks queued through this runner wake it at once.
 	Poll    time.Duration
 	Workers int
+	// Idle, when set, is called each time a handler finds no due task
+	// and starts waiting for a wake; tests use it to know the runner is
+	// idle.
+	Idle func()
 }
 
 // Runner claims and runs tasks.
@@ -177,6 +181,7 @@ type Runner struct {
 	lease   time.Duration
 	poll    time.Duration
 	workers int
+	idle    func()
 
 	kinds map[string]Kind
 	names []string
@@ -202,7 +207,7 @@ var errStopping = errors.New("the process is stopping: task handed back")
 // New returns a runner with no kinds; add them with Handle, then Start it.
 func New(o Options) *Runner {
 	r := &Runner{
-		db: o.Store, log: o.Logger, clock: o.Clock, owner: o.Owner, lease: o.Lease, poll: o.Poll, workers: o.Workers,
+		db: o.Store, log: o.Logger, clock: o.Clock, owner: o.Owner, lease: o.Lease, poll: o.Poll, workers: o.Workers, idle: o.Idle,
 		kinds: map[string]Kind{}, bell: make(chan struct{}), stop: make(chan struct{}),
 	}
 	if r.clock == nil {
@@ -322,6 +327,9 @@ func (r *Runner) work() {
 			r.process(t)
 			r.running.Done()
 			continue
+		}
+		if r.idle != nil {
+			r.idle()
 		}
 		select {
 		case <-r.stop:

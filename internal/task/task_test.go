@@ -99,7 +99,7 @@ func TestOutcomes(t *testing.T) {
 			ids[name] = id
 		}
 		for {
-			ran, _ := r.RunOnce(ctx)
+			ran, _ := r.RunOnce(ctx) // the failures are the point
 			if !ran {
 				break
 			}
@@ -125,18 +125,18 @@ func TestOutcomes(t *testing.T) {
 		}
 		// Not due before its backoff; then 20 s after the second attempt.
 		clk.Add(4 * time.Second)
-		if ran, _ := r.RunOnce(ctx); ran {
+		if storetest.Must2(r.RunOnce(ctx))(t) {
 			t.Fatal("a task ran before its backoff ended")
 		}
 		clk.Add(time.Second)
-		if ran, _ := r.RunOnce(ctx); !ran {
+		if ran, _ := r.RunOnce(ctx); !ran { // it fails again, as it should
 			t.Fatal("the task did not run after its backoff")
 		}
 		if tk := state("temporary"); tk.Attempts != 2 || !tk.RunAfter.Equal(clk.Now().Add(20*time.Second)) {
 			t.Errorf("after attempt 2: attempts %d run after %s", tk.Attempts, tk.RunAfter)
 		}
 		clk.Add(20 * time.Second)
-		r.RunOnce(ctx)
+		r.RunOnce(ctx) // fails for the last time
 		if tk := state("temporary"); tk.State != store.TaskFailed || tk.Attempts != 3 || tk.Result.String != `{"attempt":3}` {
 			t.Errorf("after the last attempt: %+v", tk)
 		}
@@ -145,11 +145,11 @@ func TestOutcomes(t *testing.T) {
 		}
 		// Pruned after seven days, not before.
 		clk.Add(task.Retention - time.Minute)
-		if n, _ := db.PruneTasks(ctx, clk.Now().Add(-task.Retention)); n != 0 {
+		if n := storetest.Must2(db.PruneTasks(ctx, clk.Now().Add(-task.Retention)))(t); n != 0 {
 			t.Errorf("pruned %d tasks too early", n)
 		}
 		clk.Add(2 * time.Minute)
-		if n, _ := db.PruneTasks(ctx, clk.Now().Add(-task.Retention)); n != 4 {
+		if n := storetest.Must2(db.PruneTasks(ctx, clk.Now().Add(-task.Retention)))(t); n != 4 {
 			t.Errorf("pruned %d tasks, want 4", n)
 		}
 	})
@@ -169,7 +169,7 @@ func TestUniqueKey(t *testing.T) {
 			if err != nil || a != b {
 				t.Fatalf("second enqueue with key %.20s…: id %d (first %d), err %v", key, b, a, err)
 			}
-			for ran := true; ran; ran, _ = r.RunOnce(ctx) {
+			for storetest.Must2(r.RunOnce(ctx))(t) {
 			}
 			c, err := r.Enqueue(ctx, "k", 3, key)
 			if err != nil || c == a {
@@ -198,7 +198,7 @@ func TestLeaseTakeover(t *testing.T) {
 			t.Fatalf("claim: %v %v", ok, err)
 		}
 		clk.Add(3 * time.Second)
-		if ok, _ := b.RunOnce(ctx); ok {
+		if storetest.Must2(b.RunOnce(ctx))(t) {
 			t.Fatal("b took the task while a's lease ran")
 		}
 		clk.Add(time.Second)
@@ -208,7 +208,7 @@ func TestLeaseTakeover(t *testing.T) {
 		if err := db.CompleteTask(ctx, id, "a", clk.Now()); !errors.Is(err, store.ErrLeaseLost) {
 			t.Errorf("a completing the task it lost: %v", err)
 		}
-		tk, _ := db.Task(ctx, id)
+		tk := storetest.Must2(db.Task(ctx, id))(t)
 		if tk.State != store.TaskDone || tk.Attempts != 2 || fmt.Sprint(ran) != "[b]" {
 			t.Errorf("state %s attempts %d ran by %v", tk.State, tk.Attempts, ran)
 		}
@@ -243,7 +243,7 @@ func TestHandBackAndRenewal(t *testing.T) {
 		}
 		<-started
 		a.Stop(100*time.Millisecond, 5*time.Second)
-		tk, _ := db.Task(ctx, id)
+		tk := storetest.Must2(db.Task(ctx, id))(t)
 		if tk.State != store.TaskQueued || tk.Attempts != 0 || tk.LeaseOwner != "" {
 			t.Fatalf("after hand-back: state %s attempts %d owner %q", tk.State, tk.Attempts, tk.LeaseOwner)
 		}
@@ -256,15 +256,11 @@ func TestHandBackAndRenewal(t *testing.T) {
 		}
 		c.Start()
 		defer c.Stop(10*time.Second, time.Second)
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			tk, _ = db.Task(ctx, id)
-			if tk.State == store.TaskDone || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		if tk.State != store.TaskDone || done.Load() != 1 || len(started) != 0 {
+		storetest.WaitFor(t, 15*time.Second, func() bool {
+			tk = storetest.Must2(db.Task(ctx, id))(t)
+			return tk.State == store.TaskDone
+		}, "the task handed back to be done")
+		if done.Load() != 1 || len(started) != 0 {
 			t.Errorf("state %s, finished %d times, %d extra starts", tk.State, done.Load(), len(started))
 		}
 	})
@@ -299,20 +295,20 @@ func TestExactlyOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		deadline := time.Now().Add(60 * time.Second)
-		for total.Load() < n && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		time.Sleep(200 * time.Millisecond)
+		// Wait until every task is marked done, not only run: the mark
+		// comes after the handler returns.
+		var doneCount int
+		storetest.WaitFor(t, 60*time.Second, func() bool {
+			doneCount = 0
+			for _, tk := range storetest.Must2(db.Tasks(ctx, "count"))(t) {
+				if tk.State == store.TaskDone && tk.Attempts == 1 {
+					doneCount++
+				}
+			}
+			return doneCount == n
+		}, fmt.Sprintf("%d tasks done", n))
 		a.Stop(5*time.Second, time.Second)
 		b.Stop(5*time.Second, time.Second)
-		ts, _ := db.Tasks(ctx, "count")
-		doneCount := 0
-		for _, tk := range ts {
-			if tk.State == store.TaskDone && tk.Attempts == 1 {
-				doneCount++
-			}
-		}
 		mu.Lock()
 		defer mu.Unlock()
 		twice := 0
@@ -332,11 +328,17 @@ func TestExactlyOnce(t *testing.T) {
 func TestWake(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	started := make(chan time.Time, 1)
-	r := task.New(task.Options{Store: db, Logger: logger(t), Owner: "a", Poll: time.Hour})
+	idle := make(chan struct{}, 1)
+	r := task.New(task.Options{Store: db, Logger: logger(t), Owner: "a", Poll: time.Hour, Idle: func() {
+		select {
+		case idle <- struct{}{}:
+		default:
+		}
+	}})
 	r.Handle(task.Kind{Name: "k", Handler: func(context.Context, *task.Task) error { started <- time.Now(); return nil }})
 	r.Start()
 	defer r.Stop(time.Second, time.Second)
-	time.Sleep(50 * time.Millisecond)
+	<-idle // the runner found nothing and waits for its next poll, an hour away
 	at := time.Now()
 	if _, err := r.Enqueue(context.Background(), "k", nil, ""); err != nil {
 		t.Fatal(err)

@@ -90,7 +90,7 @@ func TestPasswordReset(t *testing.T) {
 		r = s.postPath(t, link, newPassword(pw, pw+"x"))
 		wantPage(t, "mismatch", r, http.StatusUnprocessableEntity, `<p class="error" id="password_confirm-error">The two passwords do not match.`)
 		wantAbsent(t, "mismatch", r, pw)
-		if h, _ := db.PasswordHash(t.Context(), m.ID); h != "old" {
+		if h := storetest.Must2(db.PasswordHash(t.Context(), m.ID))(t); h != "old" {
 			t.Fatalf("password changed by a refused form: %q", h)
 		}
 
@@ -100,7 +100,7 @@ func TestPasswordReset(t *testing.T) {
 		r = s.postPath(t, link, newPassword(pw, pw))
 		wantPage(t, "reset", r, http.StatusOK, "Your password has been changed", "bob.builder@acme.vc.example.com")
 		wantAbsent(t, "reset", r, "<form", pw)
-		h, _ := db.PasswordHash(t.Context(), m.ID)
+		h := storetest.Must2(db.PasswordHash(t.Context(), m.ID))(t)
 		if ok, err := password.Verify(pw, h); !ok || err != nil {
 			t.Fatalf("new password does not verify: %v", err)
 		}
@@ -109,7 +109,7 @@ func TestPasswordReset(t *testing.T) {
 		wantPage(t, "GET after use", s.getPath(t, link), http.StatusGone, "already been used")
 		r = s.postPath(t, link, newPassword("yet another password", "yet another password"))
 		wantPage(t, "POST after use", r, http.StatusGone, "already been used")
-		if h2, _ := db.PasswordHash(t.Context(), m.ID); h2 != h {
+		if h2 := storetest.Must2(db.PasswordHash(t.Context(), m.ID))(t); h2 != h {
 			t.Fatal("a used link changed the password")
 		}
 
