@@ -9,13 +9,6 @@ import (
 	"companyadmin/internal/company"
 )
 
-// The bulk invite modal.
-const (
-	CallbackBulk  = "bulk"
-	BlockBulkFile = "bulk_file"
-	BlockBulkText = "bulk_text"
-)
-
 // maxReportLines is how many skipped or rejected rows a bulk result names
 // before it counts the rest.
 const maxReportLines = 15
@@ -43,10 +36,10 @@ func BulkModal(f BulkForm) slack.ModalViewRequest {
 		slack.NewSectionBlock(mrkdwn(LicenceLine(f.Licences)), nil, nil),
 		file,
 		text,
-		slack.NewContextBlock("bulk_help", mrkdwn("Everyone valid is invited at once, or nobody if there are not enough licences. You get the result in a direct message, with the rows to fix as a file you can upload again.")),
+		slack.NewContextBlock(blockBulkHelp, mrkdwn("Everyone valid is invited at once, or nobody if there are not enough licences. You get the result in a direct message, with the rows to fix as a file you can upload again.")),
 	}
 	if f.Licences.Remaining() == 0 {
-		bs = append(bs, slack.NewContextBlock("no_licences", mrkdwn(":warning: No licences left: ask your service partner for more, or revoke pending invites.")))
+		bs = append(bs, slack.NewContextBlock(blockNoLicences, mrkdwn(":warning: No licences left: ask your service partner for more, or revoke pending invites.")))
 	}
 	return slack.ModalViewRequest{
 		Type:       slack.VTModal,
@@ -105,7 +98,7 @@ func BulkResult(r BulkReport) slack.Msg {
 	} else {
 		summary = fmt.Sprintf(":white_check_mark: *Invited %s* · Skipped %s · Rejected %s", thousands(r.Invited), thousands(len(r.Skipped)), thousands(len(r.Rejected)))
 	}
-	bs = append(bs, slack.NewSectionBlock(mrkdwn(summary), nil, nil), slack.NewContextBlock("licences", mrkdwn(LicenceLine(r.Licences))))
+	bs = append(bs, slack.NewSectionBlock(mrkdwn(summary), nil, nil), slack.NewContextBlock(blockLicences, mrkdwn(LicenceLine(r.Licences))))
 	if len(r.Skipped) > 0 {
 		bs = append(bs, slack.NewSectionBlock(mrkdwn(rowList("*Skipped* (nothing to do):", unit, r.Skipped, "")), nil, nil))
 	}
