@@ -81,7 +81,7 @@ func (db *DB) MailSent(ctx context.Context, id int64, owner string) error {
 // good, keeping the server's reply. It fails with ErrLeaseLost when owner no
 // longer holds the mail's lease.
 func (db *DB) MailFailed(ctx context.Context, id int64, owner, reply string, retryAt *time.Time) error {
-	reply = truncate(reply, 1000)
+	reply = company.Truncate(reply, 1000)
 	var res sql.Result
 	var err error
 	if retryAt != nil {
