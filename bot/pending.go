@@ -61,7 +61,7 @@ func (b *Bot) pendingPageAction(ctx context.Context, c caller, ic slack.Interact
 
 func (b *Bot) pendingResend(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
 	b.actOnTicked(ctx, c, ic, a, "resend", func(ids []int64) (string, error) {
-		acts, err := b.store.ResendInvites(ctx, c.company.ID, ids, c.actor(), b.lifecycle.Expiry, b.invitation(c))
+		acts, err := b.store.ResendInvites(ctx, c.company.ID, ids, c.actor(), b.lifecycle.Expiry, b.mails)
 		if err != nil {
 			return "", err
 		}
@@ -245,7 +245,7 @@ func (b *Bot) resendOldTask(ctx context.Context, t *task.Task) error {
 		_, err := b.store.ResendOlderThanTask(ctx, &hold, func(done []company.Invite) ([]byte, error) {
 			saved = resendOldSaved{Resent: len(done)}
 			return json.Marshal(saved)
-		}, c.company.ID, time.Duration(a.Days)*24*time.Hour, c.actor(), b.lifecycle.Expiry, b.invitation(c))
+		}, c.company.ID, time.Duration(a.Days)*24*time.Hour, c.actor(), b.lifecycle.Expiry, b.mails)
 		switch {
 		case err == nil:
 		case company.KindOf(err) == company.Internal:

@@ -41,10 +41,10 @@ type BulkInvite struct {
 	Unit   string
 	Actor  company.Actor
 	Expiry time.Duration
-	// Mail renders the invitation of one new invite; it is queued in the
-	// same transaction. It is called on another goroutine than
+	// Mails renders the invitation of each new invite; it is queued in the
+	// same transaction. Its Invite is called on another goroutine than
 	// InviteMany's, one call at a time.
-	Mail InviteMail
+	Mails Mails
 	// Task, when set, is the running task doing this bulk invite: Result
 	// encodes the outcome, which is saved as the task's result in the
 	// invites' own transaction, so that a later attempt knows whether they
@@ -52,10 +52,6 @@ type BulkInvite struct {
 	Task   *TaskHold
 	Result func(BulkResult) ([]byte, error)
 }
-
-// InviteMail renders the mail of an invite whose link carries token: the
-// invitation, or a resent invitation.
-type InviteMail func(inv company.Invite, token string) (company.Mail, error)
 
 // RowResult says why one row of a bulk invite was skipped or rejected.
 type RowResult struct {
@@ -131,7 +127,7 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 			invitees[i] = cd.Invitee
 		}
 		now := db.now()
-		_, err = insertInvitations(ctx, tx, c, b.Actor, b.Expiry, b.Mail, invitees, now)
+		_, err = insertInvitations(ctx, tx, c, b.Actor, b.Expiry, b.Mails, invitees, now)
 		if errors.Is(err, errTakenMeanwhile) {
 			return company.Errorf(company.Conflict, "Some of these people or video addresses were invited by someone else meanwhile. Nothing was invited; try again.")
 		}
@@ -347,7 +343,7 @@ func sortResults(res *BulkResult) {
 // their video addresses, their audit events and their queued invitations:
 // the one way invites are created, singly or in bulk. It returns
 // errTakenMeanwhile when an address or email was taken after the checks.
-func insertInvitations(ctx context.Context, tx *sqlx.Tx, c company.Company, actor company.Actor, expiry time.Duration, render InviteMail,
+func insertInvitations(ctx context.Context, tx *sqlx.Tx, c company.Company, actor company.Actor, expiry time.Duration, mails Mails,
 	in []company.Invitee, now time.Time) ([]company.Invite, error) {
 	invs := make([]company.Invite, 0, len(in))
 	tokens := make([]string, 0, len(in))
@@ -365,10 +361,10 @@ func insertInvitations(ctx context.Context, tx *sqlx.Tx, c company.Company, acto
 	if err := auditMany(ctx, tx, events); err != nil {
 		return nil, err
 	}
-	if render == nil {
+	if mails == nil {
 		return invs, nil
 	}
-	return invs, queueInvitations(ctx, tx, c.ID, invs, tokens, render, now)
+	return invs, queueInvitations(ctx, tx, c, invs, tokens, mails, now)
 }
 
 // insertInvites inserts one chunk of invites with their video addresses,
@@ -439,14 +435,14 @@ func insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, actor co
 // is work for this process and inserting it mostly waiting for the
 // database, so the mails are rendered on another goroutine, a few chunks
 // ahead of the inserts.
-func queueInvitations(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.Invite, tokens []string, render InviteMail, now time.Time) error {
+func queueInvitations(ctx context.Context, tx *sqlx.Tx, co company.Company, invs []company.Invite, tokens []string, mails Mails, now time.Time) error {
 	type chunk struct {
 		mails []company.Mail
 		err   error
 	}
 	chunks := make(chan chunk, 4)
 	stop, done := make(chan struct{}), make(chan struct{})
-	// The renderer is done before this returns, so render is never called
+	// The renderer is done before this returns, so mails is never called
 	// after the store method has returned.
 	defer func() { close(stop); <-done }()
 	go func() {
@@ -461,11 +457,11 @@ func queueInvitations(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []
 			end := min(start+chunkMails, len(invs))
 			c := chunk{mails: make([]company.Mail, 0, end-start)}
 			for i := start; i < end && c.err == nil; i++ {
-				m, err := render(invs[i], tokens[i])
+				m, err := mails.Invite(co, invs[i], tokens[i])
 				if err != nil {
 					c.err = fmt.Errorf("render invitation: %w", err)
 				}
-				m.CompanyID, m.InviteID = &companyID, &invs[i].ID
+				m.CompanyID, m.InviteID = &co.ID, &invs[i].ID
 				c.mails = append(c.mails, m)
 			}
 			select {

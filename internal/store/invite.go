@@ -24,10 +24,10 @@ type NewInvite struct {
 	Role         string
 	Actor        company.Actor
 	Expiry       time.Duration
-	// Mail renders the invitation mail, whose link carries token, once the
-	// invite is known; it is queued in the same transaction. Nil queues no
-	// mail, for invites whose mail went out elsewhere (demo data).
-	Mail InviteMail
+	// Mails renders the invitation once the invite is known; it is queued
+	// in the same transaction. Nil queues no mail, for invites whose mail
+	// went out elsewhere (demo data).
+	Mails Mails
 }
 
 // CreateInvite creates a pending invite, its audit event and its queued
@@ -68,7 +68,7 @@ func (db *DB) CreateInvite(ctx context.Context, ni NewInvite) (company.Invite, c
 		if err := l.Check(1); err != nil {
 			return err
 		}
-		invs, err := insertInvitations(ctx, tx, c, ni.Actor, ni.Expiry, ni.Mail, []company.Invitee{in}, db.now())
+		invs, err := insertInvitations(ctx, tx, c, ni.Actor, ni.Expiry, ni.Mails, []company.Invitee{in}, db.now())
 		if errors.Is(err, errTakenMeanwhile) {
 			return company.FieldError(company.Conflict, company.FieldEmail, "%s or the video address was taken by someone else a moment ago. Try again.", in.Email)
 		}
