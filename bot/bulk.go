@@ -189,7 +189,7 @@ func (b *Bot) bulkFailed(ctx context.Context, t *task.Task, err error) {
 	var saved bulkSaved
 	if ok, _ := t.Saved(&saved); ok && saved.Report != nil {
 		if !saved.Posted {
-			b.failedUser(ctx, t, fmt.Sprintf(":warning: I invited %s from %s, but could not send you the details.", count(saved.Report.Invited, "person"), blocks.Escape(saved.Report.Source)))
+			b.failedUser(ctx, t, fmt.Sprintf(":warning: I invited %s from %s, but could not send you the details.", company.Plural(saved.Report.Invited, "person", "people"), blocks.Escape(saved.Report.Source)))
 		} else if !saved.Uploaded {
 			b.failedUser(ctx, t, fmt.Sprintf(":warning: I could not attach the rejected rows of %s. Please upload the file again to see them.", blocks.Escape(saved.Report.Source)))
 		}
