@@ -19,6 +19,7 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
+	"companyadmin/internal/mail"
 	"companyadmin/internal/slackauth"
 	"companyadmin/internal/store"
 	"companyadmin/internal/task"
@@ -75,6 +76,7 @@ type Bot struct {
 	slack         Slack
 	log           *slog.Logger
 	publicURL     string
+	mails         store.Mails
 	lifecycle     company.Lifecycle
 	signingSecret string
 	clock         func() time.Time
@@ -110,6 +112,7 @@ func New(o Options) *Bot {
 		slack:         o.Slack,
 		log:           o.Logger,
 		publicURL:     strings.TrimRight(o.PublicURL, "/"),
+		mails:         mail.Renderer{PublicURL: strings.TrimRight(o.PublicURL, "/"), Now: o.Clock},
 		lifecycle:     o.Lifecycle,
 		signingSecret: o.SigningSecret,
 		clock:         o.Clock,

@@ -17,7 +17,6 @@ import (
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
-	"companyadmin/internal/mail"
 	"companyadmin/internal/roster"
 	"companyadmin/internal/store"
 	"companyadmin/internal/task"
@@ -190,7 +189,7 @@ func (b *Bot) bulkFailed(ctx context.Context, t *task.Task, err error) {
 	var saved bulkSaved
 	if ok, _ := t.Saved(&saved); ok && saved.Report != nil {
 		if !saved.Posted {
-			b.failedUser(ctx, t, fmt.Sprintf(":warning: I invited %s from %s, but could not send you the details.", count(saved.Report.Invited, "person"), blocks.Escape(saved.Report.Source)))
+			b.failedUser(ctx, t, fmt.Sprintf(":warning: I invited %s from %s, but could not send you the details.", company.Plural(saved.Report.Invited, "person", "people"), blocks.Escape(saved.Report.Source)))
 		} else if !saved.Uploaded {
 			b.failedUser(ctx, t, fmt.Sprintf(":warning: I could not attach the rejected rows of %s. Please upload the file again to see them.", blocks.Escape(saved.Report.Source)))
 		}
@@ -290,8 +289,8 @@ func (b *Bot) bulkInvite(ctx context.Context, t *task.Task, c caller, source str
 	hold := t.Hold()
 	res, err := b.store.InviteMany(ctx, store.BulkInvite{
 		CompanyID: c.company.ID, Rows: rows, Source: source, Unit: ro.Unit(), Actor: c.actor(), Expiry: b.lifecycle.Expiry,
-		Mail: b.invitation(c),
-		Task: &hold,
+		Mails: b.mails,
+		Task:  &hold,
 		Result: func(res store.BulkResult) ([]byte, error) {
 			saved = outcome(res)
 			return json.Marshal(saved)
@@ -342,20 +341,4 @@ func (b *Bot) directChannel(ctx context.Context, user string) string {
 func (b *Bot) post(ctx context.Context, channel string, msg slack.Msg) error {
 	_, _, err := b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks.BlockSet...))
 	return err
-}
-
-// invitation renders the invitation of an invite with its link token, in
-// the name of the admin who invited.
-func (b *Bot) invitation(c caller) func(inv company.Invite, token string) (company.Mail, error) {
-	loc := c.company.Location()
-	return func(inv company.Invite, token string) (company.Mail, error) {
-		inviter := inv.InvitedByName
-		if inviter == "" {
-			inviter = c.actor().Name
-		}
-		return mail.Invitation(mail.InviteData{
-			To: inv.Email, InviteeName: inv.FullName, CompanyName: c.company.Name, InviterName: inviter,
-			Link: company.InviteLink(b.publicURL, token), ExpiresAt: inv.ExpiresAt, Location: loc,
-		})
-	}
 }

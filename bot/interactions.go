@@ -110,7 +110,7 @@ func (b *Bot) submitInvite(ctx context.Context, c caller, ic slack.InteractionCa
 		Role:         value(state, blocks.BlockRole),
 		Actor:        c.actor(),
 		Expiry:       b.lifecycle.Expiry,
-		Mail:         b.invitation(c),
+		Mails:        b.mails,
 	})
 	if err != nil {
 		if fe, ok := company.Fields(err); ok {

@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
 	"companyadmin/internal/blocks"
 	"companyadmin/internal/company"
-	"companyadmin/internal/mail"
 	"companyadmin/internal/store"
 )
 
@@ -112,10 +110,7 @@ func (b *Bot) resetPasswords(ctx context.Context, c caller, ic slack.Interaction
 		MemberIDs: ids,
 		Actor:     c.actor(),
 		Expiry:    company.ResetExpiry,
-		Mail: func(m company.Member, token string, expires time.Time) (company.Mail, error) {
-			return mail.PasswordReset(mail.ResetData{To: m.Email, Name: m.FullName, CompanyName: c.company.Name,
-				Link: company.ResetLink(b.publicURL, token), ExpiresAt: expires, Location: c.company.Location()})
-		},
+		Mails:     b.mails,
 	})
 	if err != nil {
 		b.membersAgain(ctx, c, ic.ResponseURL, st, b.failure(ctx, "reset passwords", err).Text)

@@ -57,14 +57,14 @@ func (b *Bot) pendingPageAction(ctx context.Context, c caller, ic slack.Interact
 
 func (b *Bot) pendingResend(ctx context.Context, c caller, ic slack.InteractionCallback, a *slack.BlockAction) {
 	b.actOnTicked(ctx, c, ic, a, "resend", func(ids []int64) (string, error) {
-		acts, err := b.store.ResendInvites(ctx, c.company.ID, ids, c.actor(), b.lifecycle.Expiry, b.invitation(c))
+		acts, err := b.store.ResendInvites(ctx, c.company.ID, ids, c.actor(), b.lifecycle.Expiry, b.mails)
 		if err != nil {
 			return "", err
 		}
 		b.noteUnknown(ctx, c, acts.Unknown)
 		done := ""
 		if len(acts.Done) > 0 {
-			done = fmt.Sprintf("Resent %s with a new link; the old links no longer work. Reminders and expiry count from today.", count(len(acts.Done), "invite"))
+			done = fmt.Sprintf("Resent %s with a new link; the old links no longer work. Reminders and expiry count from today.", company.Plural(len(acts.Done), "invite", "invites"))
 		}
 		return actionNote(done, acts.Gone, acts.Unknown), nil
 	})
@@ -79,7 +79,7 @@ func (b *Bot) pendingRevoke(ctx context.Context, c caller, ic slack.InteractionC
 		b.noteUnknown(ctx, c, acts.Unknown)
 		done := ""
 		if len(acts.Done) > 0 {
-			done = fmt.Sprintf("Revoked %s; the links now say the invitation was withdrawn, and the licences are free again.", count(len(acts.Done), "invite"))
+			done = fmt.Sprintf("Revoked %s; the links now say the invitation was withdrawn, and the licences are free again.", company.Plural(len(acts.Done), "invite", "invites"))
 		}
 		return actionNote(done, acts.Gone, acts.Unknown), nil
 	})
@@ -132,14 +132,14 @@ func actionNote(done string, gone []company.Invite, unknown int) string {
 			parts = append(parts, fmt.Sprintf("%s was %s meanwhile.", blocks.Escape(inv.Email), stateWord(inv.State)))
 		}
 	} else if len(gone) > 3 {
-		parts = append(parts, fmt.Sprintf("%s were no longer pending (accepted, revoked or expired meanwhile) and were left alone.", count(len(gone), "invite")))
+		parts = append(parts, fmt.Sprintf("%s were no longer pending (accepted, revoked or expired meanwhile) and were left alone.", company.Plural(len(gone), "invite", "invites")))
 	}
 	if unknown > 0 {
 		verb := "were"
 		if unknown == 1 {
 			verb = "was"
 		}
-		parts = append(parts, fmt.Sprintf("%s could not be found in your company and %s left alone.", count(unknown, "ticked invite"), verb))
+		parts = append(parts, fmt.Sprintf("%s could not be found in your company and %s left alone.", company.Plural(unknown, "ticked invite", "ticked invites"), verb))
 	}
 	if len(parts) == 0 {
 		return "Nothing changed."
@@ -157,13 +157,6 @@ func stateWord(state string) string {
 		return "expired"
 	}
 	return "no longer pending"
-}
-
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // resendOldButton opens the modal asking how old invites must be to be
@@ -195,7 +188,7 @@ func (b *Bot) submitResendOld(ctx context.Context, c caller, ic slack.Interactio
 		where = "The list shows the result when they are on their way."
 	}
 	return slack.NewUpdateViewSubmissionResponse(blocks.NoticeModal("Resend old invites",
-		fmt.Sprintf(":hourglass_flowing_sand: Resending invites sent more than %s ago… %s", count(days, "day"), where)))
+		fmt.Sprintf(":hourglass_flowing_sand: Resending invites sent more than %s ago… %s", company.Plural(days, "day", "days"), where)))
 }
 
 // resendOldArgs are the arguments of a resend-old task.
@@ -241,7 +234,7 @@ func (b *Bot) resendOldTask(ctx context.Context, t *task.Task) error {
 		_, err := b.store.ResendOlderThanTask(ctx, &hold, func(done []company.Invite) ([]byte, error) {
 			saved = resendOldSaved{Resent: len(done)}
 			return json.Marshal(saved)
-		}, c.company.ID, time.Duration(a.Days)*24*time.Hour, c.actor(), b.lifecycle.Expiry, b.invitation(c))
+		}, c.company.ID, time.Duration(a.Days)*24*time.Hour, c.actor(), b.lifecycle.Expiry, b.mails)
 		switch {
 		case err == nil:
 		case company.KindOf(err) == company.Internal:
@@ -255,12 +248,12 @@ func (b *Bot) resendOldTask(ctx context.Context, t *task.Task) error {
 			}
 		}
 	}
-	msg := blocks.TextMessage(fmt.Sprintf(":white_check_mark: Resent %s sent more than %s ago, each with a new link.", count(saved.Resent, "invite"), count(a.Days, "day")))
+	msg := blocks.TextMessage(fmt.Sprintf(":white_check_mark: Resent %s sent more than %s ago, each with a new link.", company.Plural(saved.Resent, "invite", "invites"), company.Plural(a.Days, "day", "days")))
 	switch {
 	case saved.Failure != "":
 		msg = blocks.TextMessage(saved.Failure)
 	case saved.Resent == 0:
-		msg = blocks.TextMessage(fmt.Sprintf("No pending invites were sent more than %s ago without being resent since, so nothing was resent.", count(a.Days, "day")))
+		msg = blocks.TextMessage(fmt.Sprintf("No pending invites were sent more than %s ago without being resent since, so nothing was resent.", company.Plural(a.Days, "day", "days")))
 	}
 	if a.ResponseURL != "" {
 		err = b.respondNow(ctx, a.ResponseURL, b.pendingPage(ctx, c, a.List, msg.Text), true)
@@ -278,7 +271,7 @@ func (b *Bot) resendOldTask(ctx context.Context, t *task.Task) error {
 func (b *Bot) resendOldFailed(ctx context.Context, t *task.Task, _ error) {
 	var saved resendOldSaved
 	if ok, _ := t.Saved(&saved); ok && saved.Failure == "" {
-		b.failedUser(ctx, t, fmt.Sprintf(":warning: I resent %s, but could not show you the result.", count(saved.Resent, "invite")))
+		b.failedUser(ctx, t, fmt.Sprintf(":warning: I resent %s, but could not show you the result.", company.Plural(saved.Resent, "invite", "invites")))
 		return
 	}
 	b.failedUser(ctx, t, ":warning: I could not resend the old invites: something went wrong. Nothing was resent.")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"companyadmin/internal/company"
 	"companyadmin/internal/provision"
 	"companyadmin/internal/store"
 )
@@ -21,7 +22,7 @@ func (j *PlatformSync) Run(ctx context.Context) (Result, error) {
 	r, err := j.Syncer.SyncDue(ctx)
 	res := Result{Done: r.Done, Retry: r.Retry, Failed: r.Failed, Skipped: r.Skipped}
 	if r.Skipped > 0 {
-		res.addNote(fmt.Sprintf("%d companies being synced by another process", r.Skipped))
+		res.addNote(company.Plural(r.Skipped, "company", "companies") + " being synced by another process")
 	}
 	return res, err
 }
@@ -64,6 +65,6 @@ func (j *PlatformReconcile) Run(ctx context.Context) (Result, error) {
 			errs = append(errs, fmt.Errorf("company %d: %w", c.ID, err))
 		}
 	}
-	res.addNote(fmt.Sprintf("%d companies, %d differences", len(companies), changes))
+	res.addNote(company.Plural(len(companies), "company", "companies") + ", " + company.Plural(changes, "difference", "differences"))
 	return res, errors.Join(errs...)
 }

@@ -219,27 +219,16 @@ func (p *pass) expire(ctx context.Context, id int64) (bool, error) {
 	return true, nil
 }
 
-// reminderMail renders the reminder of one invite with a fresh link token,
-// and returns the mail and the token's hash.
-func (p *pass) reminderMail(c company.Company, inv company.Invite) (company.Mail, string, error) {
-	token, hash := company.NewToken()
-	m, err := p.renderReminder(c, inv, token)
-	return m, hash, err
-}
-
-// renderReminder renders the reminder of one invite with the link of token.
-func (p *pass) renderReminder(c company.Company, inv company.Invite, token string) (company.Mail, error) {
-	j := p.job
-	return mail.Reminder(mail.InviteData{
-		To: inv.Email, InviteeName: inv.FullName, CompanyName: c.Name, InviterName: inv.InvitedByName,
-		Link: company.InviteLink(j.PublicURL, token), ExpiresAt: inv.ExpiresAt, Location: c.Location(),
-	}, daysLeft(inv.ExpiresAt, j.Clock()))
+// mails renders the reminders, with the days left counted on the job's
+// clock.
+func (p *pass) mails() store.Mails {
+	return mail.Renderer{PublicURL: p.job.PublicURL, Now: p.job.Clock}
 }
 
 // remindBatch sends the due reminders of a batch of invites, each with a
 // link of its own.
 func (p *pass) remindBatch(ctx context.Context, ids []int64) (int, error) {
-	invs, err := p.job.Store.RemindInvites(ctx, store.BatchReminders{InviteIDs: ids, Lifecycle: p.job.Lifecycle, Mail: p.reminderMail})
+	invs, err := p.job.Store.RemindInvites(ctx, store.BatchReminders{InviteIDs: ids, Lifecycle: p.job.Lifecycle, Mails: p.mails()})
 	if err != nil {
 		return 0, err
 	}
@@ -255,30 +244,12 @@ func (p *pass) remindBatch(ctx context.Context, ids []int64) (int, error) {
 // remind sends the due reminder of one invite.
 func (p *pass) remind(ctx context.Context, id int64) (bool, error) {
 	j := p.job
-	token, hash := company.NewToken()
-	inv, ok, err := j.Store.RemindInvite(ctx, store.Reminder{
-		InviteID:  id,
-		Lifecycle: j.Lifecycle,
-		TokenHash: hash,
-		Mail: func(c company.Company, inv company.Invite) (company.Mail, error) {
-			return p.renderReminder(c, inv, token)
-		},
-	})
+	inv, ok, err := j.Store.RemindInvite(ctx, store.Reminder{InviteID: id, Lifecycle: j.Lifecycle, Mails: p.mails()})
 	if err != nil || !ok {
 		return false, err
 	}
 	j.Logger.Info("invite reminded", "invite", id, "company", inv.CompanyID, "step", inv.ReminderCount)
 	return true, nil
-}
-
-// daysLeft counts the days from now until expires, a part day as a whole
-// one, so that the mail never says less time is left than there is.
-func daysLeft(expires, now time.Time) int {
-	d := expires.Sub(now)
-	if d <= 0 {
-		return 0
-	}
-	return int((d + 24*time.Hour - 1) / (24 * time.Hour))
 }
 
 // tellAdmins sends each admin with undelivered expiry notices, from this

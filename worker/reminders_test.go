@@ -64,11 +64,11 @@ func (a *acme) invite(t *testing.T, admin company.Member, email, address string)
 	inv, _, err := a.db.CreateInvite(context.Background(), store.NewInvite{
 		CompanyID: a.c.ID, Email: email, FullName: "Invitee " + email, VideoAddress: address, Role: "member",
 		Actor: company.Actor{SlackUser: admin.SlackUser, MemberID: admin.ID, Name: admin.FullName}, Expiry: company.DefaultLifecycle.Expiry,
-		Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+		Mails: storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, tok string) (company.Mail, error) {
 			token = tok
 			return mail.Invitation(mail.InviteData{To: inv.Email, InviteeName: inv.FullName, CompanyName: a.c.Name, InviterName: admin.FullName,
 				Link: publicURL + "/invite/" + token, ExpiresAt: inv.ExpiresAt})
-		},
+		}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -76,7 +76,7 @@ func (j *SendMail) Run(ctx context.Context) (res Result, err error) {
 	lost := 0
 	defer func() {
 		if lost > 0 {
-			res.addNote(fmt.Sprintf("%d mail lease(s) lost before the outcome was recorded", lost))
+			res.addNote(company.Plural(lost, "mail lease", "mail leases") + " lost before the outcome was recorded")
 		}
 	}()
 	if c.Store == nil || c.Sender == nil {

@@ -317,7 +317,7 @@ func TestSendMailLostLease(t *testing.T) {
 		j.Sender = thief
 		queue(t, db, "ann@example.com")
 		res, err := j.Run(context.Background())
-		if err != nil || res.Done != 1 || !strings.Contains(res.Note, "1 mail lease(s) lost") {
+		if err != nil || res.Done != 1 || !strings.Contains(res.Note, "1 mail lease lost") {
 			t.Fatalf("Run = %v, %v; want 1 done and a note of the lost lease", res, err)
 		}
 		if thief.stole != 1 {

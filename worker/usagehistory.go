@@ -97,7 +97,7 @@ func (j *UsageHistory) Run(ctx context.Context) (Result, error) {
 	res.Failed = rejected
 	res.addNote(fmt.Sprintf("window %s..%s UTC", from.Format(time.DateTime), to.Format(time.DateTime)))
 	if rejected > 0 {
-		res.addNote(fmt.Sprintf("%d records not calls", rejected))
+		res.addNote(company.Plural(rejected, "record", "records") + " not calls")
 	}
 	if err != nil {
 		// The window is read again, whole, next time.

@@ -85,7 +85,7 @@ func (j *UsageIngest) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	if events > 0 {
-		res.Note = fmt.Sprintf("%d events: %d calls recorded, %d repeated, %d unattributed, %d rejected", events, res.Done, dups, unattributed, res.Failed)
+		res.Note = fmt.Sprintf("%s: %s recorded, %d repeated, %d unattributed, %d rejected", company.Plural(events, "event", "events"), company.Plural(res.Done, "call", "calls"), dups, unattributed, res.Failed)
 	}
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("usage ingest: %w", err)

@@ -199,7 +199,7 @@ func (j *UsageReports) Run(ctx context.Context) (Result, error) {
 	}
 	res.Note = strings.Join(notes, "; ")
 	if len(gaveUp) > 0 {
-		return res, fmt.Errorf("usage reports: %d report(s) given up: %s", len(gaveUp), strings.Join(gaveUp, "; "))
+		return res, fmt.Errorf("usage reports: %s given up: %s", company.Plural(len(gaveUp), "report", "reports"), strings.Join(gaveUp, "; "))
 	}
 	return res, nil
 }

@@ -27,10 +27,10 @@ func (a *app) addMember(co company.Company, email, name, local string) company.M
 	ctx := context.Background()
 	var hash string
 	if _, _, err := a.db.CreateInvite(ctx, store.NewInvite{CompanyID: co.ID, Email: email, Role: company.RoleMember, Actor: company.Operator, Expiry: time.Hour,
-		Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+		Mails: storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, tok string) (company.Mail, error) {
 			hash = company.HashToken(tok)
 			return company.Mail{Kind: company.MailInvitation, To: inv.Email}, nil
-		}}); err != nil {
+		}}}); err != nil {
 		a.t.Fatal(err)
 	}
 	m, _, err := a.db.AcceptInvite(ctx, hash, store.Activation{FullName: name, VideoAddress: local, PasswordHash: "h"})

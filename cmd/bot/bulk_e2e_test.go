@@ -256,10 +256,10 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 				rows = append(rows, store.BulkRow{Line: i + 1, Email: e})
 			}
 			_, err := db.InviteMany(ctx, store.BulkInvite{CompanyID: c.ID, Rows: rows, Actor: company.Actor{Name: "Ann Admin"}, Expiry: time.Hour * 24 * 60,
-				Mail: func(inv company.Invite, token string) (company.Mail, error) {
+				Mails: storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, token string) (company.Mail, error) {
 					tokens[inv.Email] = token
 					return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: token}, nil
-				}})
+				}}})
 			if err != nil {
 				t.Fatal(err)
 			}

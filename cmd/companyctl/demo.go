@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"companyadmin/internal/company"
 	"companyadmin/internal/demo"
 )
 
@@ -25,7 +26,8 @@ func runDemo(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "demo company %d %q (Slack team %s): %d members, %d pending invites, %d of %d licences free; admin %s\n",
-		co.ID, co.Name, co.SlackTeam, lic.Licensed, lic.Pending, lic.Remaining(), lic.Total, demo.AdminEmail)
+	fmt.Fprintf(c.stdout, "demo company %d %q (Slack team %s): %s, %s, %d of %s free; admin %s\n",
+		co.ID, co.Name, co.SlackTeam, company.Plural(lic.Licensed, "member", "members"), company.Plural(lic.Pending, "pending invite", "pending invites"),
+		lic.Remaining(), company.Plural(lic.Total, "licence", "licences"), demo.AdminEmail)
 	return nil
 }

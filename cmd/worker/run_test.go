@@ -154,9 +154,9 @@ func TestOnceInviteReminders(t *testing.T) {
 	db.Clock = func() time.Time { return time.Now().Add(-61 * 24 * time.Hour) }
 	if _, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: "bob@example.com", Actor: company.Actor{MemberID: ann.ID, Name: "Ann"},
 		Expiry: company.DefaultLifecycle.Expiry,
-		Mail: func(company.Invite, string) (company.Mail, error) {
+		Mails: storetest.Mails{OnInvite: func(company.Company, company.Invite, string) (company.Mail, error) {
 			return company.Mail{Kind: company.MailInvitation, To: "bob@example.com"}, nil
-		}}); err != nil {
+		}}}); err != nil {
 		t.Fatal(err)
 	}
 

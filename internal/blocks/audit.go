@@ -30,7 +30,7 @@ func AuditMessage(companyName string, events []company.AuditEvent, loc *time.Loc
 	if note != "" {
 		summary = note + "\n" + summary
 	}
-	bs = append(bs, slack.NewContextBlock("summary", mrkdwn(summary)))
+	bs = append(bs, slack.NewContextBlock(blockSummary, mrkdwn(summary)))
 	if len(events) == 0 {
 		bs = append(bs, slack.NewSectionBlock(mrkdwn("Nothing has happened yet."), nil, nil))
 	}

@@ -12,22 +12,6 @@ import (
 	"companyadmin/internal/company"
 )
 
-// Callback IDs of modals and action IDs of buttons; the bot routes on them.
-const (
-	CallbackInvite = "invite"
-
-	ActionMenuInvite = "menu_invite"
-	ActionMenuOpen   = "menu_open" // value: the command text to run
-
-	BlockFullName     = "full_name"
-	BlockEmail        = "email"
-	BlockVideoAddress = "video_address"
-	BlockRole         = "role"
-	// ActionValue is the action ID of every input element; its block names
-	// the field.
-	ActionValue = "value"
-)
-
 // InviteBlocks are the input blocks of the invite modal.
 var InviteBlocks = []string{BlockFullName, BlockEmail, BlockVideoAddress, BlockRole}
 
@@ -109,13 +93,13 @@ func MenuMessage(companyName string, l company.Licences, note string) slack.Msg 
 	if note != "" {
 		bs = append(bs, slack.NewSectionBlock(mrkdwn(note), nil, nil))
 	}
-	bs = append(bs, slack.NewContextBlock("licences", mrkdwn(LicenceLine(l))))
+	bs = append(bs, slack.NewContextBlock(blockLicences, mrkdwn(LicenceLine(l))))
 	var lines []string
 	for _, m := range Menu {
 		lines = append(lines, fmt.Sprintf("`/company %s` — %s", m.Command, m.Summary))
 	}
 	bs = append(bs, slack.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, nil))
-	bs = append(bs, slack.NewActionBlock("menu",
+	bs = append(bs, slack.NewActionBlock(blockMenu,
 		slack.NewButtonBlockElement(ActionMenuInvite, "invite", plain("Invite someone")).WithStyle(slack.StylePrimary),
 		menuButton("members", "Members"),
 		menuButton("rooms", "Team rooms"),
@@ -201,7 +185,7 @@ func InviteModal(f InviteForm) slack.ModalViewRequest {
 		slack.NewInputBlock(BlockRole, plain("Role"), nil, role),
 	}
 	if f.Licences.Remaining() == 0 {
-		bs = append(bs, slack.NewContextBlock("no_licences", mrkdwn(":warning: No licences left: ask your service partner for more, or revoke a pending invite.")))
+		bs = append(bs, slack.NewContextBlock(blockNoLicences, mrkdwn(":warning: No licences left: ask your service partner for more, or revoke a pending invite.")))
 	}
 	return slack.ModalViewRequest{
 		Type:       slack.VTModal,

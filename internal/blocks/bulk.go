@@ -9,13 +9,6 @@ import (
 	"companyadmin/internal/company"
 )
 
-// The bulk invite modal.
-const (
-	CallbackBulk  = "bulk"
-	BlockBulkFile = "bulk_file"
-	BlockBulkText = "bulk_text"
-)
-
 // maxReportLines is how many skipped or rejected rows a bulk result names
 // before it counts the rest.
 const maxReportLines = 15
@@ -34,7 +27,7 @@ func BulkModal(f BulkForm) slack.ModalViewRequest {
 	file := slack.NewInputBlock(BlockBulkFile, plain("CSV or Excel file"), nil,
 		slack.NewFileInputBlockElement(ActionValue).WithFileTypes("csv", "xlsx").WithMaxFiles(1))
 	file.Optional = true
-	file.Hint = plain(fmt.Sprintf("A header row naming email and optionally name (or first name and last name), video address and role, in any order; or one email per row. First sheet of a workbook; at most %s rows and %d MB.", thousands(f.MaxRows), f.MaxMB))
+	file.Hint = plain(fmt.Sprintf("A header row naming email and optionally name (or first name and last name), video address and role, in any order; or one email per row. First sheet of a workbook; at most %s rows and %d MB.", company.Thousands(f.MaxRows), f.MaxMB))
 	area := slack.NewPlainTextInputBlockElement(plain("alex@example.com, Sam Example <sam@example.com>"), ActionValue)
 	area.Multiline = true
 	text := slack.NewInputBlock(BlockBulkText, plain("Or paste addresses"), plain("One per line, or separated by commas or semicolons."), area)
@@ -43,10 +36,10 @@ func BulkModal(f BulkForm) slack.ModalViewRequest {
 		slack.NewSectionBlock(mrkdwn(LicenceLine(f.Licences)), nil, nil),
 		file,
 		text,
-		slack.NewContextBlock("bulk_help", mrkdwn("Everyone valid is invited at once, or nobody if there are not enough licences. You get the result in a direct message, with the rows to fix as a file you can upload again.")),
+		slack.NewContextBlock(blockBulkHelp, mrkdwn("Everyone valid is invited at once, or nobody if there are not enough licences. You get the result in a direct message, with the rows to fix as a file you can upload again.")),
 	}
 	if f.Licences.Remaining() == 0 {
-		bs = append(bs, slack.NewContextBlock("no_licences", mrkdwn(":warning: No licences left: ask your service partner for more, or revoke pending invites.")))
+		bs = append(bs, slack.NewContextBlock(blockNoLicences, mrkdwn(":warning: No licences left: ask your service partner for more, or revoke pending invites.")))
 	}
 	return slack.ModalViewRequest{
 		Type:       slack.VTModal,
@@ -100,12 +93,13 @@ func BulkResult(r BulkReport) slack.Msg {
 		if unit == "line" {
 			again = "remove people from the list and paste it again"
 		}
-		summary = fmt.Sprintf(":warning: *Nothing was invited.* The %s valid %s need %s licences, but only %s remain: *%s missing*. Ask your service partner for more licences, revoke pending invites with `/company pending`, or %s.",
-			thousands(valid), noun(valid, unit), thousands(valid), thousands(r.Licences.Remaining()), noun(r.Missing, thousands(r.Missing)+" licence"), again)
+		summary = fmt.Sprintf(":warning: *Nothing was invited.* The %s %s, but only %s: *%s missing*. Ask your service partner for more licences, revoke pending invites with `/company pending`, or %s.",
+			company.Plural(valid, "valid "+unit+" needs", "valid "+unit+"s need"), company.Plural(valid, "licence", "licences"),
+			company.Plural(r.Licences.Remaining(), "remains", "remain"), company.Plural(r.Missing, "licence", "licences"), again)
 	} else {
-		summary = fmt.Sprintf(":white_check_mark: *Invited %s* · Skipped %s · Rejected %s", thousands(r.Invited), thousands(len(r.Skipped)), thousands(len(r.Rejected)))
+		summary = fmt.Sprintf(":white_check_mark: *Invited %s* · Skipped %s · Rejected %s", company.Thousands(r.Invited), company.Thousands(len(r.Skipped)), company.Thousands(len(r.Rejected)))
 	}
-	bs = append(bs, slack.NewSectionBlock(mrkdwn(summary), nil, nil), slack.NewContextBlock("licences", mrkdwn(LicenceLine(r.Licences))))
+	bs = append(bs, slack.NewSectionBlock(mrkdwn(summary), nil, nil), slack.NewContextBlock(blockLicences, mrkdwn(LicenceLine(r.Licences))))
 	if len(r.Skipped) > 0 {
 		bs = append(bs, slack.NewSectionBlock(mrkdwn(rowList("*Skipped* (nothing to do):", unit, r.Skipped, "")), nil, nil))
 	}
@@ -120,7 +114,7 @@ func BulkResult(r BulkReport) slack.Msg {
 	// could hold <!channel> or a link.
 	text := fmt.Sprintf("Bulk invite of %s: %d invited, %d skipped, %d rejected.", Escape(r.Source), r.Invited, len(r.Skipped), len(r.Rejected))
 	if r.Missing > 0 {
-		text = fmt.Sprintf("Bulk invite of %s: nothing invited, %s missing.", Escape(r.Source), noun(r.Missing, thousands(r.Missing)+" licence"))
+		text = fmt.Sprintf("Bulk invite of %s: nothing invited, %s missing.", Escape(r.Source), company.Plural(r.Missing, "licence", "licences"))
 	}
 	return slack.Msg{Text: text, Blocks: slack.Blocks{BlockSet: bs}}
 }
@@ -134,7 +128,7 @@ func rowList(title, unit string, rows []ReportRow, more string) string {
 		line := fmt.Sprintf("\n• %s %d: %s — %s", capitalize(unit), r.Line, Escape(company.Truncate(r.Email, 80)), Escape(company.Truncate(r.Reason, 200)))
 		rest := len(rows) - i
 		if i == maxReportLines || b.Len()+len(line) > MaxTextLength-100 {
-			fmt.Fprintf(&b, "\n…and %s more%s.", thousands(rest), more)
+			fmt.Fprintf(&b, "\n…and %s more%s.", company.Thousands(rest), more)
 			break
 		}
 		b.WriteString(line)
@@ -147,12 +141,4 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// noun returns s, with an s appended unless n is one.
-func noun(n int, s string) string {
-	if n == 1 {
-		return s
-	}
-	return s + "s"
 }

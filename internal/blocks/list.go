@@ -12,8 +12,9 @@ import (
 
 // A list is one page of a searchable list in a message, whose items an admin
 // ticks and then acts on with buttons. Action IDs carry the list's kind so
-// the bot routes them: "<kind>_pick:<n>" for the checkbox groups,
-// "<kind>_page" for paging and "<kind>_<action>" for the buttons.
+// the bot routes them (see actions.go): "<kind>_pick:<n>" for the checkbox
+// groups, "<kind>_page:prev|next" for paging and "<kind>_<verb>" for the
+// buttons.
 
 // Checkbox groups hold at most this many options (a Slack limit).
 const MaxCheckboxOptions = 10
@@ -52,7 +53,7 @@ type Item struct {
 
 // ListAction is a button.
 type ListAction struct {
-	Name    string // the action ID is Kind + "_" + Name
+	Name    string // the verb: the action ID is Kind + "_" + Name
 	Label   string
 	Style   slack.Style
 	Confirm string // when set, Slack asks this question first
@@ -80,12 +81,6 @@ func DecodeListState(v string) ListState {
 	s.Query = company.Truncate(s.Query, 200)
 	return s
 }
-
-// PickAction is the action ID prefix of a list's checkbox groups.
-func PickAction(kind string) string { return kind + "_pick" }
-
-// PageAction is the action ID of a list's paging buttons.
-func PageAction(kind string) string { return kind + "_page" }
 
 // Ticked returns the item IDs ticked in a list message, from the state Slack
 // sends with a button press.
@@ -124,7 +119,7 @@ func ListMessage(l List) slack.Msg {
 	}
 	context := strings.TrimSpace(strings.Join(nonEmpty(l.Summary, where), "\n"))
 	if context != "" {
-		bs = append(bs, slack.NewContextBlock("summary", mrkdwn(context)))
+		bs = append(bs, slack.NewContextBlock(blockSummary, mrkdwn(context)))
 	}
 	if len(l.Items) == 0 {
 		empty := l.Empty
@@ -143,7 +138,7 @@ func ListMessage(l List) slack.Msg {
 			}
 			opts = append(opts, slack.NewOptionBlockObject(it.ID, plain(company.Truncate(it.Label, maxOptionText)), detail))
 		}
-		bs = append(bs, slack.NewActionBlock(fmt.Sprintf("%s_items_%d", l.Kind, g),
+		bs = append(bs, slack.NewActionBlock(itemsBlock(l.Kind, g),
 			slack.NewCheckboxGroupsBlockElement(fmt.Sprintf("%s:%d", PickAction(l.Kind), g), opts...)))
 		// A context block holds at most 10 elements: one per item of the
 		// group at most.
@@ -154,7 +149,7 @@ func ListMessage(l List) slack.Msg {
 			}
 		}
 		if len(notes) > 0 {
-			bs = append(bs, slack.NewContextBlock(fmt.Sprintf("%s_notes_%d", l.Kind, g), notes...))
+			bs = append(bs, slack.NewContextBlock(notesBlock(l.Kind, g), notes...))
 		}
 	}
 	var buttons []slack.BlockElement
@@ -176,10 +171,10 @@ func ListMessage(l List) slack.Msg {
 		buttons = append(buttons, slack.NewButtonBlockElement(PageAction(l.Kind)+":next", next.Encode(), plain("Next ▶")))
 	}
 	if len(buttons) > 0 {
-		bs = append(bs, slack.NewDividerBlock(), slack.NewActionBlock(l.Kind+"_actions", buttons...))
+		bs = append(bs, slack.NewDividerBlock(), slack.NewActionBlock(actionsBlock(l.Kind), buttons...))
 	}
 	if l.Footer != "" {
-		bs = append(bs, slack.NewContextBlock(l.Kind+"_footer", mrkdwn(l.Footer)))
+		bs = append(bs, slack.NewContextBlock(footerBlock(l.Kind), mrkdwn(l.Footer)))
 	}
 	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: l.Title, Blocks: slack.Blocks{BlockSet: bs}}
 }

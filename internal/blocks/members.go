@@ -11,38 +11,9 @@ import (
 
 // Lists, modals and inputs of members, team rooms and video systems.
 const (
-	KindMembers = "members"
-	KindRooms   = "rooms"
-	KindSystems = "systems"
-
-	CallbackMemberEdit   = "member_edit"
-	CallbackMemberDelete = "member_delete"
-	CallbackRemoveAdmin  = "member_remove_admin"
-	CallbackRoomEdit     = "room_edit"
-	CallbackRoomManagers = "room_managers"
-	CallbackRoomDelete   = "room_delete"
-	CallbackSystemEdit   = "system_edit"
-
-	BlockName     = "name"
-	BlockManagers = "managers"
-	// ActionMemberOptions is the action ID of the member pickers; Slack
-	// asks the interactions URL for their options with block_suggestion.
-	ActionMemberOptions = "member_options"
-
 	// MaxSuggestions is the most options Slack takes in one answer to a
 	// block_suggestion request.
 	MaxSuggestions = 100
-)
-
-// Actions of the lists: the action ID is the kind, "_" and the name.
-const (
-	ActionEdit        = "edit"
-	ActionReset       = "reset"
-	ActionMakeAdmin   = "make_admin"
-	ActionRemoveAdmin = "remove_admin"
-	ActionDelete      = "delete"
-	ActionManagers    = "managers"
-	ActionQR          = "qr"
 )
 
 // Items per page of the members, rooms and systems lists: three checkbox
@@ -81,11 +52,11 @@ func MembersList(p MembersPage) slack.Msg {
 		Summary: LicenceLine(p.Licences) + "\nVideo addresses end in @" + Escape(p.Domain) + ". Tick members, then choose what to do.",
 		Empty:   emptyText("No members yet: invite someone with `/company invite`.", p.Page.Query),
 		Actions: []ListAction{
-			{Name: ActionEdit, Label: "Edit"},
-			{Name: ActionReset, Label: "Reset password", Confirm: "Send each ticked member a mail with a link to choose a new password? The link works once, for 24 hours."},
-			{Name: ActionMakeAdmin, Label: "Make admin"},
-			{Name: ActionRemoveAdmin, Label: "Remove admin"},
-			{Name: ActionDelete, Label: "Delete", Style: slack.StyleDanger},
+			{Name: verbEdit, Label: "Edit"},
+			{Name: verbReset, Label: "Reset password", Confirm: "Send each ticked member a mail with a link to choose a new password? The link works once, for 24 hours."},
+			{Name: verbMakeAdmin, Label: "Make admin"},
+			{Name: verbRemoveAdmin, Label: "Remove admin"},
+			{Name: verbDelete, Label: "Delete", Style: slack.StyleDanger},
 		},
 		Page:  p.Page,
 		Total: p.Total,
@@ -199,7 +170,7 @@ func DeleteMembersModal(ms []company.Member, metadata string) slack.ModalViewReq
 	for _, text := range pack(lines, MaxTextLength) {
 		bs = append(bs, slack.NewSectionBlock(mrkdwn(text), nil, nil))
 	}
-	bs = append(bs, slack.NewContextBlock("consequences", mrkdwn("Their personal rooms are deleted, they stop managing team rooms, video systems twinned to them become shared systems, and their licences are freed. This cannot be undone.")))
+	bs = append(bs, slack.NewContextBlock(blockConsequences, mrkdwn("Their personal rooms are deleted, they stop managing team rooms, video systems twinned to them become shared systems, and their licences are freed. This cannot be undone.")))
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      CallbackMemberDelete,
@@ -237,7 +208,7 @@ func RemoveAdminModal(ms []company.Member, self bool, metadata string) slack.Mod
 	if self {
 		bs = append(bs, slack.NewSectionBlock(mrkdwn(":warning: *You are removing your own admin rights.* Once you press Remove, you can no longer use Company Admin, this list included. Only another admin of your company, or your service partner, can give them back."), nil, nil))
 	}
-	bs = append(bs, slack.NewContextBlock("consequences", mrkdwn("They stay members, with their video address, personal room and licence; they can no longer use Company Admin.")))
+	bs = append(bs, slack.NewContextBlock(blockConsequences, mrkdwn("They stay members, with their video address, personal room and licence; they can no longer use Company Admin.")))
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      CallbackRemoveAdmin,

@@ -10,22 +10,6 @@ import (
 	"companyadmin/internal/company"
 )
 
-// The pending invites list and the modal of its "Resend older than…" tool.
-const (
-	KindPending = "pending"
-
-	ListResend    = "resend"
-	ListRevoke    = "revoke"
-	ListResendOld = "resend_old"
-
-	ActionPendingResend    = KindPending + "_" + ListResend
-	ActionPendingRevoke    = KindPending + "_" + ListRevoke
-	ActionPendingResendOld = KindPending + "_" + ListResendOld
-
-	CallbackResendOld = "pending_resend_old"
-	BlockDays         = "days"
-)
-
 // PendingItem is one pending invite of the list.
 type PendingItem struct {
 	Invite   company.Invite
@@ -65,10 +49,10 @@ func PendingList(p PendingPage) slack.Msg {
 		Summary: strings.Join(nonEmpty(p.Note, LicenceLine(p.Licences)), "\n"),
 		Empty:   empty,
 		Actions: []ListAction{
-			{Name: ListResend, Label: "Resend", Style: slack.StylePrimary},
-			{Name: ListRevoke, Label: "Revoke", Style: slack.StyleDanger, Confirm: "Revoke the ticked invites? Their links stop working and their licences are freed."},
+			{Name: verbResend, Label: "Resend", Style: slack.StylePrimary},
+			{Name: verbRevoke, Label: "Revoke", Style: slack.StyleDanger, Confirm: "Revoke the ticked invites? Their links stop working and their licences are freed."},
 		},
-		Tools: []ListAction{{Name: ListResendOld, Label: "Resend older than…"}},
+		Tools: []ListAction{{Name: verbResendOld, Label: "Resend older than…"}},
 		Page:  p.Page,
 		Total: p.Total,
 		Size:  p.Size,

@@ -35,9 +35,9 @@ func RoomsList(p RoomsPage) slack.Msg {
 		Summary: "Video addresses end in @" + Escape(p.Domain) + ". Tick a room, then choose what to do.",
 		Empty:   emptyText("This company has no team rooms yet. Your service partner sets them up.", p.Page.Query),
 		Actions: []ListAction{
-			{Name: ActionEdit, Label: "Edit"},
-			{Name: ActionManagers, Label: "Set managers"},
-			{Name: ActionDelete, Label: "Delete", Style: slack.StyleDanger},
+			{Name: verbEdit, Label: "Edit"},
+			{Name: verbManagers, Label: "Set managers"},
+			{Name: verbDelete, Label: "Delete", Style: slack.StyleDanger},
 		},
 		Page:  p.Page,
 		Total: p.Total,
@@ -71,7 +71,7 @@ func DeleteRoomsModal(rooms []company.Room, metadata string) slack.ModalViewRequ
 	for _, text := range pack(lines, MaxTextLength) {
 		bs = append(bs, slack.NewSectionBlock(mrkdwn(text), nil, nil))
 	}
-	bs = append(bs, slack.NewContextBlock("consequences", mrkdwn("Meetings can no longer be held in them, their managers stop managing them, and their video addresses are freed. This cannot be undone.")))
+	bs = append(bs, slack.NewContextBlock(blockConsequences, mrkdwn("Meetings can no longer be held in them, their managers stop managing them, and their video addresses are freed. This cannot be undone.")))
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      CallbackRoomDelete,
@@ -170,8 +170,8 @@ func SystemsList(p SystemsPage) slack.Msg {
 		Footer:  "Video systems are subscriptions: to add or remove one, contact your service partner.",
 		Empty:   emptyText("This company has no shared video systems. Your service partner adds them.", p.Page.Query),
 		Actions: []ListAction{
-			{Name: ActionEdit, Label: "Edit"},
-			{Name: ActionQR, Label: "QR code"},
+			{Name: verbEdit, Label: "Edit"},
+			{Name: verbQR, Label: "QR code"},
 		},
 		Page:  p.Page,
 		Total: p.Total,

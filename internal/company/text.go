@@ -1,18 +1,32 @@
 package company
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// Plural writes a count with the singular or plural noun: "1 person",
-// "3 people".
-func Plural(n int, one, many string) string {
+// Plural writes a count, its thousands grouped, with the singular or the
+// plural words: "1 person", "1,200 people".
+func Plural[T ~int | ~int64](n T, one, many string) string {
 	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
+		return "1 " + one
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return Thousands(n) + " " + many
+}
+
+// Thousands writes n with a comma between groups of three digits:
+// "1,200".
+func Thousands[T ~int | ~int64](n T) string {
+	s := strconv.FormatInt(int64(n), 10)
+	neg := ""
+	if n < 0 {
+		neg, s = "-", s[1:]
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return neg + s
 }
 
 // Truncate shortens s to at most n characters, ending it with "…" when it

@@ -6,9 +6,10 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"companyadmin/internal/company"
 )
 
 // permanentError marks a mail that can never be delivered as it is, such as
@@ -41,7 +42,8 @@ func Permanent(err error) bool {
 
 // Reply returns a one-line account of why a delivery failed, fit to store
 // with the mail: the server's reply, such as "550 5.1.1 Mailbox unavailable",
-// when there is one, and otherwise the error text. It is at most 300 bytes.
+// when there is one, and otherwise the error text. It is at most 300
+// characters.
 func Reply(err error) string {
 	if err == nil {
 		return ""
@@ -55,7 +57,7 @@ func Reply(err error) string {
 	case errors.As(err, &te):
 		s = fmt.Sprintf("%03d %s", te.Code, te.Msg)
 	}
-	return truncate(oneLine(s), 300)
+	return company.Truncate(oneLine(s), 300)
 }
 
 // sendErrorReply recovers the server's reply from a go-mail SendError,
@@ -102,15 +104,4 @@ func Redact(reply, addr string) string {
 		b.WriteString("recipient")
 		reply, lower = reply[i+len(addr):], lower[i+len(addr):]
 	}
-}
-
-// truncate shortens s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -313,14 +313,14 @@ func TestSMTPSendHonoursContext(t *testing.T) {
 }
 
 func TestReply(t *testing.T) {
-	long := strings.Repeat("é", 200)
+	long := strings.Repeat("é", 400)
 	tests := []struct {
 		err  error
 		want string
 	}{
 		{nil, ""},
 		{errors.New("dial tcp: connection\nrefused"), "dial tcp: connection refused"},
-		{errors.New(long), strings.Repeat("é", 150)},
+		{errors.New(long), strings.Repeat("é", 299) + "…"},
 		{fmt.Errorf("dial failed: SMTP AUTH failed: %w", &textproto.Error{Code: 535, Msg: "5.7.8 Authentication\nfailed"}), "535 5.7.8 Authentication failed"},
 	}
 	for _, tt := range tests {

@@ -80,7 +80,7 @@ func invalid(format string, args ...any) error {
 }
 
 // errTooManyRows is the answer for files over MaxRows data rows.
-var errTooManyRows = invalid("The file has more than %s rows. Split it into files of at most %s rows and upload them one by one.", thousands(MaxRows), thousands(MaxRows))
+var errTooManyRows = invalid("The file has more than %s rows. Split it into files of at most %s rows and upload them one by one.", company.Thousands(MaxRows), company.Thousands(MaxRows))
 
 // FormatOf checks a file's name and Slack file type before anything is
 // downloaded, and returns the format to read it as.
@@ -256,7 +256,7 @@ func (b *builder) add(line int, cells []string) error {
 	}
 	switch {
 	case tooLong:
-		b.r.Problems = append(b.r.Problems, Problem{Row: row, Reason: fmt.Sprintf("A cell has more than %s characters.", thousands(MaxCellLength))})
+		b.r.Problems = append(b.r.Problems, Problem{Row: row, Reason: fmt.Sprintf("A cell has more than %s characters.", company.Thousands(MaxCellLength))})
 		return nil
 	case row.Email == "":
 		b.r.Problems = append(b.r.Problems, Problem{Row: row, Reason: "No email address."})
@@ -292,13 +292,4 @@ func latin1(s string) string {
 		r[i] = rune(s[i])
 	}
 	return string(r)
-}
-
-// thousands writes n with a comma between groups of three digits.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"github.com/xuri/excelize/v2"
+
+	"companyadmin/internal/company"
 )
 
 // Bounds on a workbook before and while it is unpacked. The declared sizes
@@ -88,7 +90,7 @@ func checkZip(r io.ReaderAt, size int64) error {
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		if f.UncompressedSize64 > maxUnzipped || total > maxUnzipped {
-			return invalid("This workbook unpacks to more than %d MB, more than a list of %s people needs. Save the sheet with the people to invite as CSV, or in a workbook of its own, and upload that.", maxUnzipped>>20, thousands(MaxRows))
+			return invalid("This workbook unpacks to more than %d MB, more than a list of %s people needs. Save the sheet with the people to invite as CSV, or in a workbook of its own, and upload that.", maxUnzipped>>20, company.Thousands(MaxRows))
 		}
 	}
 	return nil

@@ -64,10 +64,10 @@ func ackRound(b *testing.B, bulk bool, round int) (waits []time.Duration, took t
 		p := benchPerson(j)
 		rows[j] = store.BulkRow{Line: j + 2, Email: p[0], FullName: p[1], VideoAddress: p[2], Role: p[3]}
 	}
-	render := func(inv company.Invite, token string) (company.Mail, error) {
+	render := storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, token string) (company.Mail, error) {
 		return mail.Invitation(mail.InviteData{To: inv.Email, InviteeName: inv.FullName, CompanyName: "Acme", InviterName: "Ann Admin",
 			Link: "https://admin.example.com/invite/" + token, ExpiresAt: inv.ExpiresAt})
-	}
+	}}
 	b.StartTimer()
 
 	bulkDone := make(chan struct{})
@@ -76,7 +76,7 @@ func ackRound(b *testing.B, bulk bool, round int) (waits []time.Duration, took t
 			defer close(bulkDone)
 			start := time.Now()
 			defer func() { took = time.Since(start) }()
-			res, err := db.InviteMany(ctx, store.BulkInvite{CompanyID: c.ID, Rows: rows, Source: "people", Actor: ann, Expiry: 60 * 24 * time.Hour, Mail: render})
+			res, err := db.InviteMany(ctx, store.BulkInvite{CompanyID: c.ID, Rows: rows, Source: "people", Actor: ann, Expiry: 60 * 24 * time.Hour, Mails: render})
 			if err != nil || res.Invited != benchRows {
 				b.Errorf("bulk invited %d: %v", res.Invited, err)
 			}
@@ -115,7 +115,7 @@ func ackRound(b *testing.B, bulk bool, round int) (waits []time.Duration, took t
 			}
 			_, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: fmt.Sprintf("single%03d@example.com", n), FullName: "Single Person",
 				Role: company.RoleMember, Actor: company.Actor{SlackUser: "U0ANN", MemberID: admin.ID, Name: "Ann Admin"}, Expiry: 60 * 24 * time.Hour,
-				Mail: render})
+				Mails: render})
 			if err != nil {
 				b.Error(err)
 				return

@@ -41,10 +41,10 @@ type BulkInvite struct {
 	Unit   string
 	Actor  company.Actor
 	Expiry time.Duration
-	// Mail renders the invitation of one new invite, which has no ID yet;
-	// it is queued in the same transaction. It is called one call at a
-	// time, mostly before the transaction begins.
-	Mail InviteMail
+	// Mails renders the invitation of each new invite, which has no ID
+	// yet; it is queued in the same transaction. Its Invite is called one
+	// call at a time, mostly before the transaction begins.
+	Mails Mails
 	// Task, when set, is the running task doing this bulk invite: Result
 	// encodes the outcome, which is saved as the task's result in the
 	// invites' own transaction, so that a later attempt knows whether they
@@ -52,10 +52,6 @@ type BulkInvite struct {
 	Task   *TaskHold
 	Result func(BulkResult) ([]byte, error)
 }
-
-// InviteMail renders the mail of an invite whose link carries token: the
-// invitation, or a resent invitation.
-type InviteMail func(inv company.Invite, token string) (company.Mail, error)
 
 // RowResult says why one row of a bulk invite was skipped or rejected.
 type RowResult struct {
@@ -127,14 +123,14 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 	}
 	// With too few licences nothing is invited: the transaction says so,
 	// unless licences were freed meanwhile, and then renders the mails.
-	lic, err := licences(ctx, db.rd, pre.ID, pre.Licences)
+	lic, _, err := licencesAnd(ctx, db.rd, pre.ID, "", nil)
 	if err != nil {
 		return res, fmt.Errorf("bulk invite: %w", err)
 	}
 	if lic.Check(len(free)) != nil {
 		free = nil
 	}
-	ready, err := readyInvites(pre, b.Actor, b.Expiry, b.Mail, invitees(free), now)
+	ready, err := readyInvites(pre, b.Actor, b.Expiry, b.Mails, invitees(free), now)
 	if err != nil {
 		return res, fmt.Errorf("bulk invite: %w", err)
 	}
@@ -177,7 +173,7 @@ func (db *DB) InviteMany(ctx context.Context, b BulkInvite) (BulkResult, error) 
 				late = append(late, cd.Invitee)
 			}
 		}
-		more, err := readyInvites(c, b.Actor, b.Expiry, b.Mail, late, now)
+		more, err := readyInvites(c, b.Actor, b.Expiry, b.Mails, late, now)
 		if err != nil {
 			return err
 		}
@@ -416,9 +412,9 @@ func invitees(cands []candidate) []company.Invitee {
 
 // readyInvites makes checked invitees ready to insert as pending invites
 // sent at now: it draws their link tokens and renders their invitations
-// with render, when not nil. It needs no database, so a bulk invite does it
+// with mails, when not nil. It needs no database, so a bulk invite does it
 // before its transaction.
-func readyInvites(c company.Company, actor company.Actor, expiry time.Duration, render InviteMail, in []company.Invitee, now time.Time) ([]readyInvite, error) {
+func readyInvites(c company.Company, actor company.Actor, expiry time.Duration, mails Mails, in []company.Invitee, now time.Time) ([]readyInvite, error) {
 	var invitedBy *int64
 	if actor.MemberID != 0 {
 		invitedBy = &actor.MemberID
@@ -429,8 +425,8 @@ func readyInvites(c company.Company, actor company.Actor, expiry time.Duration, 
 		token, hash := company.NewToken()
 		r := readyInvite{hash: hash, inv: company.Invite{CompanyID: c.ID, Email: iv.Email, FullName: iv.FullName, VideoAddress: iv.VideoAddress, Role: iv.Role,
 			InvitedBy: invitedBy, InvitedByName: actor.Name, State: company.InvitePending, SentAt: now, ExpiresAt: expires, CreatedAt: now}}
-		if render != nil {
-			m, err := render(r.inv, token)
+		if mails != nil {
+			m, err := mails.Invite(c, r.inv, token)
 			if err != nil {
 				return nil, fmt.Errorf("render invitation: %w", err)
 			}
@@ -532,14 +528,14 @@ func insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, actor co
 // is work for this process and inserting it mostly waiting for the
 // database, so the mails are rendered on another goroutine, a few chunks
 // ahead of the inserts.
-func queueInvitations(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.Invite, tokens []string, render InviteMail, now time.Time) error {
+func queueInvitations(ctx context.Context, tx *sqlx.Tx, co company.Company, invs []company.Invite, tokens []string, mails Mails, now time.Time) error {
 	type chunk struct {
 		mails []company.Mail
 		err   error
 	}
 	chunks := make(chan chunk, 4)
 	stop, done := make(chan struct{}), make(chan struct{})
-	// The renderer is done before this returns, so render is never called
+	// The renderer is done before this returns, so mails is never called
 	// after the store method has returned.
 	defer func() { close(stop); <-done }()
 	go func() {
@@ -554,11 +550,11 @@ func queueInvitations(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []
 			end := min(start+chunkMails, len(invs))
 			c := chunk{mails: make([]company.Mail, 0, end-start)}
 			for i := start; i < end && c.err == nil; i++ {
-				m, err := render(invs[i], tokens[i])
+				m, err := mails.Invite(co, invs[i], tokens[i])
 				if err != nil {
 					c.err = fmt.Errorf("render invitation: %w", err)
 				}
-				m.CompanyID, m.InviteID = &companyID, &invs[i].ID
+				m.CompanyID, m.InviteID = &co.ID, &invs[i].ID
 				c.mails = append(c.mails, m)
 			}
 			select {

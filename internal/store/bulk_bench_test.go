@@ -105,10 +105,10 @@ func benchBulk(b *testing.B, file []byte) {
 					rows[j] = store.BulkRow{Line: row.Line, Email: row.Email, FullName: row.FullName, VideoAddress: row.VideoAddress, Role: row.Role}
 				}
 				res, err := db.InviteMany(ctx, store.BulkInvite{CompanyID: c.ID, Rows: rows, Source: "people", Actor: ann, Expiry: 60 * 24 * time.Hour,
-					Mail: func(inv company.Invite, token string) (company.Mail, error) {
+					Mails: storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, token string) (company.Mail, error) {
 						return mail.Invitation(mail.InviteData{To: inv.Email, InviteeName: inv.FullName, CompanyName: "Acme", InviterName: "Ann Admin",
 							Link: "https://admin.example.com/invite/" + token, ExpiresAt: inv.ExpiresAt})
-					}})
+					}}})
 
 				b.StopTimer()
 				stop()

@@ -20,10 +20,10 @@ func bulk(c company.Company, rows []store.BulkRow) (store.BulkInvite, map[string
 	tokens := map[string]string{}
 	return store.BulkInvite{
 		CompanyID: c.ID, Rows: rows, Source: "people.csv", Actor: ann, Expiry: 60 * 24 * time.Hour,
-		Mail: func(inv company.Invite, token string) (company.Mail, error) {
+		Mails: storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, token string) (company.Mail, error) {
 			tokens[inv.Email] = token
 			return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: token}, nil
-		},
+		}},
 	}, tokens
 }
 
@@ -184,13 +184,13 @@ func TestInviteManyIsAllOrNothing(t *testing.T) {
 		rows[3].VideoAddress = "person.three"
 		b, _ := bulk(c, rows)
 		n := 0
-		render := b.Mail
-		b.Mail = func(inv company.Invite, token string) (company.Mail, error) {
+		render := b.Mails
+		b.Mails = storetest.Mails{OnInvite: func(c company.Company, inv company.Invite, token string) (company.Mail, error) {
 			if n++; n == 700 {
 				return company.Mail{}, errors.New("disk full")
 			}
-			return render(inv, token)
-		}
+			return render.Invite(c, inv, token)
+		}}
 		if _, err := db.InviteMany(ctx, b); err == nil {
 			t.Fatal("the batch succeeded")
 		}
@@ -200,7 +200,7 @@ func TestInviteManyIsAllOrNothing(t *testing.T) {
 		}
 
 		// The same batch goes through whole once nothing fails.
-		b.Mail = render
+		b.Mails = render
 		res, err := db.InviteMany(ctx, b)
 		if err != nil || res.Invited != 1199 || len(res.Rejected) != 1 { // person.three is a team room now
 			t.Fatalf("second attempt: %+v, %v", res, err)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"companyadmin/internal/company"
 )
 
 // States of a scheduled usage report.
@@ -97,7 +99,7 @@ func (db *DB) ReportDone(ctx context.Context, id int64, owner, state, destinatio
 	}
 	now := db.now()
 	res, err := db.db.ExecContext(ctx, `UPDATE usage_reports SET state = ?, destination = ?, file_id = ?, last_error = ?, sent_at = ?, lease_owner = '', lease_until = NULL
-		WHERE id = ? AND lease_owner = ?`, state, clip(destination, 300), clip(fileID, 64), clip(note, 1000), now, id, owner)
+		WHERE id = ? AND lease_owner = ?`, state, company.Truncate(destination, 300), company.Truncate(fileID, 64), company.Truncate(note, 1000), now, id, owner)
 	if err != nil {
 		return fmt.Errorf("report done: %w", err)
 	}
@@ -113,11 +115,11 @@ func (db *DB) ReportAttemptFailed(ctx context.Context, id int64, owner, reason s
 	var err error
 	if retryAt.IsZero() {
 		_, err = db.db.ExecContext(ctx, `UPDATE usage_reports SET state = 'failed', last_error = ?, lease_owner = '', lease_until = NULL WHERE id = ? AND lease_owner = ?`,
-			clip(reason, 1000), id, owner)
+			company.Truncate(reason, 1000), id, owner)
 	} else {
 		// The lease runs until the retry time, so no one claims it before.
 		_, err = db.db.ExecContext(ctx, `UPDATE usage_reports SET last_error = ?, lease_owner = '', lease_until = ? WHERE id = ? AND lease_owner = ?`,
-			clip(reason, 1000), ts(retryAt), id, owner)
+			company.Truncate(reason, 1000), ts(retryAt), id, owner)
 	}
 	return wrap("report failed", err)
 }

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
+
+	"companyadmin/internal/company"
 )
 
 // States of a platform event.
@@ -65,7 +67,7 @@ func (db *DB) SaveEvents(ctx context.Context, events []PlatformEvent) error {
 		if e.State == EventMalformed || e.State == EventUnknown {
 			body, e.Note = keptBody(body, e.Note, len(e.Body))
 		}
-		rows[i] = []any{clip(e.Source, 16), clip(e.Node, 64), e.Seq, clip(e.Type, 64), e.State, clip(e.Note, 500), body, clip(e.RemoteAddr, 64), now}
+		rows[i] = []any{company.Truncate(e.Source, 16), company.Truncate(e.Node, 64), e.Seq, company.Truncate(e.Type, 64), e.State, company.Truncate(e.Note, 500), body, company.Truncate(e.RemoteAddr, 64), now}
 	}
 	const insert = `INSERT INTO platform_events (source, node, seq, event, state, note, body, remote_addr, received_at) VALUES `
 	var err error
@@ -155,7 +157,7 @@ func keptBody(body, note string, received int) (string, string) {
 	for cut > 0 && !utf8.RuneStart(body[cut]) {
 		cut--
 	}
-	return body[:cut], clip(note, 400) + fmt.Sprintf(" [body truncated: the first %d of %d bytes kept]", cut, received)
+	return body[:cut], company.Truncate(note, 400) + fmt.Sprintf(" [body truncated: the first %d of %d bytes kept]", cut, received)
 }
 
 // PurgeKeptEvents deletes up to limit events kept for inspection
@@ -198,17 +200,6 @@ func (db *DB) PurgeEvents(ctx context.Context, before time.Time, limit int) (int
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
-}
-
-// clip shortens s to at most n characters, for columns of that size.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }
 
 // wrap wraps err with what was being done, and leaves nil alone.

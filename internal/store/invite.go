@@ -24,10 +24,10 @@ type NewInvite struct {
 	Role         string
 	Actor        company.Actor
 	Expiry       time.Duration
-	// Mail renders the invitation mail, whose link carries token, once the
-	// invite is known; it is queued in the same transaction. Nil queues no
-	// mail, for invites whose mail went out elsewhere (demo data).
-	Mail InviteMail
+	// Mails renders the invitation once the invite is known; it is queued
+	// in the same transaction. Nil queues no mail, for invites whose mail
+	// went out elsewhere (demo data).
+	Mails Mails
 }
 
 // CreateInvite creates a pending invite, its audit event and its queued
@@ -69,7 +69,7 @@ func (db *DB) CreateInvite(ctx context.Context, ni NewInvite) (company.Invite, c
 			return err
 		}
 		now := db.now()
-		ready, err := readyInvites(c, ni.Actor, ni.Expiry, ni.Mail, []company.Invitee{in}, now)
+		ready, err := readyInvites(c, ni.Actor, ni.Expiry, ni.Mails, []company.Invitee{in}, now)
 		if err != nil {
 			return err
 		}

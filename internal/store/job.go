@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
+
+	"companyadmin/internal/company"
 )
 
 // ErrLeaseLost is returned when a worker acts on a lease it no longer holds:
@@ -46,7 +47,7 @@ func (db *DB) RecordJobRun(ctx context.Context, r JobRun) (int64, error) {
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO job_runs (job, owner, triggered_by, started_at, ended_at, duration_ms, outcome, done, retry, failed, skipped, note)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.Job, r.Owner, r.TriggeredBy, ts(r.StartedAt), ts(r.EndedAt), r.DurationMS, r.Outcome, r.Done, r.Retry, r.Failed, r.Skipped, truncate(r.Note, 1000))
+			r.Job, r.Owner, r.TriggeredBy, ts(r.StartedAt), ts(r.EndedAt), r.DurationMS, r.Outcome, r.Done, r.Retry, r.Failed, r.Skipped, company.Truncate(r.Note, 1000))
 		if err != nil {
 			return err
 		}
@@ -185,15 +186,4 @@ func (db *DB) JobLeases(ctx context.Context) ([]JobLease, error) {
 		return nil, fmt.Errorf("job leases: %w", err)
 	}
 	return ls, nil
-}
-
-// truncate shortens s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

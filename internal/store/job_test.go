@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"companyadmin/internal/store"
 	"companyadmin/internal/store/storetest"
@@ -134,7 +135,7 @@ func TestJobRuns(t *testing.T) {
 		for i, outcome := range []string{store.RunOK, store.RunFailed, store.RunSkipped} {
 			_, err := db.RecordJobRun(ctx, store.JobRun{Job: "send-mail", Owner: "w1", TriggeredBy: "schedule",
 				StartedAt: start.Add(time.Duration(i) * time.Hour), EndedAt: start.Add(time.Duration(i)*time.Hour + 1500*time.Millisecond), DurationMS: 1500,
-				Outcome: outcome, Done: i, Failed: 1, Note: strings.Repeat("é", 600)})
+				Outcome: outcome, Done: i, Failed: 1, Note: strings.Repeat("é", 1200)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,8 +148,9 @@ func TestJobRuns(t *testing.T) {
 			t.Fatalf("JobRuns = %d runs, %v", len(runs), err)
 		}
 		r := runs[0]
-		if r.Outcome != store.RunSkipped || r.Done != 2 || r.Failed != 1 || r.DurationMS != 1500 || !r.StartedAt.Equal(start.Add(2*time.Hour).Truncate(time.Second)) || len(r.Note) != 1000 {
-			t.Errorf("latest run = %+v (note of %d bytes)", r, len(r.Note))
+		if r.Outcome != store.RunSkipped || r.Done != 2 || r.Failed != 1 || r.DurationMS != 1500 || !r.StartedAt.Equal(start.Add(2*time.Hour).Truncate(time.Second)) ||
+			utf8.RuneCountInString(r.Note) != 1000 || !strings.HasSuffix(r.Note, "…") {
+			t.Errorf("latest run = %+v (note of %d characters)", r, utf8.RuneCountInString(r.Note))
 		}
 		if all := storetest.Must2(db.JobRuns(ctx, "", 10))(t); len(all) != 4 {
 			t.Errorf("all runs = %d, want 4", len(all))

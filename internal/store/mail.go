@@ -11,6 +11,21 @@ import (
 	"companyadmin/internal/company"
 )
 
+// Mails renders the mails the store queues, in the same transaction as the
+// change each tells of. The store makes the token of each mail's link and
+// hands it over with the company the mail is about; a renderer puts it in
+// the link. mail.Renderer is the one the programs use.
+type Mails interface {
+	// Invite renders the invitation of a new or resent invite.
+	Invite(c company.Company, inv company.Invite, token string) (company.Mail, error)
+	// Reminder renders a reminder of a pending invite, after the reminder
+	// step is counted in inv.
+	Reminder(c company.Company, inv company.Invite, token string) (company.Mail, error)
+	// Reset renders the password-reset mail of member m, whose link
+	// expires at expiresAt.
+	Reset(c company.Company, m company.Member, token string, expiresAt time.Time) (company.Mail, error)
+}
+
 const mailColumns = `id, company_id, invite_id, kind, to_addr, subject, text_body, html_body, state, attempts, next_attempt_at, last_error, created_at, sent_at`
 
 // QueueMail puts one mail in the outbox.
@@ -81,7 +96,7 @@ func (db *DB) MailSent(ctx context.Context, id int64, owner string) error {
 // good, keeping the server's reply. It fails with ErrLeaseLost when owner no
 // longer holds the mail's lease.
 func (db *DB) MailFailed(ctx context.Context, id int64, owner, reply string, retryAt *time.Time) error {
-	reply = truncate(reply, 1000)
+	reply = company.Truncate(reply, 1000)
 	var res sql.Result
 	var err error
 	if retryAt != nil {

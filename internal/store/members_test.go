@@ -20,10 +20,10 @@ func addMember(t *testing.T, db *store.DB, c company.Company, email, name, local
 	t.Helper()
 	var hash string
 	if _, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: email, Role: company.RoleMember, Actor: ann, Expiry: time.Hour,
-		Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+		Mails: storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, tok string) (company.Mail, error) {
 			hash = company.HashToken(tok)
 			return company.Mail{To: inv.Email}, nil
-		}}); err != nil {
+		}}}); err != nil {
 		t.Fatal(err)
 	}
 	m, _, err := db.AcceptInvite(ctx, hash, store.Activation{FullName: name, VideoAddress: local, PasswordHash: "h"})
@@ -272,10 +272,10 @@ func TestPasswordReset(t *testing.T) {
 		request := func(ids ...int64) (string, error) {
 			var token string
 			_, err := db.RequestPasswordResets(ctx, store.ResetRequest{CompanyID: c.ID, MemberIDs: ids, Actor: ann, Expiry: company.ResetExpiry,
-				Mail: func(m company.Member, tok string, exp time.Time) (company.Mail, error) {
+				Mails: storetest.Mails{OnReset: func(_ company.Company, m company.Member, tok string, exp time.Time) (company.Mail, error) {
 					token = tok
 					return company.Mail{Kind: company.MailReset, To: m.Email, Subject: "Reset", Text: "/reset/" + tok}, nil
-				}})
+				}}})
 			return token, err
 		}
 		if _, err := request(eve.ID); company.KindOf(err) != company.NotFound {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"companyadmin/internal/company"
 )
 
 // An expiry notice is the worker's promise to tell an inviting admin that
@@ -89,7 +91,7 @@ func (db *DB) NoticesFailed(ctx context.Context, ids []int64, reason string, max
 		if len(ids) == 0 {
 			return nil
 		}
-		q, args, err := sqlx.In(`UPDATE expiry_notices SET attempts = attempts + 1, last_error = ? WHERE notified_at IS NULL AND id IN (?)`, clip(reason, 1000), ids)
+		q, args, err := sqlx.In(`UPDATE expiry_notices SET attempts = attempts + 1, last_error = ? WHERE notified_at IS NULL AND id IN (?)`, company.Truncate(reason, 1000), ids)
 		if err != nil {
 			return err
 		}
@@ -111,7 +113,7 @@ func markNotified(ctx context.Context, tx *sqlx.Tx, ids []int64, note string, no
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	args := append([]any{now, clip(note, 1000), ids}, condArgs...)
+	args := append([]any{now, company.Truncate(note, 1000), ids}, condArgs...)
 	q, args, err := sqlx.In(`UPDATE expiry_notices SET notified_at = ?, email = NULL, last_error = ? WHERE notified_at IS NULL AND id IN (?)`+cond, args...)
 	if err != nil {
 		return 0, err

@@ -111,11 +111,12 @@ type InviteActions struct {
 // The old links (of the invitation and its reminders) stop working and say
 // that a newer invitation was sent. IDs of other companies' invites are
 // counted as unknown and left alone.
-func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, actor company.Actor, expiry time.Duration, render InviteMail) (InviteActions, error) {
+func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, actor company.Actor, expiry time.Duration, mails Mails) (InviteActions, error) {
 	var acts InviteActions
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		acts = InviteActions{}
-		if err := lockCompany(ctx, tx, companyID); err != nil {
+		c, err := lockedCompany(ctx, tx, companyID)
+		if err != nil {
 			return err
 		}
 		invs, unknown, err := invitesByID(ctx, tx, companyID, ids)
@@ -135,7 +136,7 @@ func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, a
 			}
 			acts.Gone = append(acts.Gone, inv)
 		}
-		if err := resend(ctx, tx, companyID, due, actor, expiry, render, now); err != nil {
+		if err := resend(ctx, tx, c, due, actor, expiry, mails, now); err != nil {
 			return err
 		}
 		acts.Done = due
@@ -149,17 +150,18 @@ func (db *DB) ResendInvites(ctx context.Context, companyID int64, ids []int64, a
 
 // ResendOlderThan resends, as ResendInvites does, every pending invite of a
 // company that was last sent (or resent) more than age ago.
-func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Duration, actor company.Actor, expiry time.Duration, render InviteMail) ([]company.Invite, error) {
-	return db.ResendOlderThanTask(ctx, nil, nil, companyID, age, actor, expiry, render)
+func (db *DB) ResendOlderThan(ctx context.Context, companyID int64, age time.Duration, actor company.Actor, expiry time.Duration, mails Mails) ([]company.Invite, error) {
+	return db.ResendOlderThanTask(ctx, nil, nil, companyID, age, actor, expiry, mails)
 }
 
 // ResendOlderThanTask is ResendOlderThan run by a task: when h is set, the
 // result that result encodes from the resent invites is saved as the
 // task's result in the same transaction.
-func (db *DB) ResendOlderThanTask(ctx context.Context, h *TaskHold, result func([]company.Invite) ([]byte, error), companyID int64, age time.Duration, actor company.Actor, expiry time.Duration, render InviteMail) ([]company.Invite, error) {
+func (db *DB) ResendOlderThanTask(ctx context.Context, h *TaskHold, result func([]company.Invite) ([]byte, error), companyID int64, age time.Duration, actor company.Actor, expiry time.Duration, mails Mails) ([]company.Invite, error) {
 	var due []company.Invite
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockCompany(ctx, tx, companyID); err != nil {
+		c, err := lockedCompany(ctx, tx, companyID)
+		if err != nil {
 			return err
 		}
 		now := db.now()
@@ -169,7 +171,7 @@ func (db *DB) ResendOlderThanTask(ctx context.Context, h *TaskHold, result func(
 			AND sent_at <= ? AND (resent_at IS NULL OR resent_at <= ?) AND expires_at > ? ORDER BY sent_at, id`, companyID, cutoff, cutoff, now); err != nil {
 			return err
 		}
-		if err := resend(ctx, tx, companyID, due, actor, expiry, render, now); err != nil || h == nil {
+		if err := resend(ctx, tx, c, due, actor, expiry, mails, now); err != nil || h == nil {
 			return err
 		}
 		out, err := result(due)
@@ -187,11 +189,13 @@ func (db *DB) ResendOlderThanTask(ctx context.Context, h *TaskHold, result func(
 // resend rotates the token of each invite and restarts its clock (sent
 // now, no reminders yet, expiring expiry from now), keeps the old token as
 // a superseded link, drops its queued mails that carry the old link, and
-// queues a new invitation. It updates invs in place.
-func resend(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.Invite, actor company.Actor, expiry time.Duration, render InviteMail, now time.Time) error {
+// queues a new invitation, in the name of its inviter or, for an invite
+// that names none, of actor. It updates invs in place.
+func resend(ctx context.Context, tx *sqlx.Tx, c company.Company, invs []company.Invite, actor company.Actor, expiry time.Duration, mails Mails, now time.Time) error {
 	if len(invs) == 0 {
 		return nil
 	}
+	companyID := c.ID
 	// The old invitation link is kept as a token of its own whose base is
 	// itself: it no longer matches the invite's token, so it opens a page
 	// saying a newer invitation was sent, as old reminder links do.
@@ -231,7 +235,14 @@ func resend(ctx context.Context, tx *sqlx.Tx, companyID int64, invs []company.In
 	if err := auditMany(ctx, tx, events); err != nil {
 		return err
 	}
-	return queueInvitations(ctx, tx, companyID, invs, tokens, render, now)
+	named := make([]company.Invite, len(invs))
+	for i, inv := range invs {
+		if inv.InvitedByName == "" {
+			inv.InvitedByName = actor.Name
+		}
+		named[i] = inv
+	}
+	return queueInvitations(ctx, tx, c, named, tokens, mails, now)
 }
 
 // RevokeInvites withdraws each pending invite among ids: its licence and

@@ -23,11 +23,11 @@ func setClock(db *store.DB) *clock {
 	return c
 }
 
-func render(tokens map[string]string) func(company.Invite, string) (company.Mail, error) {
-	return func(inv company.Invite, token string) (company.Mail, error) {
+func render(tokens map[string]string) store.Mails {
+	return storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, token string) (company.Mail, error) {
 		tokens[inv.Email] = token
 		return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: token}, nil
-	}
+	}}
 }
 
 // inviteAll invites the emails one a minute, oldest first, and returns the
@@ -39,11 +39,11 @@ func inviteAll(t *testing.T, db *store.DB, clk *clock, c company.Company, actor 
 	for _, e := range emails {
 		var token string
 		inv, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: e, Role: "member", Actor: actor, Expiry: 60 * 24 * time.Hour,
-			Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+			Mails: storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, tok string) (company.Mail, error) {
 				token = tok
 				tokens[inv.Email] = token
 				return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: token}, nil
-			}})
+			}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"companyadmin/internal/company"
 )
 
 // Kinds of platform objects: what a member, a personal room, a team room
@@ -216,7 +218,7 @@ func (db *DB) RecordPlatformOutcomes(ctx context.Context, outs []PlatformOutcome
 				_, err = tx.ExecContext(ctx, `UPDATE platform_objects SET uri = ?, lookup = ?, last_error = ?, attempts = attempts + 1,
 					state = CASE WHEN revision = ? THEN ? ELSE 'pending' END,
 					next_attempt_at = CASE WHEN revision = ? THEN ? ELSE ? END, updated_at = ? WHERE id = ?`,
-					f.URI, f.Lookup, truncate(f.Reason, 1000), o.Revision, state, o.Revision, ts(f.RetryAt), now, now, o.ID)
+					f.URI, f.Lookup, company.Truncate(f.Reason, 1000), o.Revision, state, o.Revision, ts(f.RetryAt), now, now, o.ID)
 			default:
 				err = fmt.Errorf("unknown outcome %q", o.Outcome)
 			}

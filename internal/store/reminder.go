@@ -73,14 +73,13 @@ func (db *DB) DueExpiries(ctx context.Context, limit int) ([]int64, error) {
 type Reminder struct {
 	InviteID  int64
 	Lifecycle company.Lifecycle
-	// TokenHash is the hash of a fresh link token for the reminder mail.
-	// The invite's own token is not rotated: the link of the invitation and
-	// of every earlier reminder keeps working, until an admin's resend
-	// rotates the invite's token and with it every reminder link.
-	TokenHash string
-	// Mail renders the reminder once the invite and its company are known;
-	// it is queued in the same transaction.
-	Mail func(company.Company, company.Invite) (company.Mail, error)
+	// Mails renders the reminder once the invite and its company are
+	// known; it is queued in the same transaction. Its link has a fresh
+	// token of its own. The invite's own token is not rotated: the link of
+	// the invitation and of every earlier reminder keeps working, until an
+	// admin's resend rotates the invite's token and with it every reminder
+	// link.
+	Mails Mails
 }
 
 // RemindInvite sends one reminder of a pending invite, if one is due now: in
@@ -127,15 +126,16 @@ func (db *DB) RemindInvite(ctx context.Context, r Reminder) (company.Invite, boo
 		}
 		before := inv.ReminderCount
 		inv.ReminderCount, inv.LastRemindedAt = step, &now
+		token, hash := company.NewToken()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO invite_tokens (token_hash, invite_id, base_hash, created_at)
-			SELECT ?, id, COALESCE(token_hash, ''), ? FROM invites WHERE id = ?`, r.TokenHash, now, inv.ID); err != nil {
+			SELECT ?, id, COALESCE(token_hash, ''), ? FROM invites WHERE id = ?`, hash, now, inv.ID); err != nil {
 			return fmt.Errorf("reminder token: %w", err)
 		}
 		c, err := getCompany(ctx, tx, companyID)
 		if err != nil {
 			return err
 		}
-		m, err := r.Mail(c, inv)
+		m, err := r.Mails.Reminder(c, inv, token)
 		if err != nil {
 			return fmt.Errorf("render reminder: %w", err)
 		}

@@ -29,10 +29,9 @@ var ErrBatchRaced = fmt.Errorf("another worker changed some of the invites first
 type BatchReminders struct {
 	InviteIDs []int64
 	Lifecycle company.Lifecycle
-	// Mail renders the reminder of one invite, with a fresh link token of
-	// its own whose hash it returns (see Reminder.TokenHash). It is called
-	// only for the invites reminded, inside the transaction.
-	Mail func(company.Company, company.Invite) (company.Mail, string, error)
+	// Mails renders the reminder of each invite reminded, with a fresh
+	// link token of its own (see Reminder.Mails), inside the transaction.
+	Mails Mails
 }
 
 // batchInvite is an invite as the batch methods read it.
@@ -150,7 +149,8 @@ func (db *DB) RemindInvites(ctx context.Context, r BatchReminders) ([]company.In
 			inv.ReminderCount = steps[inv.ID]
 			inv.LastRemindedAt = &now
 			c := companies[inv.CompanyID]
-			m, hash, err := r.Mail(c, inv)
+			token, hash := company.NewToken()
+			m, err := r.Mails.Reminder(c, inv, token)
 			if err != nil {
 				return fmt.Errorf("render reminder of invite %d: %w", inv.ID, err)
 			}

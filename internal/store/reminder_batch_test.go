@@ -40,9 +40,9 @@ func (b *batchCompany) invite(t *testing.T, s *lifecycleSetup, local, address st
 	t.Helper()
 	inv, _, err := s.db.CreateInvite(ctx, store.NewInvite{CompanyID: b.c.ID, Email: local + "@example.com", FullName: "Name " + local, VideoAddress: address, Role: "member",
 		Actor: company.Actor{SlackUser: "UANN", MemberID: b.admin.ID, Name: "Ann Admin"}, Expiry: company.DefaultLifecycle.Expiry,
-		Mail: func(inv company.Invite, _ string) (company.Mail, error) {
+		Mails: storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, _ string) (company.Mail, error) {
 			return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: "hello " + inv.FullName}, nil
-		}})
+		}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,17 +90,11 @@ func TestBatchLikeOneByOne(t *testing.T) {
 			}
 			return ids
 		}
-		render := func(c company.Company, inv company.Invite) (company.Mail, string, error) {
-			_, hash := company.NewToken()
-			return company.Mail{Kind: company.MailReminder, To: inv.Email, Subject: fmt.Sprintf("Reminder %d", inv.ReminderCount), Text: "hello " + inv.FullName}, hash, nil
-		}
+		render := storetest.Mails{OnReminder: func(c company.Company, inv company.Invite, _ string) (company.Mail, error) {
+			return company.Mail{Kind: company.MailReminder, To: inv.Email, Subject: fmt.Sprintf("Reminder %d", inv.ReminderCount), Text: "hello " + inv.FullName}, nil
+		}}
 		one := func(id int64) bool {
-			_, hash := company.NewToken()
-			_, ok, err := db.RemindInvite(ctx, store.Reminder{InviteID: id, Lifecycle: company.DefaultLifecycle, TokenHash: hash,
-				Mail: func(c company.Company, inv company.Invite) (company.Mail, error) {
-					m, _, err := render(c, inv)
-					return m, err
-				}})
+			_, ok, err := db.RemindInvite(ctx, store.Reminder{InviteID: id, Lifecycle: company.DefaultLifecycle, Mails: render})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,7 +103,7 @@ func TestBatchLikeOneByOne(t *testing.T) {
 
 		// Day 45: reminders.
 		s.now = start.Add(45 * day)
-		got, err := db.RemindInvites(ctx, store.BatchReminders{InviteIDs: cs[0].ids, Lifecycle: company.DefaultLifecycle, Mail: render})
+		got, err := db.RemindInvites(ctx, store.BatchReminders{InviteIDs: cs[0].ids, Lifecycle: company.DefaultLifecycle, Mails: render})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +121,7 @@ func TestBatchLikeOneByOne(t *testing.T) {
 				t.Errorf("reminded %s: count %d, last %v; want %d now", inv.Email, inv.ReminderCount, inv.LastRemindedAt, want)
 			}
 		}
-		if again, err := db.RemindInvites(ctx, store.BatchReminders{InviteIDs: cs[0].ids, Lifecycle: company.DefaultLifecycle, Mail: render}); err != nil || len(again) != 0 {
+		if again, err := db.RemindInvites(ctx, store.BatchReminders{InviteIDs: cs[0].ids, Lifecycle: company.DefaultLifecycle, Mails: render}); err != nil || len(again) != 0 {
 			t.Fatalf("the same batch again reminded %v, %v", reminded(again), err)
 		}
 

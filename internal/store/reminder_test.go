@@ -41,10 +41,10 @@ func (s *lifecycleSetup) invite(t *testing.T, email, address string) (company.In
 	var token string
 	inv, _, err := s.db.CreateInvite(ctx, store.NewInvite{CompanyID: s.c.ID, Email: email, FullName: "Bob Builder", VideoAddress: address, Role: "member",
 		Actor: company.Actor{SlackUser: "UANN", MemberID: s.admin.ID, Name: "Ann Admin"}, Expiry: company.DefaultLifecycle.Expiry,
-		Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+		Mails: storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, tok string) (company.Mail, error) {
 			token = tok
 			return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: "hello " + inv.FullName}, nil
-		}})
+		}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,11 +54,12 @@ func (s *lifecycleSetup) invite(t *testing.T, email, address string) (company.In
 // remind sends the due reminder of an invite with a fresh token, if any.
 func (s *lifecycleSetup) remind(t *testing.T, id int64) (company.Invite, string, bool) {
 	t.Helper()
-	token, hash := company.NewToken()
-	inv, ok, err := s.db.RemindInvite(ctx, store.Reminder{InviteID: id, Lifecycle: company.DefaultLifecycle, TokenHash: hash,
-		Mail: func(c company.Company, inv company.Invite) (company.Mail, error) {
+	var token string
+	inv, ok, err := s.db.RemindInvite(ctx, store.Reminder{InviteID: id, Lifecycle: company.DefaultLifecycle,
+		Mails: storetest.Mails{OnReminder: func(c company.Company, inv company.Invite, tok string) (company.Mail, error) {
+			token = tok
 			return company.Mail{Kind: company.MailReminder, To: inv.Email, Subject: fmt.Sprintf("Reminder %d from %s", inv.ReminderCount, c.Name), Text: "link " + token}, nil
-		}})
+		}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,11 +386,10 @@ func TestReminderUsesInviteExpiry(t *testing.T) {
 		if err != nil || !slices.Equal(ids, []int64{a.ID}) {
 			t.Fatalf("DueReminders = %v, %v", ids, err)
 		}
-		_, hash := company.NewToken()
-		inv, ok, err := db.RemindInvite(ctx, store.Reminder{InviteID: a.ID, Lifecycle: shorter, TokenHash: hash,
-			Mail: func(_ company.Company, inv company.Invite) (company.Mail, error) {
+		inv, ok, err := db.RemindInvite(ctx, store.Reminder{InviteID: a.ID, Lifecycle: shorter,
+			Mails: storetest.Mails{OnReminder: func(_ company.Company, inv company.Invite, _ string) (company.Mail, error) {
 				return company.Mail{Kind: company.MailReminder, To: inv.Email}, nil
-			}})
+			}}})
 		if err != nil || !ok || inv.ReminderCount != 2 {
 			t.Fatalf("RemindInvite = %+v, %v, %v", inv, ok, err)
 		}

@@ -23,9 +23,9 @@ type ResetRequest struct {
 	MemberIDs []int64
 	Actor     company.Actor
 	Expiry    time.Duration
-	// Mail renders the reset mail of one member with the link's token; it
-	// is queued in the same transaction.
-	Mail func(m company.Member, token string, expiresAt time.Time) (company.Mail, error)
+	// Mails renders the reset mail of each member; it is queued in the
+	// same transaction.
+	Mails Mails
 }
 
 // RequestPasswordResets creates a fresh single-use link for each member
@@ -34,16 +34,16 @@ type ResetRequest struct {
 func (db *DB) RequestPasswordResets(ctx context.Context, r ResetRequest) ([]company.Member, error) {
 	var ms []company.Member
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockCompany(ctx, tx, r.CompanyID); err != nil {
+		c, err := lockedCompany(ctx, tx, r.CompanyID)
+		if err != nil {
 			return err
 		}
-		var err error
 		if ms, err = membersIn(ctx, tx, r.CompanyID, r.MemberIDs); err != nil {
 			return err
 		}
 		now := db.now()
 		for _, m := range ms {
-			if err := insertReset(ctx, tx, m, r.Actor, r.Expiry, r.Mail, now); err != nil {
+			if err := insertReset(ctx, tx, c, m, r.Actor, r.Expiry, r.Mails, now); err != nil {
 				return err
 			}
 		}
@@ -57,8 +57,7 @@ func (db *DB) RequestPasswordResets(ctx context.Context, r ResetRequest) ([]comp
 
 // insertReset creates a fresh reset link for member m, queues the mail
 // that carries it and audits the request.
-func insertReset(ctx context.Context, tx *sqlx.Tx, m company.Member, actor company.Actor, expiry time.Duration,
-	render func(m company.Member, token string, expiresAt time.Time) (company.Mail, error), now time.Time) error {
+func insertReset(ctx context.Context, tx *sqlx.Tx, c company.Company, m company.Member, actor company.Actor, expiry time.Duration, mails Mails, now time.Time) error {
 	expires := ts(now.Add(expiry))
 	token, hash := company.NewToken()
 	res, err := tx.ExecContext(ctx, `INSERT INTO password_resets (member_id, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?)`, m.ID, hash, expires, now)
@@ -69,7 +68,7 @@ func insertReset(ctx context.Context, tx *sqlx.Tx, m company.Member, actor compa
 	if err != nil {
 		return err
 	}
-	mail, err := render(m, token, expires)
+	mail, err := mails.Reset(c, m, token, expires)
 	if err != nil {
 		return fmt.Errorf("render reset mail: %w", err)
 	}
@@ -85,9 +84,9 @@ func insertReset(ctx context.Context, tx *sqlx.Tx, m company.Member, actor compa
 type OwnResetRequest struct {
 	Email  string // normalized
 	Expiry time.Duration
-	// Mail renders the reset mail of one membership; it is queued in the
+	// Mails renders the reset mail of each membership; it is queued in the
 	// same transaction.
-	Mail func(c company.Company, m company.Member, token string, expiresAt time.Time) (company.Mail, error)
+	Mails Mails
 }
 
 // RequestOwnPasswordResets creates a fresh reset link for every membership
@@ -119,10 +118,7 @@ func (db *DB) RequestOwnPasswordResets(ctx context.Context, r OwnResetRequest) (
 				return err
 			}
 			actor := company.Actor{MemberID: m.ID, Name: m.DisplayName()}
-			mail := func(m company.Member, token string, expiresAt time.Time) (company.Mail, error) {
-				return r.Mail(c, m, token, expiresAt)
-			}
-			if err := insertReset(ctx, tx, m, actor, r.Expiry, mail, now); err != nil {
+			if err := insertReset(ctx, tx, c, m, actor, r.Expiry, r.Mails, now); err != nil {
 				return err
 			}
 			n++

@@ -29,9 +29,9 @@ func invite(db *store.DB, c company.Company, email, address string) (company.Inv
 	return db.CreateInvite(ctx, store.NewInvite{
 		CompanyID: c.ID, Email: email, VideoAddress: address, Role: "member",
 		Actor: company.Actor{SlackUser: "U1", Name: "Ann Admin"}, Expiry: 60 * 24 * time.Hour,
-		Mail: func(inv company.Invite, _ string) (company.Mail, error) {
+		Mails: storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, _ string) (company.Mail, error) {
 			return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: "hello"}, nil
-		},
+		}},
 	})
 }
 
@@ -218,10 +218,10 @@ func TestAcceptInvite(t *testing.T) {
 		var token string
 		inv, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: "bob@example.com", VideoAddress: "bob.builder", Role: "admin",
 			Actor: company.Actor{Name: "Ann"}, Expiry: time.Hour,
-			Mail: func(_ company.Invite, tok string) (company.Mail, error) {
+			Mails: storetest.Mails{OnInvite: func(_ company.Company, _ company.Invite, tok string) (company.Mail, error) {
 				token = tok
 				return company.Mail{To: "bob@example.com"}, nil
-			}})
+			}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,10 +263,10 @@ func TestExpiredInviteCannotBeAccepted(t *testing.T) {
 		db.Clock = func() time.Time { return now }
 		var hash string
 		if _, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: "bob@example.com", Actor: company.Actor{Name: "Ann"}, Expiry: time.Hour,
-			Mail: func(_ company.Invite, tok string) (company.Mail, error) {
+			Mails: storetest.Mails{OnInvite: func(_ company.Company, _ company.Invite, tok string) (company.Mail, error) {
 				hash = company.HashToken(tok)
 				return company.Mail{To: "bob@example.com"}, nil
-			}}); err != nil {
+			}}}); err != nil {
 			t.Fatal(err)
 		}
 		db.Clock = func() time.Time { return now.Add(2 * time.Hour) }

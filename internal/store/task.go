@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"companyadmin/internal/company"
 )
 
 // States of a task.
@@ -235,13 +237,13 @@ func (db *DB) CompleteTask(ctx context.Context, id int64, owner string, now time
 // recording why this attempt failed.
 func (db *DB) RetryTask(ctx context.Context, id int64, owner string, runAfter time.Time, why string) error {
 	return held(ctx, db.db, "retry", id, owner,
-		`state = 'queued', lease_owner = '', lease_until = NULL, run_after = ?, last_error = ?`, ts(runAfter), truncate(why, 1000))
+		`state = 'queued', lease_owner = '', lease_until = NULL, run_after = ?, last_error = ?`, ts(runAfter), company.Truncate(why, 1000))
 }
 
 // FailTask marks owner's running task failed for good, with the reason.
 func (db *DB) FailTask(ctx context.Context, id int64, owner string, now time.Time, why string) error {
 	return held(ctx, db.db, "fail", id, owner,
-		`state = 'failed', lease_owner = '', lease_until = NULL, unique_key = NULL, finished_at = ?, last_error = ?`, ts(now), truncate(why, 1000))
+		`state = 'failed', lease_owner = '', lease_until = NULL, unique_key = NULL, finished_at = ?, last_error = ?`, ts(now), company.Truncate(why, 1000))
 }
 
 // ReleaseTask hands owner's running task back, to be run at once by any

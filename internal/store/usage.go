@@ -53,7 +53,7 @@ func (db *DB) FinishEvents(ctx context.Context, owner string, results []EventRes
 		type outcome struct{ state, note string }
 		groups := map[outcome][]int64{}
 		for _, r := range results {
-			k := outcome{r.State, clip(r.Note, 500)}
+			k := outcome{r.State, company.Truncate(r.Note, 500)}
 			if k.state == "" {
 				k.state = EventDone
 			}
@@ -173,8 +173,8 @@ func (db *DB) insertUsage(ctx context.Context, tx *sqlx.Tx, recs []company.Usage
 	rows := make([][]any, len(recs))
 	for i, r := range recs {
 		rows[i] = []any{r.SourceID, r.CompanyID, r.RoomID, r.SystemID, r.MemberID,
-			clip(r.Conference, 254), clip(r.LocalAlias, 254), clip(r.RemoteAlias, 254),
-			clip(r.Direction, 8), clip(r.Protocol, 16), clip(r.Role, 16),
+			company.Truncate(r.Conference, 254), company.Truncate(r.LocalAlias, 254), company.Truncate(r.RemoteAlias, 254),
+			company.Truncate(r.Direction, 8), company.Truncate(r.Protocol, 16), company.Truncate(r.Role, 16),
 			ts(r.Start), ts(r.End), r.Seconds, now}
 	}
 	suffix := ` ON CONFLICT (source_id) DO NOTHING`

@@ -106,10 +106,10 @@ func TestControlCharactersRefusedEverywhere(t *testing.T) {
 		}
 		var token string
 		if _, _, err := db.CreateInvite(ctx, store.NewInvite{CompanyID: c.ID, Email: "fay@example.com", Actor: ann, Expiry: time.Hour,
-			Mail: func(_ company.Invite, tok string) (company.Mail, error) {
+			Mails: storetest.Mails{OnInvite: func(_ company.Company, _ company.Invite, tok string) (company.Mail, error) {
 				token = tok
 				return company.Mail{To: "fay@example.com"}, nil
-			}}); err != nil {
+			}}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := db.AcceptInvite(ctx, company.HashToken(token), store.Activation{FullName: bad, VideoAddress: "fay.fay", PasswordHash: "h"}); !hasField(err, company.FieldFullName) {

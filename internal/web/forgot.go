@@ -59,10 +59,7 @@ func (p *Pages) Forgot(w http.ResponseWriter, r *http.Request) {
 	n, err := p.db.RequestOwnPasswordResets(r.Context(), store.OwnResetRequest{
 		Email:  email,
 		Expiry: company.ResetExpiry,
-		Mail: func(c company.Company, m company.Member, token string, expires time.Time) (company.Mail, error) {
-			return mail.PasswordReset(mail.ResetData{To: m.Email, Name: m.FullName, CompanyName: c.Name,
-				Link: company.ResetLink(p.publicURL, token), ExpiresAt: expires, Location: c.Location()})
-		},
+		Mails:  mail.Renderer{PublicURL: p.publicURL},
 	})
 	if err != nil {
 		p.internal(w, r, err)

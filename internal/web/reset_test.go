@@ -52,10 +52,10 @@ func (s *site) resetLink(t *testing.T, m company.Member) string {
 	t.Helper()
 	var path string
 	_, err := s.db.RequestPasswordResets(t.Context(), store.ResetRequest{CompanyID: s.company.ID, MemberIDs: []int64{m.ID}, Actor: company.Actor{Name: "Ann"}, Expiry: company.ResetExpiry,
-		Mail: func(m company.Member, token string, _ time.Time) (company.Mail, error) {
+		Mails: storetest.Mails{OnReset: func(_ company.Company, m company.Member, token string, _ time.Time) (company.Mail, error) {
 			path = "/reset/" + token
 			return company.Mail{Kind: company.MailReset, To: m.Email, Subject: "Reset", Text: path}, nil
-		}})
+		}}})
 	if err != nil {
 		t.Fatal(err)
 	}

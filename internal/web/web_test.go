@@ -79,10 +79,10 @@ func (s *site) invite(t *testing.T, email, name, address, inviter string) (strin
 	inv, _, err := s.db.CreateInvite(t.Context(), store.NewInvite{
 		CompanyID: s.company.ID, Email: email, FullName: name, VideoAddress: address, Role: company.RoleMember,
 		Actor: company.Actor{SlackUser: "U0ANN", Name: inviter}, Expiry: company.DefaultLifecycle.Expiry,
-		Mail: func(inv company.Invite, tok string) (company.Mail, error) {
+		Mails: storetest.Mails{OnInvite: func(_ company.Company, inv company.Invite, tok string) (company.Mail, error) {
 			token = tok
 			return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: "/invite/" + token}, nil
-		},
+		}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -158,3 +158,38 @@ func InsertInvites(tb testing.TB, databaseURL string, companyID int64, n int, ge
 		}
 	}
 }
+
+// Mails is a store.Mails for tests: it renders with the functions set, and
+// a function left nil renders a short mail of its kind whose text is the
+// link's token.
+type Mails struct {
+	OnInvite   func(c company.Company, inv company.Invite, token string) (company.Mail, error)
+	OnReminder func(c company.Company, inv company.Invite, token string) (company.Mail, error)
+	OnReset    func(c company.Company, m company.Member, token string, expiresAt time.Time) (company.Mail, error)
+}
+
+// Invite renders an invitation.
+func (m Mails) Invite(c company.Company, inv company.Invite, token string) (company.Mail, error) {
+	if m.OnInvite != nil {
+		return m.OnInvite(c, inv, token)
+	}
+	return company.Mail{Kind: company.MailInvitation, To: inv.Email, Subject: "Invitation", Text: token}, nil
+}
+
+// Reminder renders a reminder.
+func (m Mails) Reminder(c company.Company, inv company.Invite, token string) (company.Mail, error) {
+	if m.OnReminder != nil {
+		return m.OnReminder(c, inv, token)
+	}
+	return company.Mail{Kind: company.MailReminder, To: inv.Email, Subject: "Reminder", Text: token}, nil
+}
+
+// Reset renders a password-reset mail.
+func (m Mails) Reset(c company.Company, mem company.Member, token string, expiresAt time.Time) (company.Mail, error) {
+	if m.OnReset != nil {
+		return m.OnReset(c, mem, token, expiresAt)
+	}
+	return company.Mail{Kind: company.MailReset, To: mem.Email, Subject: "Reset", Text: token}, nil
+}
+
+var _ store.Mails = Mails{}
