@@ -34,11 +34,10 @@ const (
 // compares; tests replace it.
 //
 // On SQLite, db is the one connection that writes (SQLite takes one writer
-// at a time; queueing writers here is faster than letting several
-// connections poll for the lock, though database/sql hands the connection
-// to a waiting writer picked at random, not in order of arrival) and rd a
-// pool of
-// read-only connections that, in WAL mode, read while the writer writes.
+// at a time; queueing writers here, in order of arrival (see writer), is
+// fairer and faster than letting several connections poll for the lock)
+// and rd a pool of read-only connections that, in WAL mode, read while the
+// writer writes.
 // Every statement that changes data goes through db; rd refuses writes. On
 // MySQL both are the same pool.
 type DB struct {
