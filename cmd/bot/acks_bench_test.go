@@ -36,16 +36,8 @@ func BenchmarkWorkspaceAcks(b *testing.B) {
 		b.Skip("TEST_MYSQL_DSN is not set: the benchmark runs on MariaDB/MySQL")
 	}
 	const workspaces, members, pending, rounds = 50, 3000, 2000, 10
-	url := storetest.URL(b, store.MySQL)
+	db, url := storetest.OpenURL(b, store.MySQL)
 	ctx := context.Background()
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
 	a, _ := twoWorkspaces(b, db)
 	teams := []string{"T0ACME", "T0BETA"}
 	users := []string{"U0ANN", "U0BOB"}

@@ -78,8 +78,17 @@ func URL(t testing.TB, dialect string) string {
 // Open returns a fresh, migrated database of the dialect.
 func Open(t testing.TB, dialect string) *store.DB {
 	t.Helper()
+	db, _ := OpenURL(t, dialect)
+	return db
+}
+
+// OpenURL is Open that also returns the database's DATABASE_URL, for
+// tests that load rows straight into it (InsertInvites, InsertMembers).
+func OpenURL(t testing.TB, dialect string) (*store.DB, string) {
+	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, URL(t, dialect))
+	u := URL(t, dialect)
+	db, err := store.Open(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +96,7 @@ func Open(t testing.TB, dialect string) *store.DB {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return db
+	return db, u
 }
 
 // BulkInvite is one generated pending invite for InsertInvites.
@@ -106,6 +115,23 @@ type BulkInvite struct {
 // and query-plan tests that need more invites than the store's methods make
 // quickly. gen describes the i-th invite.
 func InsertInvites(tb testing.TB, databaseURL string, companyID int64, n int, gen func(i int) BulkInvite) {
+	tb.Helper()
+	load(tb, databaseURL, "INSERT INTO invites (company_id, email, pending_email, role, invited_by_name, state, token_hash, sent_at, reminder_count, expires_at, created_at) VALUES ",
+		"(?, ?, ?, 'member', 'Bulk Loader', 'pending', ?, ?, ?, ?, ?)", n, func(i int) []any {
+			b := gen(i)
+			sent := b.SentAt.UTC().Truncate(time.Second)
+			if b.TokenHash == "" {
+				b.TokenHash = company.HashToken("bulk:" + b.Email)
+			}
+			return []any{companyID, b.Email, b.Email, b.TokenHash, sent, b.Reminders, b.ExpiresAt.UTC().Truncate(time.Second), sent}
+		})
+}
+
+// load inserts n generated rows straight into the database at
+// databaseURL, thousands of rows per statement: prefix is the INSERT up to
+// VALUES, one the placeholders of a row, and row gives the i-th row's
+// values.
+func load(tb testing.TB, databaseURL, prefix, one string, n int, row func(i int) []any) {
 	tb.Helper()
 	dialect, dsn, err := store.ParseURL(databaseURL)
 	if err != nil {
@@ -135,26 +161,20 @@ func InsertInvites(tb testing.TB, databaseURL string, companyID int64, n int, ge
 			tb.Fatal(err)
 		}
 	}
-	const cols = "(?, ?, ?, 'member', 'Bulk Loader', 'pending', ?, ?, ?, ?, ?)"
 	for start := 0; start < n; start += rows {
 		end := min(start+rows, n)
 		var q strings.Builder
-		q.WriteString("INSERT INTO invites (company_id, email, pending_email, role, invited_by_name, state, token_hash, sent_at, reminder_count, expires_at, created_at) VALUES ")
-		args := make([]any, 0, (end-start)*8)
+		q.WriteString(prefix)
+		var args []any
 		for i := start; i < end; i++ {
 			if i > start {
 				q.WriteString(", ")
 			}
-			q.WriteString(cols)
-			b := gen(i)
-			sent := b.SentAt.UTC().Truncate(time.Second)
-			if b.TokenHash == "" {
-				b.TokenHash = company.HashToken("bulk:" + b.Email)
-			}
-			args = append(args, companyID, b.Email, b.Email, b.TokenHash, sent, b.Reminders, b.ExpiresAt.UTC().Truncate(time.Second), sent)
+			q.WriteString(one)
+			args = append(args, row(i)...)
 		}
 		if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
-			tb.Fatalf("insert invites %d to %d: %v", start, end, err)
+			tb.Fatalf("insert rows %d to %d: %v", start, end, err)
 		}
 	}
 }
