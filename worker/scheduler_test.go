@@ -241,7 +241,7 @@ func TestJobTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"send-mail", "invite-reminders", "usage-ingest", "usage-reports"} {
+	for _, want := range []string{"send-mail", "invite-reminders", "company-counts", "usage-ingest", "usage-reports"} {
 		if !slices.Contains(s.Names(), want) {
 			t.Errorf("jobs = %s, want %s among them", strings.Join(s.Names(), ","), want)
 		}
@@ -253,6 +253,9 @@ func TestJobTable(t *testing.T) {
 	rs, err := db.JobRuns(context.Background(), "send-mail", 10)
 	if err != nil || len(rs) != 1 || rs[0].Outcome != store.RunOK || rs[0].Done != 1 || rs[0].TriggeredBy != "once" {
 		t.Errorf("job runs = %+v, %v", rs, err)
+	}
+	if res, err := s.Once(context.Background(), "company-counts"); err != nil || res.Done != 0 || res.Note != "all counts right" {
+		t.Errorf("Once(company-counts) = %v, %v", res, err)
 	}
 }
 

@@ -136,6 +136,7 @@ func Jobs(d Deps) []Job {
 		{Name: "send-mail", Schedule: "@every 10s", Run: (&SendMail{Store: d.Store, Sender: d.Mailer, Owner: d.Owner, Clock: d.Clock, Logger: log("send-mail"), Rate: d.MailRate}).Run},
 		{Name: "invite-reminders", Schedule: "@hourly", Lease: 5 * time.Minute, Run: (&InviteReminders{Store: d.Store, Lifecycle: d.Lifecycle, PublicURL: d.PublicURL, Slack: d.Slack, Clock: d.Clock, Logger: log("invite-reminders")}).Run},
 		{Name: "usage-ingest", Schedule: "@every 10s", Run: (&UsageIngest{Store: d.Store, Owner: d.Owner, Clock: d.Clock, Logger: log("usage-ingest")}).Run},
+		{Name: "company-counts", Schedule: "0 41 * * * *", Run: (&CompanyCounts{Store: d.Store, Logger: log("company-counts")}).Run},
 		{Name: "usage-reports", Schedule: "0 * * * * *", Run: (&UsageReports{Store: d.Store, Poster: d.Slack, Dir: d.ReportDir, Owner: d.Owner, Clock: d.Clock, Logger: log("usage-reports")}).Run},
 	}
 	if d.Platform != nil {

@@ -503,6 +503,9 @@ func insertInvites(ctx context.Context, tx *sqlx.Tx, c company.Company, actor co
 	if err != nil {
 		return nil, fmt.Errorf("insert invites: %w", err)
 	}
+	if err := addCounts(ctx, tx, c.ID, 0, 0, len(in)); err != nil {
+		return nil, err
+	}
 	// Multi-row inserts do not promise consecutive IDs on every server, so
 	// the IDs are read back by the unique pending email.
 	var ids []struct {

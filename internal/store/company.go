@@ -66,6 +66,9 @@ func (db *DB) CreateCompany(ctx context.Context, c company.Company) (company.Com
 		if err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO company_counts (company_id) VALUES (?)`, c.ID); err != nil {
+			return fmt.Errorf("insert company counts: %w", err)
+		}
 		return audit(ctx, tx, event{CompanyID: c.ID, Actor: company.Operator, Action: "company.created", ObjectType: "company", ObjectID: c.ID, Label: c.Name, After: c, At: c.CreatedAt})
 	})
 	if err != nil {
@@ -187,9 +190,10 @@ func (db *DB) Licences(ctx context.Context, companyID int64) (company.Licences, 
 }
 
 // licencesAnd reads a company's licence use in one statement and, when
-// count is set (a SELECT COUNT(*) with its args), the number it counts in
-// the same statement: a list page and its licence line cost one round
-// trip.
+// count is set (a SELECT COUNT(*) with its args, or a column of
+// company_counts as cc), the number it counts in the same statement: a
+// list page and its licence line cost one round trip. Licence use comes
+// from the company's kept counts.
 func licencesAnd(ctx context.Context, q sqlx.QueryerContext, companyID int64, count string, args []any) (company.Licences, int, error) {
 	if count == "" {
 		count = "SELECT 0"
@@ -200,11 +204,8 @@ func licencesAnd(ctx context.Context, q sqlx.QueryerContext, companyID int64, co
 		Pending  int `db:"pending"`
 		Count    int `db:"n"`
 	}
-	err := sqlx.GetContext(ctx, q, &row, `SELECT c.licences AS total,
-			(SELECT COUNT(*) FROM members WHERE company_id = c.id AND licensed = TRUE) AS licensed,
-			(SELECT COUNT(*) FROM invites WHERE company_id = c.id AND state = 'pending') AS pending,
-			(`+count+`) AS n
-		FROM companies c WHERE c.id = ?`, append(slices.Clip(args), companyID)...)
+	err := sqlx.GetContext(ctx, q, &row, `SELECT c.licences AS total, cc.licensed, cc.pending, (`+count+`) AS n
+		FROM companies c JOIN company_counts cc ON cc.company_id = c.id WHERE c.id = ?`, append(slices.Clip(args), companyID)...)
 	if err != nil {
 		return company.Licences{}, 0, notFound(err, "That company no longer exists.")
 	}

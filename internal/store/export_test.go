@@ -186,6 +186,9 @@ func (db *DB) SeedLists(ctx context.Context, companyID int64, n int, name func(i
 			return err
 		}
 	}
+	if _, err := db.Recount(ctx); err != nil {
+		return err
+	}
 	if db.dialect == MySQL {
 		_, err := db.db.ExecContext(ctx, `ANALYZE TABLE members, rooms, systems, invites`)
 		return err
@@ -235,4 +238,11 @@ func (db *DB) ListPlans(ctx context.Context, companyID int64) (map[string][]stri
 		}
 	}
 	return out, nil
+}
+
+// SetCounts overwrites a company's kept counts, as a change made by hand
+// would leave them.
+func (db *DB) SetCounts(ctx context.Context, companyID int64, members, licensed, pending int) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE company_counts SET members = ?, licensed = ?, pending = ? WHERE company_id = ?`, members, licensed, pending, companyID)
+	return err
 }

@@ -175,6 +175,9 @@ func (db *DB) AcceptInvite(ctx context.Context, tokenHash string, a Activation) 
 			now, now, m.ID, address, name, inv.ID); err != nil {
 			return err
 		}
+		if err := addCounts(ctx, tx, c.ID, 0, 0, -1); err != nil {
+			return err
+		}
 		actor := company.Actor{MemberID: m.ID, Name: name}
 		return audit(ctx, tx, event{CompanyID: c.ID, Actor: actor, Action: "invite.accepted", ObjectType: "invite", ObjectID: inv.ID, Label: inv.Email, After: map[string]any{"member": m, "personal_room": room.Address}, At: now})
 	})

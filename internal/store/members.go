@@ -92,12 +92,17 @@ func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, 
 }
 
 // MembersPage is SearchMembers with the company's licence use: a page of
-// the members list in four statements, each along an index.
+// the members list in four statements, each along an index. Without a
+// search the total is the company's kept member count.
 func (db *DB) MembersPage(ctx context.Context, companyID int64, query string, offset, limit int) (MemberPage, error) {
 	where, args := memberFilter(companyID, query)
 	var p MemberPage
 	var err error
-	if p.Licences, p.Total, err = licencesAnd(ctx, db.rd, companyID, `SELECT COUNT(*) FROM members WHERE `+where, args); err != nil {
+	count, countArgs := `SELECT COUNT(*) FROM members WHERE `+where, args
+	if strings.TrimSpace(query) == "" {
+		count, countArgs = "cc.members", nil
+	}
+	if p.Licences, p.Total, err = licencesAnd(ctx, db.rd, companyID, count, countArgs); err != nil {
 		return p, fmt.Errorf("search members: %w", err)
 	}
 	var ms []company.Member
@@ -476,6 +481,13 @@ func deleteMember(ctx context.Context, tx *sqlx.Tx, m company.Member, now time.T
 		return d, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = ?`, m.ID); err != nil {
+		return d, err
+	}
+	licensed := 0
+	if m.Licensed {
+		licensed = 1
+	}
+	if err := addCounts(ctx, tx, m.CompanyID, -1, -licensed, 0); err != nil {
 		return d, err
 	}
 	if err := platformGone(ctx, tx, PlatformMember, m.ID, now); err != nil {

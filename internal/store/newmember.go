@@ -48,6 +48,9 @@ func createMember(ctx context.Context, tx *sqlx.Tx, companyID int64, nm NewMembe
 	if m.ID, err = res.LastInsertId(); err != nil {
 		return m, room, err
 	}
+	if err := addCounts(ctx, tx, companyID, 1, 1, 0); err != nil {
+		return m, room, err
+	}
 	room.OwnerID = &m.ID
 	res, err = tx.ExecContext(ctx, `INSERT INTO rooms (company_id, kind, name, address, owner_member_id, created_at) VALUES (?, 'personal', ?, ?, ?, ?)`,
 		companyID, room.Name, room.Address, m.ID, now)

@@ -75,12 +75,17 @@ func pendingPageQuery(where string) string {
 }
 
 // PendingPage is PendingInvites with the company's licence use, in two
-// statements.
+// statements. Without a search the total is the company's kept count of
+// pending invites.
 func (db *DB) PendingPage(ctx context.Context, companyID int64, q PendingQuery) (InvitePage, error) {
 	where, args := pendingFilter(companyID, q.Search)
 	var p InvitePage
 	var err error
-	if p.Licences, p.Total, err = licencesAnd(ctx, db.rd, companyID, `SELECT COUNT(*) FROM invites i WHERE `+where, args); err != nil {
+	count, countArgs := `SELECT COUNT(*) FROM invites i WHERE `+where, args
+	if strings.TrimSpace(q.Search) == "" {
+		count, countArgs = "cc.pending", nil
+	}
+	if p.Licences, p.Total, err = licencesAnd(ctx, db.rd, companyID, count, countArgs); err != nil {
 		return p, fmt.Errorf("count pending invites: %w", err)
 	}
 	limit := q.Limit
@@ -282,6 +287,9 @@ func (db *DB) RevokeInvites(ctx context.Context, companyID int64, ids []int64, a
 			acts.Done = append(acts.Done, inv)
 			events = append(events, event{CompanyID: companyID, Actor: actor, Action: "invite.revoked", ObjectType: "invite", ObjectID: inv.ID, Label: inv.Email,
 				Before: map[string]any{"state": company.InvitePending}, After: map[string]any{"state": company.InviteRevoked}, At: now})
+		}
+		if err := addCounts(ctx, tx, companyID, 0, 0, -len(acts.Done)); err != nil {
+			return err
 		}
 		if err := dropQueuedMails(ctx, tx, acts.Done, now); err != nil {
 			return err

@@ -201,6 +201,9 @@ func (db *DB) ExpireInvite(ctx context.Context, id int64) (ExpiredInvite, bool, 
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return err
 		}
+		if err := addCounts(ctx, tx, companyID, 0, 0, -1); err != nil {
+			return err
+		}
 		if inv.VideoAddress != "" {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM video_addresses WHERE address = ? AND company_id = ? AND kind = ?`, inv.VideoAddress, companyID, addrInvite); err != nil {
 				return fmt.Errorf("release address: %w", err)

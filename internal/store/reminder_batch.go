@@ -239,6 +239,15 @@ func (db *DB) ExpireInvites(ctx context.Context, ids []int64) ([]ExpiredInvite, 
 		if err := claimed(res, len(dueIDs)); err != nil {
 			return err
 		}
+		expired := map[int64]int{}
+		for _, inv := range due {
+			expired[inv.CompanyID]++
+		}
+		for cid, n := range expired {
+			if err := addCounts(ctx, tx, cid, 0, 0, -n); err != nil {
+				return err
+			}
+		}
 		for cid, addrs := range addresses {
 			if _, err := exec("release addresses", `DELETE FROM video_addresses WHERE company_id = ? AND kind = ? AND address IN (?)`, cid, addrInvite, addrs); err != nil {
 				return err

@@ -96,6 +96,20 @@ func OpenURL(t testing.TB, dialect string) (*store.DB, string) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Every test that changes members or invites also checks that the
+	// companies' kept counts followed.
+	t.Cleanup(func() {
+		wrong, err := db.WrongCounts(ctx)
+		if err != nil {
+			if !strings.Contains(err.Error(), "database is closed") {
+				t.Errorf("check the companies' counts: %v", err)
+			}
+			return
+		}
+		for _, w := range wrong {
+			t.Errorf("kept counts disagree with the rows: %s", w)
+		}
+	})
 	return db, u
 }
 
@@ -176,6 +190,22 @@ func load(tb testing.TB, databaseURL, prefix, one string, n int, row func(i int)
 		if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
 			tb.Fatalf("insert rows %d to %d: %v", start, end, err)
 		}
+	}
+	Recount(tb, databaseURL)
+}
+
+// Recount brings the companies' kept counts in line with their rows, for
+// tests that change members or invites straight in the database.
+func Recount(tb testing.TB, databaseURL string) {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, databaseURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Recount(ctx); err != nil {
+		tb.Fatal(err)
 	}
 }
 
