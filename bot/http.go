@@ -90,7 +90,7 @@ func (b *Bot) Commands(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	writeJSON(w, reply{ResponseType: msg.ResponseType, Text: msg.Text, Blocks: msg.Blocks})
+	writeJSON(w, reply{ResponseType: msg.ResponseType, Text: msg.Text, Blocks: msg.Blocks.BlockSet})
 }
 
 // Interactions serves POST /slack/interactions: buttons, modal submissions
@@ -140,11 +140,13 @@ func (b *Bot) Events(w http.ResponseWriter, r *http.Request) {
 }
 
 // reply is the body of an answer to a slash command: only the fields Slack
-// reads, since slack.Msg would also send empty metadata.
+// reads, since slack.Msg would also send empty metadata. The blocks are the
+// slice itself, not slack.Blocks: its MarshalJSON would have the encoder
+// check and compact the whole list a second time.
 type reply struct {
-	ResponseType string       `json:"response_type,omitempty"`
-	Text         string       `json:"text"`
-	Blocks       slack.Blocks `json:"blocks"`
+	ResponseType string        `json:"response_type,omitempty"`
+	Text         string        `json:"text"`
+	Blocks       []slack.Block `json:"blocks"`
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

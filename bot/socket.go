@@ -68,7 +68,7 @@ func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, evt so
 			case slack.SlashCommand:
 				kind = "command"
 				if msg := b.Command(ctx, data); msg != nil {
-					payload = reply{ResponseType: msg.ResponseType, Text: msg.Text, Blocks: msg.Blocks}
+					payload = reply{ResponseType: msg.ResponseType, Text: msg.Text, Blocks: msg.Blocks.BlockSet}
 				}
 			case slack.InteractionCallback:
 				kind = "interaction"
