@@ -268,6 +268,67 @@ note: company 1 "Nomad" has no Slack workspace yet: send its admin an install li
 	}
 }
 
+// member relink moves a member's pinned Slack link, or clears it for the
+// next Slack user with the member's email, and says what changed.
+func TestMemberRelink(t *testing.T) {
+	ctx := context.Background()
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			c := newCtl(t, storetest.URL(t, dialect))
+			c.ok("migrate")
+			c.ok("company", "create", "--name", "Acme", "--slack-team", "T0ACME", "--domain", "acme.vc.example.com", "--licences", "5")
+			c.ok("admin", "grant", "--company", "T0ACME", "--email", "ana@acme.example", "--name", "Ana Silva")
+			c.ok("admin", "grant", "--company", "T0ACME", "--email", "bo@acme.example", "--name", "Bo")
+			db := c.open()
+			ana := storetest.Must2(db.MemberByEmail(ctx, 1, "ana@acme.example"))(t)
+			bo := storetest.Must2(db.MemberByEmail(ctx, 1, "bo@acme.example"))(t)
+			storetest.Must2(db.LinkSlackUser(ctx, ana.ID, "U0ANA"))(t)
+			storetest.Must2(db.LinkSlackUser(ctx, bo.ID, "U0BO"))(t)
+			link := func() string { return storetest.Must2(db.MemberByEmail(ctx, 1, "ana@acme.example"))(t).SlackUser }
+
+			out := c.ok("member", "relink", "--company", "T0ACME", "--email", "Ana@Acme.example", "--slack-user", "U0ANA2")
+			if want := `Ana Silva (ana@acme.example) of company 1 "Acme" was linked to Slack user U0ANA and is now linked to Slack user U0ANA2, from their next request` + "\n"; out != want {
+				t.Errorf("relink to a new user printed %q, want %q", out, want)
+			}
+			if got := link(); got != "U0ANA2" {
+				t.Errorf("Ana's link = %q, want U0ANA2", got)
+			}
+			wantLine(t, c.ok("member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", "U0ANA2"),
+				`Ana Silva (ana@acme.example) of company 1 "Acme" is already linked to Slack user U0ANA2: unchanged`)
+			c.fails(1, "companyctl: Slack user U0BO is linked to another member of Acme, bo@acme.example: relink them first.",
+				"member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", "U0BO")
+			c.fails(1, "companyctl: nobody@acme.example is not a member of Acme.", "member", "relink", "--company", "1", "--email", "nobody@acme.example")
+
+			out = c.ok("member", "relink", "--company", "1", "--email", "ana@acme.example")
+			if want := `Ana Silva (ana@acme.example) of company 1 "Acme" was linked to Slack user U0ANA2; the next Slack user with this email will be linked, on their next request
+note: if U0ANA2 still has this email in Slack and uses the bot first, it is linked again; --slack-user links the new account at once
+`; out != want {
+				t.Errorf("clearing the link printed:\n%s\nwant:\n%s", out, want)
+			}
+			if got := link(); got != "" {
+				t.Errorf("Ana's link after clearing = %q", got)
+			}
+			wantLine(t, c.ok("member", "relink", "--company", "1", "--email", "ana@acme.example"),
+				`Ana Silva (ana@acme.example) of company 1 "Acme" is linked to no Slack user: unchanged; the next Slack user with this email will be linked`)
+			wantLine(t, c.ok("member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", "W0ANA"),
+				`Ana Silva (ana@acme.example) of company 1 "Acme" was linked to no Slack user and is now linked to Slack user W0ANA, from their next request`)
+
+			var relinks []string
+			for _, e := range storetest.Must2(db.AuditEvents(ctx, 1, 100))(t) {
+				if e.Action == "member.slack_relinked" {
+					relinks = append(relinks, e.Before+" → "+e.After)
+				}
+			}
+			if want := []string{`{"slack_user":""} → {"slack_user":"W0ANA"}`, `{"slack_user":"U0ANA2"} → {"slack_user":""}`, `{"slack_user":"U0ANA"} → {"slack_user":"U0ANA2"}`}; strings.Join(relinks, "\n") != strings.Join(want, "\n") {
+				t.Errorf("relinks in the audit log:\n%s\nwant:\n%s", strings.Join(relinks, "\n"), strings.Join(want, "\n"))
+			}
+			if got := storetest.Must2(db.MemberByEmail(ctx, 1, "bo@acme.example"))(t).SlackUser; got != "U0BO" {
+				t.Errorf("Bo's link moved to %q", got)
+			}
+		})
+	}
+}
+
 // TestValidation covers the flag values refused before the database is
 // touched: the SQLite file named by DATABASE_URL is never created.
 func TestValidation(t *testing.T) {
@@ -329,6 +390,16 @@ func TestValidation(t *testing.T) {
 			[]string{"system", "remove", "--company", "1"}},
 		{`companyctl room add: invalid value "ann" for flag --manager: "ann" is not a valid email address.`,
 			[]string{"room", "add", "--company", "1", "--name", "Sales", "--address", "sales.team", "--manager", "ann"}},
+		{"companyctl member relink: --email is required",
+			[]string{"member", "relink", "--company", "1"}},
+		{`companyctl member relink: --email "ana" is not a valid email address.`,
+			[]string{"member", "relink", "--company", "1", "--email", "ana"}},
+		{`companyctl member relink: --slack-user "@ana" is not a Slack user ID: it starts with U (or W), as in U0123ABCD`,
+			[]string{"member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", "@ana"}},
+		{`companyctl member relink: --slack-user "C0123ABCD" is not a Slack user ID`,
+			[]string{"member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", "C0123ABCD"}},
+		{`companyctl member relink: --slack-user "" is not a Slack user ID`,
+			[]string{"member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", ""}},
 		{"companyctl room remove: --company is required",
 			[]string{"room", "remove", "--address", "sales.team"}},
 	}
@@ -343,7 +414,7 @@ func TestValidation(t *testing.T) {
 func TestUsage(t *testing.T) {
 	c := newCtl(t, "sqlite:"+filepath.Join(t.TempDir(), "test.db"))
 	help := c.ok("help")
-	for _, cmd := range []string{"migrate", "company create", "company set", "company list", "admin grant", "system add", "system remove", "room add", "room remove", "demo", "usage import", "company create --name NAME [--slack-team TEAM] --domain DOMAIN --licences N"} {
+	for _, cmd := range []string{"migrate", "company create", "company set", "company list", "admin grant", "system add", "system remove", "room add", "room remove", "demo", "usage import", "company create --name NAME [--slack-team TEAM] --domain DOMAIN --licences N", "member relink --company C --email EMAIL [--slack-user USER_ID]"} {
 		if !strings.Contains(help, "\n  "+cmd) {
 			t.Errorf("help does not list %q:\n%s", cmd, help)
 		}

@@ -36,6 +36,7 @@ func commands() []command {
 		{"company set", "--company C [--licences N] [--report-channel CHANNEL_ID] [--report-schedule SPEC] [--name NAME] [--time-zone ZONE]", "change a company's licences, usage report or name", runCompanySet},
 		{"company list", "", "list every company with its licence use and report settings", runCompanyList},
 		{"admin grant", "--company C --email EMAIL --name NAME [--address ADDRESS]", "make someone an admin; a newcomer becomes a licensed member with a personal room and a video address derived from the email (the part before the @, lowered, without + tags or other characters than a-z 0-9 . - _, numbered if taken) unless --address gives one", runAdminGrant},
+		{"member relink", "--company C --email EMAIL [--slack-user USER_ID]", "move a member's pinned link to a Slack user, as when they have a new Slack account: to the user ID given, or without one to the next Slack user with the member's confirmed email", runMemberRelink},
 		{"system add", "--company C --name NAME --address ADDRESS [--twin EMAIL]", "add a video system subscription, shared or twinned to a member", runSystemAdd},
 		{"system remove", "--company C --address ADDRESS", "end a video system subscription", runSystemRemove},
 		{"room add", "--company C --name NAME --address ADDRESS [--manager EMAIL]...", "add a team room, with any number of managing members", runRoomAdd},

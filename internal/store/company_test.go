@@ -161,3 +161,74 @@ func TestSlackTeamMigration(t *testing.T) {
 		})
 	}
 }
+
+// The operator moves a member's pinned Slack link: to another user, or
+// to none, so that the next Slack user with the member's email is linked.
+func TestRelinkSlackUser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := newCompany(t, db, 5)
+		ann, _ := storetest.Must3(db.GrantAdmin(ctx, c.ID, "ann@example.com", "Ann Admin"))(t)
+		bob, _ := storetest.Must3(db.GrantAdmin(ctx, c.ID, "bob@example.com", "Bob Builder"))(t)
+		storetest.Must2(db.LinkSlackUser(ctx, ann.ID, "U0ANN"))(t)
+		storetest.Must2(db.LinkSlackUser(ctx, bob.ID, "U0BOB"))(t)
+		events := func() []company.AuditEvent {
+			return storetest.Must2(db.AuditEvents(ctx, c.ID, 100))(t)
+		}
+		before := len(events())
+
+		r, err := db.RelinkSlackUser(ctx, c.ID, " Ann@Example.com ", "U0ANN2")
+		if err != nil || !r.Changed || r.Before != "U0ANN" || r.Member.ID != ann.ID || r.Member.SlackUser != "U0ANN2" {
+			t.Fatalf("relink Ann to U0ANN2 = %+v, %v", r, err)
+		}
+		if m := storetest.Must2(db.MemberByEmail(ctx, c.ID, "ann@example.com"))(t); m.SlackUser != "U0ANN2" {
+			t.Errorf("Ann's link after the relink = %q", m.SlackUser)
+		}
+		if linked := storetest.Must2(db.LinkSlackUser(ctx, ann.ID, "U0ANN"))(t); linked {
+			t.Error("the old Slack user linked itself again")
+		}
+		es := events()
+		if len(es) != before+1 || es[0].Action != "member.slack_relinked" || es[0].ObjectID != ann.ID || es[0].ObjectLabel != "ann@example.com" ||
+			es[0].ActorName != company.Operator.Name || es[0].Before != `{"slack_user":"U0ANN"}` || es[0].After != `{"slack_user":"U0ANN2"}` {
+			t.Errorf("audit events = %+v", es)
+		}
+
+		// The same again changes nothing and records nothing.
+		if r, err := db.RelinkSlackUser(ctx, c.ID, "ann@example.com", "U0ANN2"); err != nil || r.Changed || r.Before != "U0ANN2" {
+			t.Errorf("relink to the same user = %+v, %v", r, err)
+		}
+		if n := len(events()); n != before+1 {
+			t.Errorf("%d audit events after an unchanged relink, want %d", n, before+1)
+		}
+
+		// Bob's Slack user is Bob's.
+		if _, err := db.RelinkSlackUser(ctx, c.ID, "ann@example.com", "U0BOB"); company.KindOf(err) != company.Conflict || company.Message(err) != "Slack user U0BOB is linked to another member of Acme, bob@example.com: relink them first." {
+			t.Errorf("relink to another member's Slack user: %v", err)
+		}
+
+		// Cleared, the link goes to the next Slack user with the email.
+		r, err = db.RelinkSlackUser(ctx, c.ID, "ann@example.com", "")
+		if err != nil || !r.Changed || r.Before != "U0ANN2" || r.Member.SlackUser != "" {
+			t.Fatalf("clear Ann's link = %+v, %v", r, err)
+		}
+		if es := events(); es[0].After != `{"slack_user":""}` {
+			t.Errorf("audit of the cleared link = %+v", es[0])
+		}
+		if linked := storetest.Must2(db.LinkSlackUser(ctx, ann.ID, "U0ANN3"))(t); !linked {
+			t.Error("the next Slack user was not linked after the link was cleared")
+		}
+
+		if _, err := db.RelinkSlackUser(ctx, c.ID, "nobody@example.com", ""); company.KindOf(err) != company.NotFound || company.Message(err) != "nobody@example.com is not a member of Acme." {
+			t.Errorf("relink of an unknown email: %v", err)
+		}
+		if _, err := db.RelinkSlackUser(ctx, c.ID, "not-an-email", ""); company.KindOf(err) != company.Invalid {
+			t.Errorf("relink of a malformed email: %v", err)
+		}
+		other := storetest.Must2(db.CreateCompany(ctx, company.Company{Name: "Other", Domain: "other.vc.example.com", Licences: 1}))(t)
+		if _, err := db.RelinkSlackUser(ctx, other.ID, "bob@example.com", "U0X"); company.KindOf(err) != company.NotFound {
+			t.Errorf("relink of another company's member: %v", err)
+		}
+		if m := storetest.Must2(db.MemberByEmail(ctx, c.ID, "bob@example.com"))(t); m.SlackUser != "U0BOB" {
+			t.Errorf("Bob's link moved to %q", m.SlackUser)
+		}
+	})
+}
