@@ -226,7 +226,10 @@ func (r *refusal) Error() string { return r.msg.Text }
 // organisation) whose email address Slack has confirmed. The first time
 // an admin uses the bot their member is linked to their Slack user, and
 // the link is pinned: another Slack user presenting the same email address
-// is refused, and the company's admins are told.
+// is refused, and the company's admins are told. Only the operator moves
+// a link (companyctl member relink). The link is read with the member on
+// every request, cached identity or not, so a relink holds from the next
+// request on.
 func (b *Bot) authorize(ctx context.Context, team, user string) (caller, error) {
 	// With the caller's identity cached, one statement reads the company,
 	// its installation and the caller's membership.
@@ -318,7 +321,8 @@ func (b *Bot) sameEnterprise(ctx context.Context, team, enterprise string) bool 
 
 // impostor tells the company's admins, once an hour per member and user,
 // that a Slack user presented the email address of a member who is linked
-// to another Slack user.
+// to another Slack user, and how the operator moves the link if the
+// member has a new account.
 func (b *Bot) impostor(ctx context.Context, c company.Company, m company.Member, user string) {
 	key := fmt.Sprintf("%d/%s", m.ID, user)
 	b.mu.Lock()
@@ -337,8 +341,10 @@ func (b *Bot) impostor(ctx context.Context, c company.Company, m company.Member,
 	if name == "" {
 		name = m.Email
 	}
-	text := fmt.Sprintf(":warning: Slack user <@%s> used Company Admin with the email address of %s (%s), who is linked to <@%s>. They were refused. If %s has a new Slack account, ask your video service partner to relink it.",
-		user, name, m.Email, m.SlackUser, name)
+	// The partner's command is spelled out, so that the admins can pass
+	// it on as it is.
+	text := fmt.Sprintf(":warning: Slack user <@%s> used Company Admin with the email address of %s (%s), who is linked to <@%s>. They were refused. If <@%s> is %s's new Slack account, ask your video service partner to relink %s to it: `companyctl member relink --company %d --email %s --slack-user %s`",
+		user, name, m.Email, m.SlackUser, user, name, name, c.ID, m.Email, user)
 	for _, a := range admins {
 		if a.SlackUser == "" || a.SlackUser == user {
 			continue

@@ -350,13 +350,20 @@ func (p *pass) tellAdmins(ctx context.Context) {
 		for i, n := range ns {
 			emails[i] = n.Email
 		}
-		_, _, err = j.Slack.PostMessageContext(slackauth.WithTeam(ctx, c.SlackTeam), m.SlackUser, slack.MsgOptionText(expiredSummary(c, emails), false))
+		// A company without a workspace has no one to post with: without
+		// this, a static bot token would post in its own workspace.
+		reason := "the app is not installed in the company's Slack workspace"
+		if c.SlackTeam == "" {
+			reason, err = "the company has no Slack workspace yet", slackauth.ErrNotInstalled
+		} else {
+			_, _, err = j.Slack.PostMessageContext(slackauth.WithTeam(ctx, c.SlackTeam), m.SlackUser, slack.MsgOptionText(expiredSummary(c, emails), false))
+		}
 		if errors.Is(err, slackauth.ErrNotInstalled) {
 			// Kept for when the app is installed again, and given up, with
 			// the emails, after the usual number of passes.
 			untold++
-			why = append(why, c.Name+": the app is not installed in the company's Slack workspace")
-			if n, merr := j.Store.NoticesFailed(ctx, ids, "the app is not installed in the company's Slack workspace", maxNoticeAttempts); merr != nil {
+			why = append(why, c.Name+": "+reason)
+			if n, merr := j.Store.NoticesFailed(ctx, ids, reason, maxNoticeAttempts); merr != nil {
 				log.Error("could not record the failed expiry notices", "err", merr)
 			} else {
 				gaveUp += n

@@ -616,3 +616,33 @@ func TestTwoWorkersJobTable(t *testing.T) {
 		})
 	}
 }
+
+// TestInviteRemindersNoticeWithoutWorkspace: an admin of a company that
+// has no Slack workspace yet is not told with whatever token Slack calls
+// would otherwise use; the notice waits, as for an uninstalled app.
+func TestInviteRemindersNoticeWithoutWorkspace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := newClock()
+		db.Clock = clk.Now
+		c := storetest.Must2(db.CreateCompany(ctx, company.Company{Name: "Nomad", Domain: "nomad.vc.example.com", Licences: 10}))(t)
+		a := &acme{db: db, clk: clk, c: c}
+		a.ann, _ = storetest.Must3(db.GrantAdmin(ctx, c.ID, "ann@nomad.example", "Ann Admin"))(t)
+		storetest.Must2(db.LinkSlackUser(ctx, a.ann.ID, "UANN"))(t)
+		a.ann.SlackUser = "UANN"
+		bob, _ := a.invite(t, a.ann, "bob@example.com", "")
+		api := slacktest.Start(t)
+		clk.t = bob.SentAt.Add(60 * day)
+		res := runReminders(t, remindersJob(t, db, clk, api), 1)
+		if !strings.Contains(res.Note, "1 not told (Nomad: the company has no Slack workspace yet)") {
+			t.Errorf("note = %q", res.Note)
+		}
+		if n := len(api.Calls("chat.postMessage")); n != 0 {
+			t.Errorf("%d Slack messages for a company without a workspace", n)
+		}
+		ns, err := db.UndeliveredNotices(ctx)
+		if err != nil || len(ns) != 1 || ns[0].Attempts != 1 || ns[0].LastError != "the company has no Slack workspace yet" {
+			t.Errorf("notices = %+v, %v; want one kept for a later pass", ns, err)
+		}
+	})
+}

@@ -88,7 +88,8 @@ type UsageReports struct {
 //
 // Result.Done counts reports delivered, Retry failed deliveries to try
 // again, Failed those given up (and companies whose schedule cannot be
-// read), Skipped reports of companies without a report channel. The run
+// read), Skipped reports of companies without a report channel, a Slack
+// workspace or an installation there. The run
 // fails when a report was given up. The note says why nothing was done.
 func (j *UsageReports) Run(ctx context.Context) (Result, error) {
 	c := j.withDefaults()
@@ -138,6 +139,14 @@ func (j *UsageReports) Run(ctx context.Context) (Result, error) {
 			notes = append(notes, fmt.Sprintf("%s: the period due ended before the company was registered", co.Name))
 		}
 		if len(due) == 0 {
+			continue
+		}
+		if c.Poster != nil && co.SlackTeam == "" {
+			// Nowhere to post yet (a static bot token would post in its
+			// own workspace); the periods wait, and are caught up once the
+			// company's admin installs the app.
+			res.Skipped++
+			notes = append(notes, co.Name+": no Slack workspace yet (an install link binds one and brings the reports)")
 			continue
 		}
 		if inst, ok := c.Poster.(installChecker); ok {

@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"companyadmin/internal/company"
 	"companyadmin/internal/demo"
 	"companyadmin/internal/store"
+	"companyadmin/internal/store/storetest"
 )
 
 // syncBuffer collects what the console prints while the test reads it.
@@ -140,5 +142,23 @@ func TestConsoleInviteToActivation(t *testing.T) {
 	m, err := db.MemberByEmail(context.Background(), co.ID, "carol@example.com")
 	if err != nil || !m.Admin {
 		t.Fatalf("member after activation: %+v, %v", m, err)
+	}
+}
+
+// The console signs in to a company with a Slack workspace: one without
+// is served nowhere, the console included.
+func TestConsoleSkipsCompaniesWithoutWorkspace(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, store.SQLite)
+	nomad := storetest.Must2(db.CreateCompany(ctx, company.Company{Name: "Nomad", Domain: "nomad.vc.example.com", Licences: 5}))(t)
+	storetest.Must3(db.GrantAdmin(ctx, nomad.ID, "nina@nomad.example", "Nina Nomad"))(t)
+	if _, _, err := consoleAdmin(ctx, db); err == nil || !strings.Contains(err.Error(), "no company has a Slack workspace yet") {
+		t.Errorf("console with only a company without a workspace: %v", err)
+	}
+	acme := storetest.Must2(db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: 5}))(t)
+	storetest.Must3(db.GrantAdmin(ctx, acme.ID, "ann@acme.example", "Ann Admin"))(t)
+	m, co, err := consoleAdmin(ctx, db)
+	if err != nil || co.ID != acme.ID || m.Email != "ann@acme.example" {
+		t.Errorf("console signs in as %+v of %+v, %v; want Ann of Acme", m, co, err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -140,6 +141,73 @@ func TestIdentity(t *testing.T) {
 		a.slack.AddUser(slacktest.User{ID: "U0UNA", Name: "una", RealName: "Una", Email: "una@example.com", EmailUnconfirmed: true})
 		if code, answer := a.command("U0UNA", "members"); code != 200 || !strings.Contains(answer, "email address in Slack is not confirmed") {
 			t.Errorf("unconfirmed email: %d %s", code, answer)
+		}
+	})
+}
+
+// When a member has a new Slack account, the operator's relink moves the
+// pinned link: from the next request on, the new account is let in and
+// the old one refused, though the bot still holds both identities in its
+// cache. A cleared link goes to the next Slack user with the email.
+func TestRelink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newApp(t, db, 5)
+		ctx := context.Background()
+		allowed := func(user string) bool {
+			t.Helper()
+			code, answer := a.command(user, "audit")
+			if code != 200 {
+				t.Fatalf("audit by %s: %d %s", user, code, answer)
+			}
+			if strings.Contains(answer, "not the one linked to your email address") {
+				return false
+			}
+			if !strings.Contains(answer, "Audit log") {
+				t.Fatalf("audit by %s: %s", user, answer)
+			}
+			return true
+		}
+		if !allowed("U0ANN") {
+			t.Fatal("Ann's first command was refused")
+		}
+		a.slack.AddUser(slacktest.User{ID: "U0ANN2", Name: "ann2", RealName: "Ann Admin", Email: "ann@example.com"})
+		if allowed("U0ANN2") {
+			t.Fatal("Ann's new account was let in before the relink")
+		}
+		a.bot.Wait()
+		var told string
+		for _, c := range a.slack.Calls("chat.postMessage") {
+			if c.Arg("channel") == "U0ANN" {
+				told = c.Arg("text")
+			}
+		}
+		if want := fmt.Sprintf("If <@U0ANN2> is Ann Admin's new Slack account, ask your video service partner to relink Ann Admin to it: `companyctl member relink --company %d --email ann@example.com --slack-user U0ANN2`", a.co.ID); !strings.Contains(told, want) {
+			t.Errorf("the admins were told %q, want it to contain %q", told, want)
+		}
+		calls := len(a.slack.Calls("users.info"))
+
+		storetest.Must2(db.RelinkSlackUser(ctx, a.co.ID, "ann@example.com", "U0ANN2"))(t)
+		if !allowed("U0ANN2") {
+			t.Error("Ann's new account was refused after the relink")
+		}
+		if allowed("U0ANN") {
+			t.Error("Ann's old account was let in after the relink")
+		}
+		if n := len(a.slack.Calls("users.info")); n != calls {
+			t.Errorf("users.info called %d more times: the identities should have come from the cache", n-calls)
+		}
+
+		// Cleared: the next Slack user with Ann's email takes the link.
+		storetest.Must2(db.RelinkSlackUser(ctx, a.co.ID, "ann@example.com", ""))(t)
+		a.slack.AddUser(slacktest.User{ID: "U0ANN3", Name: "ann3", RealName: "Ann Admin", Email: "ann@example.com"})
+		if !allowed("U0ANN3") {
+			t.Error("the next Slack user with Ann's email was refused after the link was cleared")
+		}
+		if allowed("U0ANN2") {
+			t.Error("Ann's previous account was let in after another took the link")
+		}
+		if ann := storetest.Must2(db.MemberByEmail(ctx, a.co.ID, "ann@example.com"))(t); ann.SlackUser != "U0ANN3" {
+			t.Errorf("Ann's link = %q, want U0ANN3", ann.SlackUser)
 		}
 	})
 }

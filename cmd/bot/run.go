@@ -160,8 +160,8 @@ func stop(srv *http.Server, tasks *task.Runner, b *bot.Bot, logger *slog.Logger)
 }
 
 // runConsole serves the web pages and runs the terminal console, signed in
-// as the first admin of the first company, or of the demo company on an
-// empty database. Mail is printed to the terminal unless SMTP_URL is set.
+// as the first admin of the first company with a Slack workspace, or of
+// the demo company on an empty database. Mail is printed to the terminal unless SMTP_URL is set.
 func runConsole(ctx context.Context, cfg config.Config, opts bot.Options, db *store.DB, ln net.Listener, surface surface, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
 	admin, co, err := consoleAdmin(ctx, db)
 	if err != nil {
@@ -202,7 +202,17 @@ func consoleAdmin(ctx context.Context, db *store.DB) (company.Member, company.Co
 			return company.Member{}, co, err
 		}
 	} else {
-		co = cs[0].Company
+		// The console speaks for a workspace, as Slack does: a company
+		// without one yet is served nowhere, the console included.
+		for _, c := range cs {
+			if c.SlackTeam != "" {
+				co = c.Company
+				break
+			}
+		}
+		if co.ID == 0 {
+			return company.Member{}, co, errors.New("no company has a Slack workspace yet, and the console signs in to one: give a company its workspace (companyctl company install-link), or start on an empty database for the demo company")
+		}
 	}
 	if co.SlackTeam == demo.Team {
 		if m, err := db.MemberByEmail(ctx, co.ID, demo.AdminEmail); err == nil && m.Admin {

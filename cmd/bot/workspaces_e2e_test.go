@@ -149,3 +149,34 @@ func TestTwoWorkspaces(t *testing.T) {
 		}
 	})
 }
+
+// A company created without a workspace is served nowhere, not even by a
+// request that names no workspace, until its admin installs the app from
+// its install link: then the workspace is the company's.
+func TestCompanyTakesItsWorkspace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, _ := twoWorkspaces(t, db)
+		ctx := context.Background()
+		gamma := storetest.Must2(db.CreateCompany(ctx, company.Company{Name: "Gamma", Domain: "gamma.vc.example.com", Licences: 5}))(t)
+		storetest.Must3(db.GrantAdmin(ctx, gamma.ID, "gil@gamma.example", "Gil Gamma"))(t)
+		a.slack.AddUser(slacktest.User{ID: "U0GIL", Name: "gil", RealName: "Gil Gamma", Email: "gil@gamma.example", Team: "T0GAMMA"})
+
+		for _, team := range []string{"", "T0GAMMA"} {
+			code, answer := a.post("/slack/commands", slacktest.Command(team, "U0GIL", "members"), signed)
+			if code != 200 || !strings.Contains(answer, "not linked to a company in Company Admin yet") || strings.Contains(answer, "gil@gamma.example") {
+				t.Errorf("members from workspace %q before the install: %d %s", team, code, answer)
+			}
+		}
+
+		installVia(t, a, gamma, "T0GAMMA")
+		if co := storetest.Must2(db.Company(ctx, gamma.ID))(t); co.SlackTeam != "T0GAMMA" {
+			t.Fatalf("Gamma's workspace after the install = %q", co.SlackTeam)
+		}
+		if code, answer := a.post("/slack/commands", slacktest.Command("T0GAMMA", "U0GIL", "members"), signed); code != 200 || !strings.Contains(answer, "gil@gamma.example") {
+			t.Errorf("members in Gamma's workspace after the install: %d %s", code, answer)
+		}
+		if code, answer := a.post("/slack/commands", slacktest.Command("", "U0GIL", "members"), signed); code != 200 || !strings.Contains(answer, "not linked to a company") {
+			t.Errorf("members from no workspace after the install: %d %s", code, answer)
+		}
+	})
+}

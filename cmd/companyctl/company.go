@@ -23,21 +23,25 @@ func describe(co company.Company) string {
 	return fmt.Sprintf("company %d %q", co.ID, co.Name)
 }
 
-// runCompanyCreate registers a company.
+// runCompanyCreate registers a company, with its Slack workspace or
+// without one: then the workspace is the one its admin installs the app in
+// from an install link.
 func runCompanyCreate(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
 	name := fs.String("name", "", "the company's name")
-	team := fs.String("slack-team", "", "the ID of the company's Slack workspace, as in T0123ABCD")
+	team := fs.String("slack-team", "", "the ID of the company's Slack workspace, as in T0123ABCD; without it, the company takes the workspace its admin installs the app in from an install link (company install-link)")
 	domain := fs.String("domain", "", "the company's video domain, as in acme.vc.example.com")
 	licences := fs.String("licences", "", "the number of licences the company has bought")
 	zone := fs.String("time-zone", "UTC", "the company's time zone, an IANA name such as Europe/Oslo")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := require(fs, "name", "slack-team", "domain", "licences"); err != nil {
+	if err := require(fs, "name", "domain", "licences"); err != nil {
 		return err
 	}
-	if err := checkTeam(*team); err != nil {
-		return badFlag(fs, "slack-team", err)
+	if strings.TrimSpace(*team) != "" {
+		if err := checkTeam(*team); err != nil {
+			return badFlag(fs, "slack-team", err)
+		}
 	}
 	n, err := parseLicences(*licences)
 	if err != nil {
@@ -58,9 +62,20 @@ func runCompanyCreate(ctx context.Context, c *cli, fs *flag.FlagSet, args []stri
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "created %s (%s, %s, %s)\n", describe(co), co.SlackTeam, co.Domain, company.Plural(co.Licences, "licence", "licences"))
-	fmt.Fprintf(c.stdout, "next: companyctl admin grant --company %s --email EMAIL --name NAME\n", co.SlackTeam)
+	fmt.Fprintf(c.stdout, "created %s (%s, %s, %s)\n", describe(co), or(co.SlackTeam, "no Slack workspace yet"), co.Domain, company.Plural(co.Licences, "licence", "licences"))
+	if co.SlackTeam != "" {
+		fmt.Fprintf(c.stdout, "next: companyctl admin grant --company %s --email EMAIL --name NAME\n", co.SlackTeam)
+		return nil
+	}
+	fmt.Fprintf(c.stdout, "next: companyctl admin grant --company %d --email EMAIL --name NAME\n", co.ID)
+	fmt.Fprintf(c.stdout, "then: companyctl company install-link --company %d, and send the link to that admin: the workspace they install the app in becomes the company's\n", co.ID)
 	return nil
+}
+
+// noWorkspace is the note printed about a company without a Slack
+// workspace.
+func noWorkspace(co company.Company) string {
+	return fmt.Sprintf("note: %s has no Slack workspace yet: send its admin an install link (companyctl company install-link --company %d)", describe(co), co.ID)
 }
 
 // runCompanySet changes the settings of a company given on the command
@@ -147,6 +162,9 @@ func runCompanySet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 	if ch.ReportChannel != nil && *ch.ReportChannel != "" && *ch.ReportChannel != before.ReportChannel {
 		fmt.Fprintln(c.stdout, "note: add the Company Admin app to that channel in Slack so it can post the reports")
 	}
+	if after.SlackTeam == "" {
+		fmt.Fprintln(c.stdout, noWorkspace(after))
+	}
 	return nil
 }
 
@@ -203,13 +221,23 @@ func runCompanyList(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 	}
 	w := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "ID\tNAME\tSLACK TEAM\tDOMAIN\tLICENCES USED\tREMAINING\tREPORT CHANNEL\tREPORT SCHEDULE\tTIME ZONE")
+	var notes []string
 	for _, s := range cs {
 		channel := s.ReportChannel
 		if channel == "" {
 			channel = "-"
 		}
+		if s.SlackTeam == "" {
+			notes = append(notes, noWorkspace(s.Company))
+		}
 		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d/%d\t%d\t%s\t%s\t%s\n",
-			s.ID, s.Name, s.SlackTeam, s.Domain, s.Licences.Used(), s.Licences.Total, s.Licences.Remaining(), channel, s.ReportSchedule, s.TimeZone)
+			s.ID, s.Name, or(s.SlackTeam, "(none yet)"), s.Domain, s.Licences.Used(), s.Licences.Total, s.Licences.Remaining(), channel, s.ReportSchedule, s.TimeZone)
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintln(c.stdout, n)
+	}
+	return nil
 }

@@ -210,6 +210,125 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// A company may be created without a Slack workspace; any number of them
+// wait for theirs, named by their IDs, and the operator is told how to
+// give them one.
+func TestCompanyWithoutWorkspace(t *testing.T) {
+	ctx := context.Background()
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			c := newCtl(t, storetest.URL(t, dialect))
+			c.ok("migrate")
+			out := c.ok("company", "create", "--name", "Nomad", "--domain", "nomad.vc.example.com", "--licences", "5")
+			if want := `created company 1 "Nomad" (no Slack workspace yet, nomad.vc.example.com, 5 licences)
+next: companyctl admin grant --company 1 --email EMAIL --name NAME
+then: companyctl company install-link --company 1, and send the link to that admin: the workspace they install the app in becomes the company's
+`; out != want {
+				t.Errorf("company create without a team printed:\n%s\nwant:\n%s", out, want)
+			}
+			wantLine(t, c.ok("company", "create", "--name", "Drift", "--slack-team", "", "--domain", "drift.vc.example.com", "--licences", "5"),
+				`created company 2 "Drift" (no Slack workspace yet, drift.vc.example.com, 5 licences)`)
+			c.ok("company", "create", "--name", "Acme", "--slack-team", "T0ACME", "--domain", "acme.vc.example.com", "--licences", "5")
+			c.fails(1, "companyctl: The Slack team T0ACME already has a company.", "company", "create", "--name", "Acme again", "--slack-team", "T0ACME", "--domain", "again.vc.example.com", "--licences", "5")
+			c.fails(1, "companyctl: The video domain nomad.vc.example.com already belongs to another company.", "company", "create", "--name", "Copy", "--domain", "nomad.vc.example.com", "--licences", "5")
+
+			out = c.ok("company", "list")
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) != 6 {
+				t.Fatalf("company list = %q", out)
+			}
+			for i, team := range []string{"(none yet)", "(none yet)", "T0ACME"} {
+				if !strings.HasPrefix(lines[1+i][strings.Index(lines[0], "SLACK TEAM"):], team+"  ") {
+					t.Errorf("company list row %q: team column is not %q", lines[1+i], team)
+				}
+			}
+			if strings.Index(lines[0], "DOMAIN") != strings.Index(lines[1], "nomad.vc.example.com") {
+				t.Errorf("company list columns are not aligned:\n%s", out)
+			}
+			if lines[4] != `note: company 1 "Nomad" has no Slack workspace yet: send its admin an install link (companyctl company install-link --company 1)` ||
+				lines[5] != `note: company 2 "Drift" has no Slack workspace yet: send its admin an install link (companyctl company install-link --company 2)` {
+				t.Errorf("company list notes = %q", lines[4:])
+			}
+
+			out = c.ok("company", "set", "--company", "1", "--licences", "7")
+			if want := `updated company 1 "Nomad": licences 5 → 7
+note: company 1 "Nomad" has no Slack workspace yet: send its admin an install link (companyctl company install-link --company 1)
+`; out != want {
+				t.Errorf("company set of a company without a workspace printed:\n%s", out)
+			}
+			if out := c.ok("company", "set", "--company", "T0ACME", "--licences", "7"); strings.Contains(out, "no Slack workspace") {
+				t.Errorf("company set of a company with a workspace printed %q", out)
+			}
+			wantLine(t, c.ok("admin", "grant", "--company", "2", "--email", "dee@drift.example", "--name", "Dee Admin"),
+				`granted admin to dee@drift.example (new member, video address dee000@drift.vc.example.com, personal room dee000.vmr@drift.vc.example.com) in company 2 "Drift"; 4 of 5 licences remaining`)
+			if co, err := c.open().Company(ctx, 2); err != nil || co.SlackTeam != "" || co.Name != "Drift" {
+				t.Errorf("Drift = %+v, %v", co, err)
+			}
+		})
+	}
+}
+
+// member relink moves a member's pinned Slack link, or clears it for the
+// next Slack user with the member's email, and says what changed.
+func TestMemberRelink(t *testing.T) {
+	ctx := context.Background()
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			c := newCtl(t, storetest.URL(t, dialect))
+			c.ok("migrate")
+			c.ok("company", "create", "--name", "Acme", "--slack-team", "T0ACME", "--domain", "acme.vc.example.com", "--licences", "5")
+			c.ok("admin", "grant", "--company", "T0ACME", "--email", "ana@acme.example", "--name", "Ana Silva")
+			c.ok("admin", "grant", "--company", "T0ACME", "--email", "bo@acme.example", "--name", "Bo")
+			db := c.open()
+			ana := storetest.Must2(db.MemberByEmail(ctx, 1, "ana@acme.example"))(t)
+			bo := storetest.Must2(db.MemberByEmail(ctx, 1, "bo@acme.example"))(t)
+			storetest.Must2(db.LinkSlackUser(ctx, ana.ID, "U0ANA"))(t)
+			storetest.Must2(db.LinkSlackUser(ctx, bo.ID, "U0BO"))(t)
+			link := func() string { return storetest.Must2(db.MemberByEmail(ctx, 1, "ana@acme.example"))(t).SlackUser }
+
+			out := c.ok("member", "relink", "--company", "T0ACME", "--email", "Ana@Acme.example", "--slack-user", "U0ANA2")
+			if want := `Ana Silva (ana@acme.example) of company 1 "Acme" was linked to Slack user U0ANA and is now linked to Slack user U0ANA2, from their next request` + "\n"; out != want {
+				t.Errorf("relink to a new user printed %q, want %q", out, want)
+			}
+			if got := link(); got != "U0ANA2" {
+				t.Errorf("Ana's link = %q, want U0ANA2", got)
+			}
+			wantLine(t, c.ok("member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", "U0ANA2"),
+				`Ana Silva (ana@acme.example) of company 1 "Acme" is already linked to Slack user U0ANA2: unchanged`)
+			c.fails(1, "companyctl: Slack user U0BO is linked to another member of Acme, bo@acme.example: relink them first.",
+				"member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", "U0BO")
+			c.fails(1, "companyctl: nobody@acme.example is not a member of Acme.", "member", "relink", "--company", "1", "--email", "nobody@acme.example")
+
+			out = c.ok("member", "relink", "--company", "1", "--email", "ana@acme.example")
+			if want := `Ana Silva (ana@acme.example) of company 1 "Acme" was linked to Slack user U0ANA2; the next Slack user with this email will be linked, on their next request
+note: if U0ANA2 still has this email in Slack and uses the bot first, it is linked again; --slack-user links the new account at once
+`; out != want {
+				t.Errorf("clearing the link printed:\n%s\nwant:\n%s", out, want)
+			}
+			if got := link(); got != "" {
+				t.Errorf("Ana's link after clearing = %q", got)
+			}
+			wantLine(t, c.ok("member", "relink", "--company", "1", "--email", "ana@acme.example"),
+				`Ana Silva (ana@acme.example) of company 1 "Acme" is linked to no Slack user: unchanged; the next Slack user with this email will be linked`)
+			wantLine(t, c.ok("member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", "W0ANA"),
+				`Ana Silva (ana@acme.example) of company 1 "Acme" was linked to no Slack user and is now linked to Slack user W0ANA, from their next request`)
+
+			var relinks []string
+			for _, e := range storetest.Must2(db.AuditEvents(ctx, 1, 100))(t) {
+				if e.Action == "member.slack_relinked" {
+					relinks = append(relinks, e.Before+" → "+e.After)
+				}
+			}
+			if want := []string{`{"slack_user":""} → {"slack_user":"W0ANA"}`, `{"slack_user":"U0ANA2"} → {"slack_user":""}`, `{"slack_user":"U0ANA"} → {"slack_user":"U0ANA2"}`}; strings.Join(relinks, "\n") != strings.Join(want, "\n") {
+				t.Errorf("relinks in the audit log:\n%s\nwant:\n%s", strings.Join(relinks, "\n"), strings.Join(want, "\n"))
+			}
+			if got := storetest.Must2(db.MemberByEmail(ctx, 1, "bo@acme.example"))(t).SlackUser; got != "U0BO" {
+				t.Errorf("Bo's link moved to %q", got)
+			}
+		})
+	}
+}
+
 // TestValidation covers the flag values refused before the database is
 // touched: the SQLite file named by DATABASE_URL is never created.
 func TestValidation(t *testing.T) {
@@ -271,6 +390,16 @@ func TestValidation(t *testing.T) {
 			[]string{"system", "remove", "--company", "1"}},
 		{`companyctl room add: invalid value "ann" for flag --manager: "ann" is not a valid email address.`,
 			[]string{"room", "add", "--company", "1", "--name", "Sales", "--address", "sales.team", "--manager", "ann"}},
+		{"companyctl member relink: --email is required",
+			[]string{"member", "relink", "--company", "1"}},
+		{`companyctl member relink: --email "ana" is not a valid email address.`,
+			[]string{"member", "relink", "--company", "1", "--email", "ana"}},
+		{`companyctl member relink: --slack-user "@ana" is not a Slack user ID: it starts with U (or W), as in U0123ABCD`,
+			[]string{"member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", "@ana"}},
+		{`companyctl member relink: --slack-user "C0123ABCD" is not a Slack user ID`,
+			[]string{"member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", "C0123ABCD"}},
+		{`companyctl member relink: --slack-user "" is not a Slack user ID`,
+			[]string{"member", "relink", "--company", "1", "--email", "ana@acme.example", "--slack-user", ""}},
 		{"companyctl room remove: --company is required",
 			[]string{"room", "remove", "--address", "sales.team"}},
 	}
@@ -285,7 +414,7 @@ func TestValidation(t *testing.T) {
 func TestUsage(t *testing.T) {
 	c := newCtl(t, "sqlite:"+filepath.Join(t.TempDir(), "test.db"))
 	help := c.ok("help")
-	for _, cmd := range []string{"migrate", "company create", "company set", "company list", "admin grant", "system add", "system remove", "room add", "room remove", "demo", "usage import"} {
+	for _, cmd := range []string{"migrate", "company create", "company set", "company list", "admin grant", "system add", "system remove", "room add", "room remove", "demo", "usage import", "company create --name NAME [--slack-team TEAM] --domain DOMAIN --licences N", "member relink --company C --email EMAIL [--slack-user USER_ID]"} {
 		if !strings.Contains(help, "\n  "+cmd) {
 			t.Errorf("help does not list %q:\n%s", cmd, help)
 		}
@@ -300,6 +429,10 @@ func TestUsage(t *testing.T) {
 	}
 	if r := c.run("company", "set", "-h"); r.err != nil || !strings.Contains(r.stderr, "--report-schedule SPEC") {
 		t.Errorf("company set -h: err = %v, stderr = %q", r.err, r.stderr)
+	}
+	if out := c.ok("help", "company", "create"); !strings.Contains(out, "without --slack-team it takes the Slack workspace its admin installs the app in from an install link") ||
+		!strings.Contains(out, "--slack-team TEAM\n        the ID of the company's Slack workspace, as in T0123ABCD; without it,") {
+		t.Errorf("help company create = %q", out)
 	}
 
 	r := c.fails(2, "companyctl: no command given")

@@ -158,6 +158,14 @@ func checkTeam(id string) error {
 	return nil
 }
 
+// checkSlackUser accepts a Slack user ID: U… or, in Enterprise Grid, W….
+func checkSlackUser(id string) error {
+	if len(id) < 2 || (id[0] != 'U' && id[0] != 'W') || !upperAlnum(id[1:]) {
+		return fmt.Errorf("%q is not a Slack user ID: it starts with U (or W), as in U0123ABCD; in Slack, open the member's profile, then ⋮ and Copy member ID", id)
+	}
+	return nil
+}
+
 // upperAlnum reports whether s is only upper case ASCII letters and digits.
 func upperAlnum(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -85,10 +85,31 @@ func TestInstalls(t *testing.T) {
 				t.Errorf("installs list shows a token: %q", out)
 			}
 
+			// A company created without a workspace takes the one its
+			// admin installs the app in from its link.
+			wantLine(t, c.ok("company", "create", "--name", "Nomad", "--domain", "nomad.vc.example.com", "--licences", "5"),
+				`created company 2 "Nomad" (no Slack workspace yet, nomad.vc.example.com, 5 licences)`)
+			out = c.ok("company", "install-link", "--company", "2")
+			nomadLink, rest, _ := strings.Cut(out, "\n")
+			if !strings.Contains(rest, "Send it to an admin of Nomad: it installs the app in the company's Slack workspace (the workspace they choose)") {
+				t.Errorf("install-link of a company without a workspace printed %q", out)
+			}
+			fake.NextInstall(slacktest.Install{Team: "T0NOMAD", TeamName: "Nomad Ltd", User: "UNINA"})
+			if code, page := getPage(t, nomadLink); code != http.StatusOK || !strings.Contains(page, "Company Admin now serves Nomad in the Slack workspace Nomad Ltd") {
+				t.Fatalf("install from Nomad's link = %d %s", code, page)
+			}
+			if out := c.ok("company", "list"); !strings.Contains(out, "T0NOMAD") || strings.Contains(out, "no Slack workspace yet") {
+				t.Errorf("company list after Nomad's install = %q", out)
+			}
+			wantLine(t, c.ok("company", "set", "--company", "T0NOMAD", "--licences", "6"), `updated company 2 "Nomad": licences 5 → 6`)
+			if out := c.ok("installs", "list"); !strings.Contains(out, "Nomad (2)") || !strings.Contains(out, "T0NOMAD (Nomad Ltd)") {
+				t.Errorf("installs list = %q", out)
+			}
+
 			// A new first key: rekey, then the old key can go.
 			newKey := randomKey(t)
 			c.env["TOKEN_KEYS"] = newKey + "," + oldKey
-			if out := c.ok("installs", "rekey"); out != "re-sealed the tokens of 1 installation with the first key of TOKEN_KEYS\n" {
+			if out := c.ok("installs", "rekey"); out != "re-sealed the tokens of 2 installations with the first key of TOKEN_KEYS\n" {
 				t.Errorf("rekey = %q", out)
 			}
 			in, err := db.Installation(ctx, "T0ACME")
@@ -103,10 +124,23 @@ func TestInstalls(t *testing.T) {
 			if out := c.ok("installs", "revoke", "--company", "T0ACME"); !strings.Contains(out, "revoked the installation of company 1 \"Acme\" in workspace T0ACME") {
 				t.Errorf("revoke = %q", out)
 			}
-			if out := c.ok("installs", "list"); out != "no workspace has the app installed\n" {
+			if out := c.ok("installs", "list"); strings.Contains(out, "T0ACME") || !strings.Contains(out, "T0NOMAD") {
 				t.Errorf("installs list after revoke = %q", out)
 			}
 			c.fails(1, "not installed", "installs", "revoke", "--company", "T0ACME")
 		})
 	}
+}
+
+// getPage opens u in a new browser, one that keeps cookies and follows
+// redirects, and returns the status and page it ends on.
+func getPage(t *testing.T, u string) (int, string) {
+	t.Helper()
+	jar := storetest.Must2(cookiejar.New(nil))(t)
+	resp, err := (&http.Client{Jar: jar, Timeout: 10 * time.Second}).Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode, string(storetest.Must2(io.ReadAll(resp.Body))(t))
 }

@@ -32,10 +32,11 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"migrate", "", "apply pending database migrations", runMigrate},
-		{"company create", "--name NAME --slack-team TEAM --domain DOMAIN --licences N [--time-zone ZONE]", "register a company for a Slack workspace; N is at least 1, since the first admin takes a licence", runCompanyCreate},
+		{"company create", "--name NAME [--slack-team TEAM] --domain DOMAIN --licences N [--time-zone ZONE]", "register a company; without --slack-team it takes the Slack workspace its admin installs the app in from an install link. N is at least 1, since the first admin takes a licence", runCompanyCreate},
 		{"company set", "--company C [--licences N] [--report-channel CHANNEL_ID] [--report-schedule SPEC] [--name NAME] [--time-zone ZONE]", "change a company's licences, usage report or name", runCompanySet},
 		{"company list", "", "list every company with its licence use and report settings", runCompanyList},
 		{"admin grant", "--company C --email EMAIL --name NAME [--address ADDRESS]", "make someone an admin; a newcomer becomes a licensed member with a personal room and a video address derived from the email (the part before the @, lowered, without + tags or other characters than a-z 0-9 . - _, numbered if taken) unless --address gives one", runAdminGrant},
+		{"member relink", "--company C --email EMAIL [--slack-user USER_ID]", "move a member's pinned link to a Slack user, as when they have a new Slack account: to the user ID given, or without one to the next Slack user with the member's confirmed email", runMemberRelink},
 		{"system add", "--company C --name NAME --address ADDRESS [--twin EMAIL]", "add a video system subscription, shared or twinned to a member", runSystemAdd},
 		{"system remove", "--company C --address ADDRESS", "end a video system subscription", runSystemRemove},
 		{"room add", "--company C --name NAME --address ADDRESS [--manager EMAIL]...", "add a team room, with any number of managing members", runRoomAdd},
@@ -168,7 +169,7 @@ func commandList() string {
 	for _, cmd := range commands() {
 		fmt.Fprintf(&b, "  %s\n        %s\n", strings.TrimSpace(cmd.name+" "+cmd.args), cmd.brief)
 	}
-	b.WriteString("\nA company (C) is named by its numeric ID or its Slack team ID.\n")
+	b.WriteString("\nA company (C) is named by its numeric ID or its Slack team ID (a company without a workspace yet, by its ID).\n")
 	b.WriteString("The database is DATABASE_URL (default sqlite:companyadmin.db).\n")
 	b.WriteString("Run \"companyctl help COMMAND\" for the flags of one command, or \"companyctl help system\" for a group.\n")
 	return b.String()

@@ -148,6 +148,8 @@ func TestAdminGolden(t *testing.T) {
 		{ActorName: "Ivy Ives", Action: "invite.accepted", ObjectType: "invite", ObjectLabel: "ivy@example.com", After: `{"member":{}}`, CreatedAt: at},
 		{ActorName: "operator", Action: "company.updated", ObjectType: "company", ObjectLabel: "Acme", Before: `{"Name":"Acme","Licences":10,"ReportChannel":"","CreatedAt":"2026-01-01T00:00:00Z"}`, After: `{"Name":"Acme","Licences":25,"ReportChannel":"C0123","CreatedAt":"2026-01-01T00:00:00Z"}`, CreatedAt: at},
 		{ActorSlack: "U0ANN", Action: "member.admin_removed", ObjectType: "member", ObjectLabel: "bob@example.com", Before: `{"admin":true}`, After: `{"admin":false}`, CreatedAt: at},
+		{ActorName: "operator", Action: "member.slack_relinked", ObjectType: "member", ObjectLabel: "bob@example.com", Before: `{"slack_user":"U0BOB"}`, After: `{"slack_user":"U0BOB2"}`, CreatedAt: at},
+		{ActorName: "operator", Action: "member.slack_relinked", ObjectType: "member", ObjectLabel: "bob@example.com", Before: `{"slack_user":"U0BOB2"}`, After: `{"slack_user":""}`, CreatedAt: at},
 		{ActorSlack: "U0ANN", Action: "room.edited", ObjectType: "room", ObjectLabel: "lab@acme.vc.example.com", Before: `{"name":"Lab","address":"lab.old@acme.vc.example.com"}`, After: `{"name":"Lab","address":"lab@acme.vc.example.com"}`, CreatedAt: at},
 	}, time.UTC, ""))
 }

@@ -49,7 +49,7 @@ func AuditMessage(companyName string, events []company.AuditEvent, loc *time.Loc
 func AuditLine(e company.AuditEvent, loc *time.Location) string {
 	after := decode(e.After)
 	line := "`" + e.CreatedAt.In(loc).Format("Mon 2 Jan 2006 15:04") + "` " + sentence(e, actorWords(e), objectWords(e), after)
-	if strings.HasPrefix(e.Action, "invite.") || strings.HasPrefix(e.Action, "member.admin_") {
+	if strings.HasPrefix(e.Action, "invite.") || strings.HasPrefix(e.Action, "member.admin_") || e.Action == "member.slack_relinked" {
 		// The sentence says all the change is.
 		return line
 	}
@@ -108,6 +108,11 @@ func sentence(e company.AuditEvent, who, what string, after map[string]any) stri
 		return who + " edited member " + what
 	case "member.deleted":
 		return who + " deleted member " + what
+	case "member.slack_relinked":
+		if user, _ := after["slack user"].(string); user != "" {
+			return who + " linked " + what + " to the Slack account <@" + Escape(user) + ">"
+		}
+		return who + " unlinked " + what + " from their Slack account; the next Slack user with that email is linked"
 	case "member.password_reset_requested":
 		return who + " sent a password reset link to " + what
 	case "member.password_reset":

@@ -11,8 +11,10 @@ const DefaultReportSchedule = "CRON_TZ=UTC 0 8 * * 1"
 // Company is a tenant: one customer of the video service, linked to one Slack
 // workspace.
 type Company struct {
-	ID             int64     `db:"id"`
-	Name           string    `db:"name"`
+	ID   int64  `db:"id"`
+	Name string `db:"name"`
+	// SlackTeam is the ID of the company's Slack workspace, or "" until the
+	// company's admin installs the app from an install link.
 	SlackTeam      string    `db:"slack_team"`
 	Domain         string    `db:"domain"`
 	Licences       int       `db:"licences"`

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -13,10 +14,26 @@ import (
 	"companyadmin/internal/company"
 )
 
-const companyColumns = `id, name, slack_team, domain, licences, report_channel, report_schedule, time_zone, created_at`
+// companyColumns are the columns of a company.Company, from companies.
+// slack_team is NULL while a company has no Slack workspace, and reads as
+// "": every statement that reads companies reads them through
+// companyColumns or companyColumnsOf.
+var companyColumns = companyColumnsOf("")
 
-// CreateCompany registers a company. Name, Slack team and domain are
-// required; the team and the domain must not be in use by another company.
+// companyColumnsOf is companyColumns from the companies table under the
+// alias t, as in "FROM companies c".
+func companyColumnsOf(t string) string {
+	if t != "" {
+		t += "."
+	}
+	return fmt.Sprintf(`%[1]sid, %[1]sname, COALESCE(%[1]sslack_team, '') AS slack_team, %[1]sdomain, %[1]slicences, %[1]sreport_channel, %[1]sreport_schedule, %[1]stime_zone, %[1]screated_at`, t)
+}
+
+// CreateCompany registers a company. Name and domain are required; the
+// domain, and the Slack team when given, must not be in use by another
+// company. Without a team the company has no Slack workspace until its
+// admin installs the app from an install link (see SaveInstall); any
+// number of companies may wait for theirs.
 func (db *DB) CreateCompany(ctx context.Context, c company.Company) (company.Company, error) {
 	c.Name = strings.TrimSpace(c.Name)
 	c.SlackTeam = strings.TrimSpace(c.SlackTeam)
@@ -24,8 +41,6 @@ func (db *DB) CreateCompany(ctx context.Context, c company.Company) (company.Com
 	switch {
 	case c.Name == "":
 		return c, company.Errorf(company.Invalid, "A company needs a name.")
-	case c.SlackTeam == "":
-		return c, company.Errorf(company.Invalid, "A company needs a Slack team ID (T…).")
 	case c.Domain == "" || !strings.Contains(c.Domain, ".") || strings.ContainsAny(c.Domain, "@ /"):
 		return c, company.Errorf(company.Invalid, "%q is not a valid video domain.", c.Domain)
 	case c.Licences < 0:
@@ -46,15 +61,20 @@ func (db *DB) CreateCompany(ctx context.Context, c company.Company) (company.Com
 		if n > 0 {
 			return company.Errorf(company.Conflict, "The video domain %s already belongs to another company.", c.Domain)
 		}
-		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM companies WHERE slack_team = ?`, c.SlackTeam); err != nil {
-			return err
-		}
-		if n > 0 {
-			return company.Errorf(company.Conflict, "The Slack team %s already has a company.", c.SlackTeam)
+		if c.SlackTeam != "" {
+			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM companies WHERE slack_team = ?`, c.SlackTeam); err != nil {
+				return err
+			}
+			if n > 0 {
+				return company.Errorf(company.Conflict, "The Slack team %s already has a company.", c.SlackTeam)
+			}
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO companies (name, slack_team, domain, licences, report_channel, report_schedule, time_zone, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.Name, c.SlackTeam, c.Domain, c.Licences, c.ReportChannel, c.ReportSchedule, c.TimeZone, c.CreatedAt)
+			c.Name, nullString(c.SlackTeam), c.Domain, c.Licences, c.ReportChannel, c.ReportSchedule, c.TimeZone, c.CreatedAt)
+		if isDuplicate(err) && c.SlackTeam == "" {
+			return company.Errorf(company.Conflict, "The video domain %s already belongs to another company.", c.Domain)
+		}
 		if isDuplicate(err) {
 			// A concurrent create took the team or the domain.
 			return company.Errorf(company.Conflict, "The Slack team %s or the video domain %s already has a company.", c.SlackTeam, c.Domain)
@@ -139,10 +159,14 @@ func (db *DB) Company(ctx context.Context, id int64) (company.Company, error) {
 	return getCompany(ctx, db.db, id)
 }
 
-// CompanyByTeam returns the company linked to a Slack workspace.
+// CompanyByTeam returns the company linked to a Slack workspace. No
+// company is linked to the empty team, not even one without a workspace.
 func (db *DB) CompanyByTeam(ctx context.Context, team string) (company.Company, error) {
 	var c company.Company
-	err := db.rd.GetContext(ctx, &c, `SELECT `+companyColumns+` FROM companies WHERE slack_team = ?`, team)
+	err := sql.ErrNoRows
+	if team != "" {
+		err = db.rd.GetContext(ctx, &c, `SELECT `+companyColumns+` FROM companies WHERE slack_team = ?`, team)
+	}
 	return c, notFound(err, "This Slack workspace (%s) is not linked to a company. Ask your service partner to register it.", team)
 }
 
@@ -271,7 +295,7 @@ type Workspace struct {
 // CompanyOfWorkspace reads, in one statement, the company bound to a
 // Slack workspace, whether the workspace is installed and, when email is
 // set, the company's member with that email. It fails with NotFound when
-// no company is bound to the workspace.
+// no company is bound to the workspace, as for the empty team.
 func (db *DB) CompanyOfWorkspace(ctx context.Context, team, email string) (Workspace, error) {
 	var row struct {
 		company.Company
@@ -285,8 +309,10 @@ func (db *DB) CompanyOfWorkspace(ctx context.Context, team, email string) (Works
 		SlackUser *string    `db:"m_slack_user"`
 		CreatedAt *time.Time `db:"m_created_at"`
 	}
-	cols := "c." + strings.ReplaceAll(companyColumns, ", ", ", c.")
-	err := db.rd.GetContext(ctx, &row, `SELECT `+cols+`,
+	if team == "" {
+		return Workspace{}, company.Errorf(company.NotFound, "This request names no Slack workspace.")
+	}
+	err := db.rd.GetContext(ctx, &row, `SELECT `+companyColumnsOf("c")+`,
 			EXISTS (SELECT 1 FROM slack_installations WHERE team_id = c.slack_team) AS installed,
 			m.id AS m_id, m.full_name AS m_full_name, m.email AS m_email, m.video_address AS m_video_address,
 			m.is_admin AS m_is_admin, m.licensed AS m_licensed, m.slack_user AS m_slack_user, m.created_at AS m_created_at

@@ -246,3 +246,31 @@ func (db *DB) SetCounts(ctx context.Context, companyID int64, members, licensed,
 	_, err := db.db.ExecContext(ctx, `UPDATE company_counts SET members = ?, licensed = ?, pending = ? WHERE company_id = ?`, members, licensed, pending, companyID)
 	return err
 }
+
+// MigrateTo applies the pending migrations numbered up to version, for
+// tests that load data into an older schema.
+func (db *DB) MigrateTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, version)
+	return err
+}
+
+// MigrateDownTo undoes the applied migrations numbered above version.
+func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
+	return err
+}
+
+// Int64s runs a query of one integer column on the writing connection.
+func (db *DB) Int64s(ctx context.Context, q string, args ...any) ([]int64, error) {
+	var out []int64
+	err := db.db.SelectContext(ctx, &out, q, args...)
+	return out, err
+}

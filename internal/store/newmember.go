@@ -235,7 +235,8 @@ func (db *DB) Admins(ctx context.Context, companyID int64) ([]company.Member, er
 
 // LinkSlackUser remembers which Slack user a member is, so later messages
 // can mention them. The link is pinned: a member already linked to another
-// Slack user stays linked to them, and LinkSlackUser reports false.
+// Slack user stays linked to them, and LinkSlackUser reports false. Only
+// the operator moves it (RelinkSlackUser).
 func (db *DB) LinkSlackUser(ctx context.Context, memberID int64, slackUser string) (bool, error) {
 	res, err := db.db.ExecContext(ctx, `UPDATE members SET slack_user = ? WHERE id = ? AND slack_user = ''`, slackUser, memberID)
 	if err != nil {
@@ -250,6 +251,72 @@ func (db *DB) LinkSlackUser(ctx context.Context, memberID int64, slackUser strin
 		return false, fmt.Errorf("link slack user: %w", notFound(err, "That member no longer exists."))
 	}
 	return linked == slackUser, nil
+}
+
+// Relink is what RelinkSlackUser did: the member as they are now, and the
+// Slack user they were linked to before ("" for none).
+type Relink struct {
+	Member  company.Member
+	Before  string
+	Changed bool
+}
+
+// RelinkSlackUser moves the pinned link of the company's member with email
+// to slackUser, as when the member has a new Slack account, and records it
+// in the audit log. With slackUser empty it clears the link: the next Slack
+// user of the company's workspace presenting the member's confirmed email
+// is linked on their next request, as on a first use (LinkSlackUser).
+// Linking a Slack user already linked to another member of the company is
+// refused; linking a member to the user they are linked to changes
+// nothing.
+//
+// The bot reads the link with the member on every request; its cache of
+// Slack identities holds what Slack says of a user (team, email), not the
+// link. A relink therefore holds from the next request on: the new Slack
+// user is let in, the old one refused.
+func (db *DB) RelinkSlackUser(ctx context.Context, companyID int64, email, slackUser string) (Relink, error) {
+	var r Relink
+	email, err := company.NormalizeEmail(email)
+	if err != nil {
+		return r, fmt.Errorf("relink slack user: %w", err)
+	}
+	slackUser = strings.TrimSpace(slackUser)
+	err = db.tx(ctx, func(tx *sqlx.Tx) error {
+		c, err := lockedCompany(ctx, tx, companyID)
+		if err != nil {
+			return err
+		}
+		m := &r.Member
+		err = tx.GetContext(ctx, m, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND email = ?`, companyID, email)
+		if err = notFound(err, "%s is not a member of %s.", email, c.Name); err != nil {
+			return err
+		}
+		r.Before = m.SlackUser
+		if m.SlackUser == slackUser {
+			return nil
+		}
+		if slackUser != "" {
+			var other company.Member
+			err := tx.GetContext(ctx, &other, `SELECT `+memberColumns+` FROM members WHERE company_id = ? AND slack_user = ? AND id <> ? ORDER BY id LIMIT 1`, companyID, slackUser, m.ID)
+			if err == nil {
+				return company.Errorf(company.Conflict, "Slack user %s is linked to another member of %s, %s: relink them first.", slackUser, c.Name, other.Email)
+			}
+			if err = notFound(err, ""); company.KindOf(err) != company.NotFound {
+				return err
+			}
+		}
+		now := db.now()
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET slack_user = ?, updated_at = ? WHERE id = ?`, slackUser, now, m.ID); err != nil {
+			return err
+		}
+		m.SlackUser, r.Changed = slackUser, true
+		return audit(ctx, tx, event{CompanyID: companyID, Actor: company.Operator, Action: "member.slack_relinked", ObjectType: "member", ObjectID: m.ID, Label: m.Email,
+			Before: map[string]string{"slack_user": r.Before}, After: map[string]string{"slack_user": slackUser}, At: now})
+	})
+	if err != nil {
+		return r, fmt.Errorf("relink slack user: %w", err)
+	}
+	return r, nil
 }
 
 // PersonalRoom returns the personal room of a member.

@@ -145,9 +145,13 @@ func (db *DB) TakeOAuthState(ctx context.Context, stateHash string) (linkID *int
 // takes the workspace if it has none, and the link is used up. Without
 // one, the workspace must already belong to a company, whose installation
 // is refreshed. A workspace bound to another company, or a company bound
-// to another workspace, is refused and nothing is stored.
+// to another workspace, is refused and nothing is stored; so is an
+// installation without a team, which would bind no workspace.
 func (db *DB) SaveInstall(ctx context.Context, linkID *int64, in Installation) (company.Company, error) {
 	var c company.Company
+	if in.TeamID == "" {
+		return c, fmt.Errorf("save install: %w", company.Errorf(company.Invalid, "Slack named no workspace for this install. Open the install link again."))
+	}
 	err := db.tx(ctx, func(tx *sqlx.Tx) error {
 		now := db.now()
 		var owner company.Company
@@ -180,7 +184,12 @@ func (db *DB) SaveInstall(ctx context.Context, linkID *int64, in Installation) (
 				return company.Errorf(company.Conflict, "%s is linked to another Slack workspace (%s). Install the app there, or ask your video service partner to change the company's workspace.", c.Name, c.SlackTeam)
 			}
 			if c.SlackTeam == "" {
-				if _, err := tx.ExecContext(ctx, `UPDATE companies SET slack_team = ? WHERE id = ?`, in.TeamID, c.ID); err != nil {
+				_, err := tx.ExecContext(ctx, `UPDATE companies SET slack_team = ? WHERE id = ?`, in.TeamID, c.ID)
+				if isDuplicate(err) {
+					// Another company took the workspace meanwhile.
+					return company.Errorf(company.Conflict, "This Slack workspace already belongs to another company in Company Admin, so it cannot be linked to %s. Install the app in %s's own workspace.", c.Name, c.Name)
+				}
+				if err != nil {
 					return err
 				}
 				c.SlackTeam = in.TeamID
