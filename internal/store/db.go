@@ -50,6 +50,8 @@ type DB struct {
 	// database file, and stopCkpt ends its goroutine.
 	ckpt     *sql.DB
 	stopCkpt func()
+	// seen gathers concurrent FirstSeen calls into shared writes.
+	seen seenGroup
 }
 
 // sqliteReaders is the size of SQLite's pool of read-only connections.

@@ -313,27 +313,6 @@ func (db *DB) ReleaseRefresh(ctx context.Context, team, owner string) error {
 	return nil
 }
 
-// FirstSeen records key (a hash of a signed request or an event ID) until
-// expiresAt and reports whether it is new: false means the same key was
-// seen before, and the request is a replay or a retry.
-func (db *DB) FirstSeen(ctx context.Context, key string, expiresAt time.Time) (bool, error) {
-	now := db.now()
-	_, err := db.db.ExecContext(ctx, `INSERT INTO slack_seen (seen_key, expires_at) VALUES (?, ?)`, key, ts(expiresAt))
-	if isDuplicate(err) {
-		// A key whose time has passed may be seen afresh.
-		res, err := db.db.ExecContext(ctx, `UPDATE slack_seen SET expires_at = ? WHERE seen_key = ? AND expires_at < ?`, ts(expiresAt), key, now)
-		if err != nil {
-			return false, fmt.Errorf("record seen request: %w", err)
-		}
-		n, _ := res.RowsAffected()
-		return n == 1, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("record seen request: %w", err)
-	}
-	return true, nil
-}
-
 // PurgeSeen deletes the seen keys whose time has passed.
 func (db *DB) PurgeSeen(ctx context.Context) (int64, error) {
 	res, err := db.db.ExecContext(ctx, `DELETE FROM slack_seen WHERE expires_at < ?`, db.now())
