@@ -383,14 +383,20 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 		storetest.Must(t, json.Unmarshal([]byte(a.slack.Calls("views.open")[0].Arg("view")), &opened))
 		sub := slacktest.ViewSubmission("T0ACME", "U0ANN", "pending_resend_old", map[string]map[string]any{"days": slacktest.Text(" 7 ")})
 		sub["view"].(map[string]any)["private_metadata"] = opened.Meta
+		const posts = `companyadmin_slack_api_calls_total{method="other",outcome="ok"}`
+		before := scrape(t, a.srv.URL+"/metrics")[posts]
 		answer := a.interactJSON(sub)
 		if answer["response_action"] != "update" {
 			t.Fatalf("resend old: %v", answer)
 		}
 		a.bot.Wait()
-		// The list the button was on is redrawn in place with the result.
+		// The list the button was on is redrawn in place with the result,
+		// posted through the bot's Slack HTTP client, which counts it.
 		if redrawn := fmtJSON(t, a.responses()); !strings.Contains(redrawn, "Resent 31 invites sent more than 7 days ago") || !strings.Contains(redrawn, `"replace_original":true`) {
 			t.Fatalf("resend old result: %s", redrawn)
+		}
+		if after := scrape(t, a.srv.URL+"/metrics")[posts]; after != before+1 {
+			t.Errorf("%s went from %v to %v, want one more for the result's post", posts, before, after)
 		}
 		if l := storetest.Must2(db.Licences(ctx, globex.ID))(t); l.Pending != 1 {
 			t.Errorf("globex: %+v", l)

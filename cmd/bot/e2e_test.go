@@ -89,12 +89,13 @@ func buildApp(t testing.TB, db *store.DB, licences int, platform bool, slackConf
 	if slackConfig != nil {
 		slackConfig(&cfg)
 	}
-	ws := slackclient.Workspaces(cfg, a.srv.URL, db, a.metrics, logger)
+	sc := slackclient.NewClients(cfg, a.srv.URL, db, a.metrics, logger)
+	ws := sc.Workspaces
 	if err := ws.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	a.ws = ws
-	o := bot.Options{Store: db, Slack: ws.Router(), HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck, Platform: platform}
+	o := bot.Options{Store: db, Slack: ws.Router(), HTTPClient: sc.HTTP, Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck, Platform: platform}
 	for _, f := range options {
 		f(&o)
 	}
