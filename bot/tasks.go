@@ -124,9 +124,9 @@ func (b *Bot) tell(ctx context.Context, user string, msg slack.Msg) error {
 }
 
 // respondNow posts to an interaction's response URL and waits for Slack's
-// answer.
+// answer. The post goes through the bot's HTTP client, as respond's do.
 func (b *Bot) respondNow(ctx context.Context, responseURL string, msg slack.Msg, replace bool) error {
-	return slackErr(slack.PostWebhookContext(ctx, responseURL, &slack.WebhookMessage{
+	return slackErr(slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.httpClient, &slack.WebhookMessage{
 		ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: replace, Text: msg.Text, Blocks: &msg.Blocks,
 	}))
 }

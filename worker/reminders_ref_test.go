@@ -11,6 +11,7 @@ import (
 
 	"companyadmin/internal/company"
 	"companyadmin/internal/mail"
+	"companyadmin/internal/store/storetest"
 )
 
 // reference does the work of an invite-reminders pass the fastest way known,
@@ -27,7 +28,7 @@ func (e *benchEnv) reference(b *testing.B) int {
 	loc := e.c.Location()
 	done := 0
 	for {
-		n, err := e.referenceBatch(ctx, l, loc)
+		n, err := e.referenceBatch(ctx, b, l, loc)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -42,7 +43,7 @@ func (e *benchEnv) reference(b *testing.B) int {
 	return done
 }
 
-func (e *benchEnv) referenceBatch(ctx context.Context, l company.Lifecycle, loc *time.Location) (int, error) {
+func (e *benchEnv) referenceBatch(ctx context.Context, tb testing.TB, l company.Lifecycle, loc *time.Location) (int, error) {
 	tx, err := e.raw.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return 0, err
@@ -53,7 +54,7 @@ func (e *benchEnv) referenceBatch(ctx context.Context, l company.Lifecycle, loc 
 		return 0, err
 	}
 	in := func(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
-	enc := func(v any) string { j, _ := json.Marshal(v); return string(j) }
+	enc := func(v any) string { return string(storetest.Must2(json.Marshal(v))(tb)) }
 	type row struct {
 		id, count       int64
 		email, name, by string
@@ -98,7 +99,9 @@ func (e *benchEnv) referenceBatch(ctx context.Context, l company.Lifecycle, loc 
 		if err != nil {
 			return 0, err
 		}
-		if n, _ := res.RowsAffected(); int(n) != len(ids) {
+		if n, err := res.RowsAffected(); err != nil {
+			return 0, err
+		} else if int(n) != len(ids) {
 			return 0, fmt.Errorf("expiries raced")
 		}
 		for _, q := range []string{
@@ -156,7 +159,9 @@ func (e *benchEnv) referenceBatch(ctx context.Context, l company.Lifecycle, loc 
 		if err != nil {
 			return 0, err
 		}
-		if n, _ := res.RowsAffected(); int(n) != len(ids) {
+		if n, err := res.RowsAffected(); err != nil {
+			return 0, err
+		} else if int(n) != len(ids) {
 			return 0, fmt.Errorf("reminders raced: %d of %d", n, len(ids))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO invite_tokens (token_hash, invite_id, base_hash, created_at) VALUES `+

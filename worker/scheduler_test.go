@@ -422,12 +422,12 @@ func TestSchedulerStopsPassWhenSlotIsLost(t *testing.T) {
 	if !errors.Is(err, store.ErrLeaseLost) {
 		t.Fatalf("Once = %v, want an error wrapping ErrLeaseLost", err)
 	}
-	rs, _ := db.JobRuns(ctx, "long", 1)
+	rs := storetest.Must2(db.JobRuns(ctx, "long", 1))(t)
 	if len(rs) != 1 || rs[0].Outcome != store.RunFailed || !strings.Contains(rs[0].Note, "slot was lost") {
 		t.Fatalf("job runs = %+v", rs)
 	}
 	// The thief keeps the slot: the stalled worker's release does not free it.
-	if ls, _ := db.JobLeases(ctx); len(ls) != 1 || ls[0].Owner != "thief" {
+	if ls := storetest.Must2(db.JobLeases(ctx))(t); len(ls) != 1 || ls[0].Owner != "thief" {
 		t.Errorf("leases = %+v", ls)
 	}
 }

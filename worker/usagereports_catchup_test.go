@@ -157,7 +157,12 @@ func TestUsageReportsStalledUpload(t *testing.T) {
 	}
 	stall = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "files.getUploadURLExternal") {
-			body, _ := io.ReadAll(r.Body)
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				t.Errorf("stalling proxy: %v", err) // stall.Close waits for this handler
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			if strings.Contains(string(body), "filename=usage-acme") {
 				<-r.Context().Done()

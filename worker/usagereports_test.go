@@ -191,8 +191,8 @@ func TestUsageReportsRecover(t *testing.T) {
 		if _, ok, err := db.ClaimReport(ctx, f.acme.ID, from, from.AddDate(0, 0, 7), "crashed", 30*time.Minute, 5); err != nil || !ok {
 			t.Fatalf("claim: %v %v", ok, err)
 		}
-		if res, _ := f.job(t, "w1").Run(ctx); res.Done != 0 {
-			t.Fatalf("report sent while another worker holds it: %v", res)
+		if res, err := f.job(t, "w1").Run(ctx); err != nil || res.Done != 0 {
+			t.Fatalf("report sent while another worker holds it: %v, %v", res, err)
 		}
 		f.clk.Add(31 * time.Minute)
 		if res, err := f.job(t, "w1").Run(ctx); err != nil || res.Done != 1 {
@@ -217,8 +217,8 @@ func TestUsageReportsRecover(t *testing.T) {
 			t.Fatalf("retried before the wait: %v", res)
 		}
 		f.clk.Add(10 * time.Minute)
-		if res, _ := job.Run(ctx); res.Failed != 1 { // it reports the report given up
-			t.Fatalf("last attempt: %v", res)
+		if res, err := job.Run(ctx); res.Failed != 1 || err == nil || !strings.Contains(err.Error(), "given up") {
+			t.Fatalf("last attempt: %v, %v; want an error for the report given up", res, err)
 		}
 		ds := storetest.Must2(db.ReportDeliveries(ctx, f.acme.ID, 1))(t)
 		if ds[0].State != store.ReportFailed || !strings.Contains(ds[0].LastError, "not_in_channel") {

@@ -108,7 +108,11 @@ func BenchmarkWorkspaceAcks(b *testing.B) {
 					list := lists[(w+k)%len(lists)]
 					form := slacktest.Command(teams[w], users[w], list.command)
 					body := form.Encode()
-					req, _ := http.NewRequest("POST", base+"/slack/commands", strings.NewReader(body))
+					req, err := http.NewRequest("POST", base+"/slack/commands", strings.NewReader(body))
+					if err != nil {
+						b.Error(err)
+						return
+					}
 					req.Header = slacktest.Sign(secret, []byte(body), time.Now())
 					start := time.Now()
 					resp, err := client.Do(req)
@@ -116,9 +120,13 @@ func BenchmarkWorkspaceAcks(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					got, _ := io.ReadAll(resp.Body)
+					got, err := io.ReadAll(resp.Body)
 					resp.Body.Close()
 					d := time.Since(start)
+					if err != nil {
+						b.Errorf("%s: reading the answer: %v", teams[w], err)
+						return
+					}
 					if resp.StatusCode != 200 || (base == a.srv.URL && !strings.Contains(string(got), list.title)) {
 						b.Errorf("%s: %d %.200s", teams[w], resp.StatusCode, got)
 						return

@@ -98,7 +98,9 @@ func (a *app) lastView() (string, string) {
 	var v struct {
 		PrivateMetadata string `json:"private_metadata"`
 	}
-	json.Unmarshal([]byte(view), &v)
+	if err := json.Unmarshal([]byte(view), &v); err != nil {
+		a.t.Fatalf("views.open sent a view that is not JSON: %v\n%s", err, view)
+	}
 	return view, v.PrivateMetadata
 }
 
@@ -222,7 +224,7 @@ func TestMembersFromSlack(t *testing.T) {
 
 		// A forged submission naming another company's member is refused.
 		answer = a.submit("U0ANN", "member_edit", fmt.Sprintf(`{"ids":[%d]}`, gina.ID), inputs("full_name", "Mallory", "video_address", "mallory"))
-		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(answer), "not in your company") {
+		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(t, answer), "not in your company") {
 			t.Fatalf("edit of another company's member: %v", answer)
 		}
 		if g := storetest.Must2(db.Member(ctx, gx.ID, gina.ID))(t); g.FullName != "Gina Globex" {
@@ -264,7 +266,7 @@ func TestDeleteMembersFromSlack(t *testing.T) {
 		}
 		// The admin check runs again on submission.
 		answer := a.submit("U0EVE", "member_delete", meta, nil)
-		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(answer), "administrator rights") {
+		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(t, answer), "administrator rights") {
 			t.Fatalf("non-admin submission: %v", answer)
 		}
 		if _, err := db.Member(ctx, a.co.ID, bob.ID); err != nil {
@@ -319,7 +321,7 @@ func TestLastAdminFromSlack(t *testing.T) {
 		a.press("U0ANN", "members_delete", `{}`, "members", ann.ID)
 		_, meta := a.lastView()
 		answer := a.submit("U0ANN", "member_delete", meta, nil)
-		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(answer), "last admin") {
+		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(t, answer), "last admin") {
 			t.Fatalf("deleting the last admin: %v", answer)
 		}
 		if m, err := db.Member(ctx, a.co.ID, ann.ID); err != nil || !m.Admin {

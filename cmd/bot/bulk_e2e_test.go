@@ -115,7 +115,7 @@ func TestBulkInviteFromFile(t *testing.T) {
 		link = a.slack.AddFile("people.csv", []byte(csv))
 		a.slack.Reset()
 		answer := a.submitBulk(fileState("F0PEOPLE", "people.csv", "csv", len(csv), link), "")
-		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(answer), "Processing people.csv") {
+		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(t, answer), "Processing people.csv") {
 			t.Fatalf("accepted submission: %v", answer)
 		}
 		a.bot.Wait()
@@ -178,7 +178,7 @@ func (a *app) get(url string) string {
 		a.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b := storetest.Must2(io.ReadAll(resp.Body))(a.t)
 	return string(b)
 }
 
@@ -298,7 +298,7 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 		rurl := a.slack.ResponseURL()
 		a.interactJSON(listAction("pending_page:next", `{"o":30}`, rurl))
 		a.bot.Wait()
-		if r := a.responses(); len(r) != 1 || r[0]["replace_original"] != true || !strings.Contains(fmtJSON(r[0]), "Showing 31–33 of 33") {
+		if r := a.responses(); len(r) != 1 || r[0]["replace_original"] != true || !strings.Contains(fmtJSON(t, r[0]), "Showing 31–33 of 33") {
 			t.Fatalf("next page: %v", r)
 		}
 
@@ -311,7 +311,7 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 		a.interactJSON(listAction("pending_resend", `{}`, rurl, bob, carol, eve))
 		a.bot.Wait()
 		r := a.responses()
-		note := fmtJSON(r)
+		note := fmtJSON(t, r)
 		if len(r) != 1 || r[0]["replace_original"] != true || !strings.Contains(note, "Resent 1 invite") || !strings.Contains(note, "carol@example.com was already accepted meanwhile") ||
 			!strings.Contains(note, "1 ticked invite could not be found in your company") {
 			t.Fatalf("resend answer: %s", note)
@@ -343,7 +343,7 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 		a.slack.Reset()
 		a.interactJSON(listAction("pending_revoke", `{}`, rurl, dan, eve))
 		a.bot.Wait()
-		if note := fmtJSON(a.responses()); !strings.Contains(note, "Revoked 1 invite") || !strings.Contains(note, "could not be found") {
+		if note := fmtJSON(t, a.responses()); !strings.Contains(note, "Revoked 1 invite") || !strings.Contains(note, "could not be found") {
 			t.Fatalf("revoke answer: %s", note)
 		}
 		if page := a.get(a.srv.URL + "/invite/" + tokens["dan@example.com"]); !strings.Contains(page, "withdrawn") {
@@ -360,7 +360,7 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 		a.slack.Reset()
 		a.interactJSON(listAction("pending_resend", `{}`, rurl))
 		a.bot.Wait()
-		if note := fmtJSON(a.responses()); !strings.Contains(note, "Tick the invites to resend first") {
+		if note := fmtJSON(t, a.responses()); !strings.Contains(note, "Tick the invites to resend first") {
 			t.Fatalf("nothing ticked: %s", note)
 		}
 
@@ -383,14 +383,20 @@ func TestPendingInvitesOverHTTP(t *testing.T) {
 		storetest.Must(t, json.Unmarshal([]byte(a.slack.Calls("views.open")[0].Arg("view")), &opened))
 		sub := slacktest.ViewSubmission("T0ACME", "U0ANN", "pending_resend_old", map[string]map[string]any{"days": slacktest.Text(" 7 ")})
 		sub["view"].(map[string]any)["private_metadata"] = opened.Meta
+		const posts = `companyadmin_slack_api_calls_total{method="other",outcome="ok"}`
+		before := scrape(t, a.srv.URL+"/metrics")[posts]
 		answer := a.interactJSON(sub)
 		if answer["response_action"] != "update" {
 			t.Fatalf("resend old: %v", answer)
 		}
 		a.bot.Wait()
-		// The list the button was on is redrawn in place with the result.
-		if redrawn := fmtJSON(a.responses()); !strings.Contains(redrawn, "Resent 31 invites sent more than 7 days ago") || !strings.Contains(redrawn, `"replace_original":true`) {
+		// The list the button was on is redrawn in place with the result,
+		// posted through the bot's Slack HTTP client, which counts it.
+		if redrawn := fmtJSON(t, a.responses()); !strings.Contains(redrawn, "Resent 31 invites sent more than 7 days ago") || !strings.Contains(redrawn, `"replace_original":true`) {
 			t.Fatalf("resend old result: %s", redrawn)
+		}
+		if after := scrape(t, a.srv.URL+"/metrics")[posts]; after != before+1 {
+			t.Errorf("%s went from %v to %v, want one more for the result's post", posts, before, after)
 		}
 		if l := storetest.Must2(db.Licences(ctx, globex.ID))(t); l.Pending != 1 {
 			t.Errorf("globex: %+v", l)

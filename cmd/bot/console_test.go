@@ -96,14 +96,14 @@ func TestConsoleInviteToActivation(t *testing.T) {
 
 	// The link opens in a browser: activation on the console's own server.
 	form := url.Values{"full_name": {"Carol Console"}, "video_address": {"carol.console"}, "password": {"a long enough secret"}, "password_confirm": {"a long enough secret"}}
-	req, _ := http.NewRequest("POST", link, strings.NewReader(form.Encode()))
+	req := storetest.Must2(http.NewRequest("POST", link, strings.NewReader(form.Encode())))(t)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", base)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _ := io.ReadAll(resp.Body)
+	page := storetest.Must2(io.ReadAll(resp.Body))(t)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(page), "carol.console@northwind.vc.example.com") {
 		t.Fatalf("activation: %d\n%s", resp.StatusCode, page)

@@ -89,12 +89,13 @@ func buildApp(t testing.TB, db *store.DB, licences int, platform bool, slackConf
 	if slackConfig != nil {
 		slackConfig(&cfg)
 	}
-	ws := slackclient.Workspaces(cfg, a.srv.URL, db, a.metrics, logger)
+	sc := slackclient.NewClients(cfg, a.srv.URL, db, a.metrics, logger)
+	ws := sc.Workspaces
 	if err := ws.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	a.ws = ws
-	o := bot.Options{Store: db, Slack: ws.Router(), HTTPClient: slackclient.HTTPClient(a.metrics, logger), Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck, Platform: platform}
+	o := bot.Options{Store: db, Slack: ws.Router(), HTTPClient: sc.HTTP, Logger: logger, PublicURL: a.srv.URL, Lifecycle: company.DefaultLifecycle, SigningSecret: secret, Acked: a.metrics.ObserveAck, Platform: platform}
 	for _, f := range options {
 		f(&o)
 	}
@@ -123,7 +124,7 @@ func (a *app) post(path string, form url.Values, sign func(body []byte) http.Hea
 		a.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b := storetest.Must2(io.ReadAll(resp.Body))(a.t)
 	return resp.StatusCode, string(b)
 }
 
@@ -287,7 +288,7 @@ func TestRefusals(t *testing.T) {
 		}
 		// ...and the check runs again on submission.
 		answer := a.submitInvite("U0EVE", "X", "x@example.com", "", "member")
-		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(answer), "administrator rights") {
+		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(t, answer), "administrator rights") {
 			t.Fatalf("non-admin submission: %v", answer)
 		}
 
@@ -364,9 +365,10 @@ func TestSlackHandshakes(t *testing.T) {
 	}
 }
 
-func fmtJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+// fmtJSON returns v as JSON, for tests that look for text in an answer.
+func fmtJSON(t testing.TB, v any) string {
+	t.Helper()
+	return string(storetest.Must2(json.Marshal(v))(t))
 }
 
 // TestAppHome shows the menu on an admin's App Home tab, and a refusal on a

@@ -205,7 +205,7 @@ func (p *proc) post(path string, form url.Values) (int, string) {
 		p.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b := storetest.Must2(io.ReadAll(resp.Body))(p.t)
 	return resp.StatusCode, string(b)
 }
 

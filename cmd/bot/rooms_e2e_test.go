@@ -68,7 +68,7 @@ func TestDeleteRoomsFromSlack(t *testing.T) {
 		}
 		// The admin check runs again on submission.
 		answer := a.submit("U0EVE", "room_delete", meta, nil)
-		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(answer), "administrator rights") {
+		if answer["response_action"] != "update" || !strings.Contains(fmtJSON(t, answer), "administrator rights") {
 			t.Fatalf("non-admin submission: %v", answer)
 		}
 		// Metadata naming another company's room deletes nothing.

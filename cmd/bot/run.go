@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"companyadmin/bot"
 	"companyadmin/bot/console"
 	"companyadmin/internal/company"
@@ -63,10 +61,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer db.Close()
 
 	m := newMetrics(db, logger)
-	var api *slack.Client
-	if cfg.SlackConfigured() && !*console {
-		api = slackclient.New(slackclient.Options{Token: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, Logger: logger, Observer: m})
-	}
 
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
 	if err != nil {
@@ -87,13 +81,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runConsole(ctx, cfg, opts, db, ln, surface, stdin, stdout, logger)
 	}
 
-	if api != nil {
-		ws := slackclient.Workspaces(cfg, cfg.PublicURL, db, m, logger)
+	var sc *slackclient.Clients
+	if cfg.SlackConfigured() {
+		sc = slackclient.NewClients(cfg, cfg.PublicURL, db, m, logger)
+		ws := sc.Workspaces
 		if err := ws.Start(ctx); err != nil {
 			return err
 		}
 		opts.Slack = ws.Router()
-		opts.HTTPClient = slackclient.HTTPClient(m, logger)
+		opts.HTTPClient = sc.HTTP
 		opts.SigningSecret = cfg.SlackSigningSecret
 		if ws.InstallsOn() {
 			surface.install = ws.Installer(pages)
@@ -106,7 +102,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	tasks := task.New(task.Options{Store: db, Logger: logger, Clock: time.Now, Owner: worker.NewOwner(), Lease: cfg.TaskLease})
 	opts.Tasks = tasks
 	b := bot.New(opts)
-	if api != nil {
+	if sc != nil {
 		tasks.Start()
 	}
 
@@ -114,10 +110,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	logger.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Dialect())
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
-	if cfg.SlackAppToken != "" {
+	if sc != nil && cfg.SlackAppToken != "" {
 		logger.Info("using Socket Mode (SLACK_APP_TOKEN is set)")
 		go func() {
-			if err := b.ServeSocketMode(ctx, slackclient.SocketMode(api, logger)); err != nil {
+			if err := b.ServeSocketMode(ctx, sc.SocketMode()); err != nil {
 				errc <- err
 			}
 		}()

@@ -38,7 +38,7 @@ func (a *app) postEvents(user, password, body string) (int, string) {
 		a.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b := storetest.Must2(io.ReadAll(resp.Body))(a.t)
 	return resp.StatusCode, string(b)
 }
 

@@ -35,7 +35,7 @@ func newCtl(t *testing.T, databaseURL string) ctl {
 func (c ctl) run(args ...string) result {
 	c.t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), append([]string{"companyctl"}, args...), func(k string) string { return c.env[k] }, &stdout, &stderr)
+	err := run(context.Background(), args, func(k string) string { return c.env[k] }, &stdout, &stderr)
 	return result{err: err, stdout: stdout.String(), stderr: stderr.String()}
 }
 
@@ -485,15 +485,15 @@ func TestDemo(t *testing.T) {
 			env := map[string]string{"DATABASE_URL": storetest.URL(t, d)}
 			getenv := func(k string) string { return env[k] }
 			if d == store.MySQL {
-				if err := run(context.Background(), []string{"companyctl", "migrate"}, getenv, io.Discard, io.Discard); err != nil {
+				if err := run(context.Background(), []string{"migrate"}, getenv, io.Discard, io.Discard); err != nil {
 					t.Fatal(err)
 				}
 			}
 			var first, second strings.Builder
-			if err := run(context.Background(), []string{"companyctl", "demo"}, getenv, &first, io.Discard); err != nil {
+			if err := run(context.Background(), []string{"demo"}, getenv, &first, io.Discard); err != nil {
 				t.Fatal(err)
 			}
-			if err := run(context.Background(), []string{"companyctl", "demo"}, getenv, &second, io.Discard); err != nil {
+			if err := run(context.Background(), []string{"demo"}, getenv, &second, io.Discard); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(first.String(), "40 members, 8 pending invites") || first.String() != second.String() {

@@ -15,9 +15,13 @@ import (
 )
 
 // workspaces opens the database and the Slack installations of the
-// configuration, which must have workspace installs set up.
+// configuration, which must have workspace installs set up. companyctl
+// never calls Slack: install links and re-sealing tokens need only the
+// database and the keys, so its installations have no Web API client of
+// their own. A command that calls Slack takes its clients from
+// slackclient.NewClients, as the bot and the worker do.
 func (c *cli) workspaces(ctx context.Context, need string) (*store.DB, *slackauth.Workspaces, config.Config, error) {
-	cfg, err := config.Load(c.getenv)
+	cfg, err := c.config()
 	if err != nil {
 		return nil, nil, cfg, err
 	}
@@ -123,7 +127,7 @@ func runInstallsList(ctx context.Context, c *cli, fs *flag.FlagSet, args []strin
 // openInstalls opens the database for commands that read installations
 // without opening their tokens.
 func (c *cli) openInstalls(ctx context.Context) (*store.DB, config.Config, error) {
-	cfg, err := config.Load(c.getenv)
+	cfg, err := c.config()
 	if err != nil {
 		return nil, cfg, err
 	}

@@ -15,6 +15,7 @@ import (
 	"companyadmin/internal/seal"
 	"companyadmin/internal/slackauth"
 	"companyadmin/internal/slacktest"
+	"companyadmin/internal/store"
 	"companyadmin/internal/store/storetest"
 	"companyadmin/internal/web"
 )
@@ -77,6 +78,8 @@ func TestInstalls(t *testing.T) {
 				t.Fatalf("install = %d %s", resp.StatusCode, page)
 			}
 
+			// From here on only companyctl runs: it never calls Slack.
+			fake.Reset()
 			out = c.ok("installs", "list")
 			if !strings.Contains(out, "Acme (1)") || !strings.Contains(out, "T0ACME (Acme HQ)") || !strings.Contains(out, "UANN") || !strings.Contains(out, "users:read.email") {
 				t.Errorf("installs list = %q", out)
@@ -128,6 +131,9 @@ func TestInstalls(t *testing.T) {
 				t.Errorf("installs list after revoke = %q", out)
 			}
 			c.fails(1, "not installed", "installs", "revoke", "--company", "T0ACME")
+			if calls := fake.Calls(""); len(calls) != 0 {
+				t.Errorf("companyctl called Slack: %+v", calls)
+			}
 		})
 	}
 }
@@ -143,4 +149,20 @@ func getPage(t *testing.T, u string) (int, string) {
 	}
 	defer resp.Body.Close()
 	return resp.StatusCode, string(storetest.Must2(io.ReadAll(resp.Body))(t))
+}
+
+// TestInstallsCommandsWarn: the installs commands print the configuration's
+// warnings as every other command does.
+func TestInstallsCommandsWarn(t *testing.T) {
+	dialects := storetest.Dialects(t)
+	if dialects[len(dialects)-1] != store.MySQL {
+		t.Skip("MySQL is not configured (TEST_MYSQL_DSN)")
+	}
+	c := newCtl(t, storetest.URL(t, store.MySQL)+"?reconnect=true")
+	const warning = "companyctl: warning: DATABASE_URL: ignoring reconnect=true"
+	for _, args := range [][]string{{"migrate"}, {"company", "list"}, {"installs", "list"}} {
+		if r := c.run(args...); !strings.Contains(r.stderr, warning) || strings.Count(r.stderr, warning) != 1 {
+			t.Errorf("companyctl %s: stderr %q, want the warning once", strings.Join(args, " "), r.stderr)
+		}
+	}
 }

@@ -53,14 +53,12 @@ func commands() []command {
 	}
 }
 
-// run is companyctl: args are the process arguments, program name first.
-// It reports any error on stderr itself, as one line, and returns it so the
-// caller can choose the exit status (see exitCode).
+// run is companyctl: args are the arguments after the program name, as
+// for the bot and the worker. It reports any error on stderr itself, as
+// one line, and returns it so the caller can choose the exit status (see
+// exitCode).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	c := &cli{getenv: getenv, stdout: stdout, stderr: stderr}
-	if len(args) > 0 {
-		args = args[1:]
-	}
 	err := c.dispatch(ctx, args)
 	var help helpShown
 	if errors.As(err, &help) {

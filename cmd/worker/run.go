@@ -95,13 +95,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	deps := worker.Deps{Observe: m.ObserveJob, Store: db, Mailer: sender, MailRate: cfg.MailRate, Logger: logger, Clock: now, Owner: worker.NewOwner(),
 		Lifecycle: cfg.Lifecycle, PublicURL: cfg.PublicURL, ReportDir: cfg.ReportDir}
 	var api bot.Slack
+	var sc *slackclient.Clients
 	if cfg.SlackConfigured() {
 		// Start checks the static bot token, if any, with auth.test.
-		ws := slackclient.Workspaces(cfg, cfg.PublicURL, db, m, logger)
-		if err := ws.Start(ctx); err != nil {
+		sc = slackclient.NewClients(cfg, cfg.PublicURL, db, m, logger)
+		if err := sc.Workspaces.Start(ctx); err != nil {
 			return err
 		}
-		api = ws.Router()
+		api = sc.Workspaces.Router()
 		deps.Slack = api
 	} else {
 		logger.Warn("SLACK_BOT_TOKEN is not set: admins are not told in Slack about their expired invites, and usage reports are written to REPORT_DIR", "dir", cfg.ReportDir)
@@ -126,7 +127,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var tasks *task.Runner
 	if api != nil {
 		tasks = task.New(task.Options{Store: db, Logger: logger, Clock: time.Now, Owner: deps.Owner, Lease: cfg.TaskLease})
-		bot.New(bot.Options{Store: db, Slack: api, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, Tasks: tasks})
+		bot.New(bot.Options{Store: db, Slack: api, HTTPClient: sc.HTTP, Logger: logger, PublicURL: cfg.PublicURL, Lifecycle: cfg.Lifecycle, Tasks: tasks})
 	}
 
 	if *once != "" {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -86,5 +87,47 @@ func TestWorkerRunsBotTasks(t *testing.T) {
 	}
 	if completed != 1 {
 		t.Errorf("%d reports uploaded to the admin, want 1", completed)
+	}
+}
+
+// TestWorkerTasksPostThroughSlackClient: a bot task the worker runs posts
+// its result to the interaction's response URL through the worker's Slack
+// HTTP client, with its timeouts, which counts the post.
+func TestWorkerTasksPostThroughSlackClient(t *testing.T) {
+	ctx := context.Background()
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "worker.db")
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := slacktest.Start(t)
+	args := fmt.Sprintf(`{"company":%d,"actor":{"SlackUser":"U0ANN","MemberID":0,"Name":"Ann Admin"},"days":7,"response_url":%q,"list":{}}`, co.ID, api.ResponseURL())
+	id, _, err := db.EnqueueTask(ctx, store.NewTask{Kind: "resend-old", Args: []byte(args), MaxAttempts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get, stderr := startWorker(t, map[string]string{"DATABASE_URL": dbURL, "SLACK_BOT_TOKEN": api.Token, "SLACK_API_URL": api.URL(), "TASK_LEASE": "3s", "METRICS_PORT": "0", "LOG_FORMAT": "json"})
+	var tk store.Task
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if tk, err = db.Task(ctx, id); err == nil && tk.State == store.TaskDone {
+			break
+		}
+	}
+	if tk.State != store.TaskDone {
+		t.Fatalf("the worker left the task %s (%s)\n%s", tk.State, tk.LastError, stderr.String())
+	}
+	if posts := api.Calls("response_url"); len(posts) != 1 || !strings.Contains(string(posts[0].Body), "nothing was resent") {
+		t.Fatalf("posts to the response URL: %+v", posts)
+	}
+	if _, body := get("/metrics"); !strings.Contains(body, `companyadmin_slack_api_calls_total{method="other",outcome="ok"} 1`) {
+		t.Errorf("the post to the response URL was not counted:\n%s", body)
 	}
 }

@@ -139,11 +139,14 @@ func TestParsePeriod(t *testing.T) {
 	}
 	// A Sunday: last week is the one that ended a week ago.
 	sunday := time.Date(2026, 3, 22, 23, 0, 0, 0, oslo)
-	if p, _ := ParsePeriod("last-week", sunday, oslo); !p.From.Equal(day(2026, 3, 9)) {
-		t.Errorf("last-week on a Sunday starts %v", p.From)
+	if p, err := ParsePeriod("last-week", sunday, oslo); err != nil || !p.From.Equal(day(2026, 3, 9)) {
+		t.Errorf("last-week on a Sunday starts %v (%v)", p.From, err)
 	}
 	// March has a DST change in Oslo: 31 days, one of them 23 hours long.
-	p, _ := ParsePeriod("2026-03", now, oslo)
+	p, err := ParsePeriod("2026-03", now, oslo)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if n := len(p.Days()); n != 31 {
 		t.Errorf("March has %d days", n)
 	}

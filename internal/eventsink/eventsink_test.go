@@ -32,7 +32,7 @@ type poster struct {
 
 func (p poster) post(user, password, body string) (int, eventsink.Answer, http.Header) {
 	p.t.Helper()
-	req, _ := http.NewRequest("POST", p.url, strings.NewReader(body))
+	req := storetest.Must2(http.NewRequest("POST", p.url, strings.NewReader(body)))(p.t)
 	req.Header.Set("Content-Type", "application/json")
 	if user != "" {
 		req.SetBasicAuth(user, password)
@@ -42,7 +42,7 @@ func (p poster) post(user, password, body string) (int, eventsink.Answer, http.H
 		p.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b := storetest.Must2(io.ReadAll(resp.Body))(p.t)
 	var a eventsink.Answer
 	if err := json.Unmarshal(b, &a); err != nil {
 		p.t.Fatalf("answer %d is not JSON: %q", resp.StatusCode, b)

@@ -170,7 +170,9 @@ func TestConcurrencyCap(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				c.Create(ctx, "end_user", map[string]any{"primary_email_address": fmt.Sprintf("u%d@x", i)})
+				if _, err := c.Create(ctx, "end_user", map[string]any{"primary_email_address": fmt.Sprintf("u%d@x", i)}); err != nil {
+					t.Error(err)
+				}
 			}()
 		}
 		wg.Wait()

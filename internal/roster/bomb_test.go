@@ -32,7 +32,7 @@ func bomb(t *testing.T, megabytes int, lie bool) string {
 		w := storetest.Must2(flate.NewWriter(&buf, flate.BestCompression))(t)
 		storetest.Must2(w.Write(p))(t)
 		if final {
-			w.Close()
+			storetest.Must(t, w.Close())
 		} else {
 			storetest.Must(t, w.Flush())
 		}

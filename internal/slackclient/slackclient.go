@@ -43,34 +43,58 @@ type Observer interface {
 	ObserveSlackCall(method, outcome string, took time.Duration)
 }
 
-// Options configure the clients.
-type Options struct {
-	// Token is the bot token (xoxb-…); AppToken the app-level token
-	// (xapp-…) for Socket Mode, or empty.
-	Token, AppToken string
-	// APIURL is the Web API's base URL ending in "/"; empty means Slack's.
-	APIURL string
-	Logger *slog.Logger
-	// Observer, when not nil, counts calls.
-	Observer Observer
+// Clients are the Slack clients of a program that talks to Slack (the bot
+// and the worker), made from its configuration by NewClients, the one
+// place they are made.
+type Clients struct {
+	// HTTP carries every call to Slack: each workspace's Web API calls,
+	// file transfers, and posts to response URLs. A call times out after
+	// Timeout, and up to IdleConnsPerHost connections to Slack stay open
+	// between calls.
+	HTTP *http.Client
+	// Workspaces hands out the Web API client of each workspace, over
+	// HTTP: its installation's token, or SLACK_BOT_TOKEN's.
+	Workspaces *slackauth.Workspaces
+
+	token, appToken, apiURL string
+	logger                  *slog.Logger
 }
 
-// New returns a Web API client.
-func New(o Options) *slack.Client {
-	opts := ClientOptions(HTTPClient(o.Observer, o.Logger), o.Logger)
-	if o.APIURL != "" {
-		opts = append(opts, slack.OptionAPIURL(o.APIURL))
+// NewClients returns the Slack clients of cfg. publicURL is the base of an
+// install's redirect (PUBLIC_URL as served); observer, when not nil, is
+// told about every call; logger takes the libraries' log lines.
+func NewClients(cfg config.Config, publicURL string, db *store.DB, observer Observer, logger *slog.Logger) *Clients {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
-	if o.AppToken != "" {
-		opts = append(opts, slack.OptionAppLevelToken(o.AppToken))
+	hc := httpClient(observer, logger)
+	o := slackauth.Options{
+		Store: db, BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL, PublicURL: publicURL,
+		RefreshAhead: cfg.SlackTokenRefreshAhead, HTTP: hc, Logger: logger, ClientOptions: clientOptions(hc, logger),
 	}
-	return slack.New(o.Token, opts...)
+	if cfg.InstallsOn() {
+		o.Keys, o.ClientID, o.ClientSecret = cfg.TokenKeys, cfg.SlackClientID, cfg.SlackClientSecret
+	}
+	return &Clients{HTTP: hc, Workspaces: slackauth.New(o), token: cfg.SlackBotToken, appToken: cfg.SlackAppToken, apiURL: cfg.SlackAPIURL, logger: logger}
 }
 
-// ClientOptions are the options of every Web API client over the HTTP
+// SocketMode returns a Socket Mode client of the app-level token
+// (SLACK_APP_TOKEN) over HTTP, or nil without one.
+func (c *Clients) SocketMode() *socketmode.Client {
+	if c.appToken == "" {
+		return nil
+	}
+	opts := append(clientOptions(c.HTTP, c.logger), slack.OptionAppLevelToken(c.appToken))
+	if c.apiURL != "" {
+		opts = append(opts, slack.OptionAPIURL(c.apiURL))
+	}
+	return socketmode.New(slack.New(c.token, opts...), socketmode.OptionLog(logging.Printer{Logger: c.logger, Level: slog.LevelWarn, Source: "socketmode"}))
+}
+
+// clientOptions are the options of every Web API client over the HTTP
 // client hc: a rate-limited call is tried again after Slack's Retry-After,
 // twice at most, and slack-go's log lines go to logger.
-func ClientOptions(hc *http.Client, logger *slog.Logger) []slack.Option {
+func clientOptions(hc *http.Client, logger *slog.Logger) []slack.Option {
 	return []slack.Option{
 		slack.OptionHTTPClient(hc),
 		// After the HTTP client, which it wraps.
@@ -79,17 +103,11 @@ func ClientOptions(hc *http.Client, logger *slog.Logger) []slack.Option {
 	}
 }
 
-// SocketMode returns a Socket Mode client over api whose log lines go to
-// logger.
-func SocketMode(api *slack.Client, logger *slog.Logger) *socketmode.Client {
-	return socketmode.New(api, socketmode.OptionLog(logging.Printer{Logger: logger, Level: slog.LevelWarn, Source: "socketmode"}))
-}
-
-// HTTPClient returns the HTTP client the Web API client uses: a call times
+// httpClient returns the HTTP client of every call to Slack: a call times
 // out after Timeout, and each is reported to observer (when not nil).
 // Rate-limited calls are logged at warn with the request's context, so they
 // carry its request ID.
-func HTTPClient(observer Observer, logger *slog.Logger) *http.Client {
+func httpClient(observer Observer, logger *slog.Logger) *http.Client {
 	base := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -191,20 +209,4 @@ func peekOK(resp *http.Response) (string, error) {
 		return "error", nil
 	}
 	return "ok", nil
-}
-
-// Workspaces returns the Slack installations of a program's configuration:
-// the workspace of SLACK_BOT_TOKEN and, with SLACK_CLIENT_ID, every
-// workspace installed through an install link, each client made like New's.
-// publicURL is the base of the install's redirect (PUBLIC_URL as served).
-func Workspaces(cfg config.Config, publicURL string, db *store.DB, observer Observer, logger *slog.Logger) *slackauth.Workspaces {
-	hc := HTTPClient(observer, logger)
-	o := slackauth.Options{
-		Store: db, BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL, PublicURL: publicURL,
-		RefreshAhead: cfg.SlackTokenRefreshAhead, HTTP: hc, Logger: logger, ClientOptions: ClientOptions(hc, logger),
-	}
-	if cfg.InstallsOn() {
-		o.Keys, o.ClientID, o.ClientSecret = cfg.TokenKeys, cfg.SlackClientID, cfg.SlackClientSecret
-	}
-	return slackauth.New(o)
 }

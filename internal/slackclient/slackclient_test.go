@@ -58,7 +58,7 @@ func TestCountsCalls(t *testing.T) {
 	defer srv.Close()
 	var logs bytes.Buffer
 	obs := &calls{}
-	api := slackclient.New(slackclient.Options{Token: "xoxb-1", APIURL: srv.URL + "/api/", Logger: logging.New("text", slog.LevelInfo, &logs), Observer: obs})
+	api := slackclient.NewClients(config.Config{SlackBotToken: "xoxb-1", SlackAPIURL: srv.URL + "/api/"}, "", nil, obs, logging.New("text", slog.LevelInfo, &logs)).Workspaces.Static()
 
 	ctx := logging.WithRequestID(context.Background(), "req-42")
 	if _, err := api.AuthTestContext(ctx); err != nil {
@@ -92,7 +92,7 @@ func TestCheckNamesSlack(t *testing.T) {
 		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_auth"})
 	}))
 	defer srv.Close()
-	ws := slackclient.Workspaces(config.Config{SlackBotToken: "xoxb-1", SlackAPIURL: srv.URL + "/api/"}, "http://localhost", nil, nil, slog.New(slog.DiscardHandler))
+	ws := slackclient.NewClients(config.Config{SlackBotToken: "xoxb-1", SlackAPIURL: srv.URL + "/api/"}, "http://localhost", nil, nil, slog.New(slog.DiscardHandler)).Workspaces
 	err := ws.Start(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "auth.test") || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") || !strings.Contains(err.Error(), "invalid_auth") {
 		t.Fatalf("Start = %v", err)
@@ -123,7 +123,7 @@ func TestLongAnswerIntact(t *testing.T) {
 	}))
 	defer srv.Close()
 	obs := &calls{}
-	api := slackclient.New(slackclient.Options{Token: "xoxb-1", APIURL: srv.URL + "/api/", Logger: slog.New(slog.DiscardHandler), Observer: obs})
+	api := slackclient.NewClients(config.Config{SlackBotToken: "xoxb-1", SlackAPIURL: srv.URL + "/api/"}, "", nil, obs, nil).Workspaces.Static()
 	u, err := api.GetUserInfoContext(context.Background(), "U1")
 	if err != nil {
 		t.Fatalf("users.info: %v", err)

@@ -67,12 +67,12 @@ func (a *API) serveFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Write(content)
+	send(w, content)
 }
 
 func (a *API) serveSignIn(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html")
-	io.WriteString(w, "<!DOCTYPE html><html><body>Sign in to Slack</body></html>")
+	send(w, []byte("<!DOCTYPE html><html><body>Sign in to Slack</body></html>"))
 }
 
 func (a *API) serveUpload(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +82,12 @@ func (a *API) serveUpload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no file part", http.StatusBadRequest)
 		return
 	}
-	content, _ := io.ReadAll(f)
+	content, err := io.ReadAll(f)
+	if err != nil {
+		a.fault(r, "read the uploaded file: %v", err)
+		http.Error(w, "cannot read the file", http.StatusBadRequest)
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	u, ok := a.uploads[id]
@@ -91,7 +96,7 @@ func (a *API) serveUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.Content = content
-	io.WriteString(w, "OK - "+fmt.Sprint(len(content)))
+	send(w, []byte("OK - "+fmt.Sprint(len(content))))
 }
 
 // uploadURL answers files.getUploadURLExternal.

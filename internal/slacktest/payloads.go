@@ -2,6 +2,7 @@ package slacktest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 )
 
@@ -30,9 +31,13 @@ func Command(team, user, text string) url.Values {
 	}
 }
 
-// Interaction returns the form Slack posts for an interaction payload.
+// Interaction returns the form Slack posts for an interaction payload. It
+// panics on a payload JSON cannot hold, a mistake in the test.
 func Interaction(payload map[string]any) url.Values {
-	b, _ := json.Marshal(payload)
+	b, err := json.Marshal(payload)
+	if err != nil {
+		panic(fmt.Sprintf("slacktest: interaction payload: %v", err))
+	}
 	return url.Values{"payload": {string(b)}}
 }
 

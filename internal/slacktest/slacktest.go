@@ -40,6 +40,7 @@ func (c Call) Arg(name string) string {
 	case nil:
 		return ""
 	default:
+		// v was decoded from JSON, so it encodes again.
 		b, _ := json.Marshal(v)
 		return string(b)
 	}
@@ -87,18 +88,57 @@ type API struct {
 	refreshTokens map[string]*refresh
 	refreshes     int
 	next          Install
+
+	faultMu sync.Mutex
+	faults  []string
 }
 
-// Start serves a fake Web API until the test ends.
+// Start serves a fake Web API until the test ends. A request the fake
+// cannot read or parse, or an answer it cannot encode, fails the test then.
 func Start(t testing.TB) *API {
 	a := &API{Token: "xoxb-test-token", users: map[string]User{}, fail: map[string]string{}, status: map[string]int{}, stall: map[string]time.Duration{}, files: map[string][]byte{}, uploads: map[string]*Upload{},
 		limits: map[string]time.Duration{},
 		tokens: map[string]token{"xoxb-test-token": {team: DefaultTeam}}, channels: map[string]string{}, grants: map[string]*grant{}, refreshTokens: map[string]*refresh{},
 		next: Install{Team: DefaultTeam, TeamName: "Acme", User: "UANN"}}
 	a.Server = httptest.NewServer(http.HandlerFunc(a.serve))
-	t.Cleanup(a.Server.Close)
+	t.Cleanup(func() {
+		a.Server.Close() // waits for the handlers, so every fault is in
+		a.faultMu.Lock()
+		defer a.faultMu.Unlock()
+		for _, f := range a.faults {
+			t.Errorf("slacktest: %s", f)
+		}
+	})
 	return a
 }
+
+// fault records what the fake could not do with a request, for Start's
+// cleanup to fail the test with: a handler runs on the server's goroutine,
+// where it cannot end the test. Nothing is recorded once the client has
+// gone, as one that gives up on a stalled call does on purpose.
+func (a *API) fault(r *http.Request, format string, args ...any) {
+	if r.Context().Err() != nil {
+		return
+	}
+	a.faultMu.Lock()
+	defer a.faultMu.Unlock()
+	a.faults = append(a.faults, r.URL.Path+": "+fmt.Sprintf(format, args...))
+}
+
+// reply answers with v as JSON.
+func (a *API) reply(w http.ResponseWriter, r *http.Request, v map[string]any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		a.fault(r, "encode the answer: %v", err)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	send(w, b)
+}
+
+// send writes an answer's body. A failed write is not recorded: it means
+// the client went away, and the client under test sees that itself.
+func send(w io.Writer, b []byte) { _, _ = w.Write(b) }
 
 // URL is the base to give slack.OptionAPIURL (and SLACK_API_URL).
 func (a *API) URL() string { return a.Server.URL + "/api/" }
@@ -225,22 +265,33 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case strings.HasPrefix(r.URL.Path, "/response/"):
 		// A message posted to an interaction's response_url.
-		body, _ := io.ReadAll(r.Body)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			a.fault(r, "read the request: %v", err)
+		}
 		c := Call{Method: "response_url", Body: body, Form: url.Values{}}
-		json.Unmarshal(body, &c.JSON)
+		if err := json.Unmarshal(body, &c.JSON); err != nil {
+			a.fault(r, "the message is not JSON: %v: %.200q", err, body)
+		}
 		a.mu.Lock()
 		a.calls = append(a.calls, c)
 		a.mu.Unlock()
-		io.WriteString(w, "ok")
+		send(w, []byte("ok"))
 		return
 	}
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
-	body, _ := io.ReadAll(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		a.fault(r, "read the request: %v", err)
+	}
 	c := Call{Method: method, Body: body, Form: url.Values{}}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		json.Unmarshal(body, &c.JSON)
-	} else {
-		c.Form, _ = url.ParseQuery(string(body))
+		// An empty body is a call without arguments (apps.connections.open).
+		if err := json.Unmarshal(body, &c.JSON); len(body) > 0 && err != nil {
+			a.fault(r, "the arguments are not JSON: %v: %.200q", err, body)
+		}
+	} else if c.Form, err = url.ParseQuery(string(body)); err != nil {
+		a.fault(r, "the arguments are not a form: %v: %.200q", err, body)
 	}
 	for k, v := range r.URL.Query() {
 		c.Form[k] = v
@@ -277,39 +328,40 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	answer := func(v map[string]any) {
 		v["ok"] = true
-		json.NewEncoder(w).Encode(v)
+		a.reply(w, r, v)
 	}
+	refuse := func(slackError string) { a.reply(w, r, map[string]any{"ok": false, "error": slackError}) }
 	if method == "apps.connections.open" && token == AppToken {
 		answer(a.openConnection())
 		return
 	}
 	if oauth != nil {
-		json.NewEncoder(w).Encode(oauth)
+		a.reply(w, r, oauth)
 		return
 	}
 	if tokenErr != "" {
-		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": tokenErr})
+		refuse(tokenErr)
 		return
 	}
 	if isLimited {
 		w.Header().Set("Retry-After", strconv.Itoa(int(limited/time.Second)))
 		w.WriteHeader(http.StatusTooManyRequests)
-		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "ratelimited"})
+		refuse("ratelimited")
 		return
 	}
 	if failure != "" {
-		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": failure})
+		refuse(failure)
 		return
 	}
 	if channelTeam != "" && channelTeam != team {
-		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "channel_not_found"})
+		refuse("channel_not_found")
 		return
 	}
 	ts := fmt.Sprintf("%d.%06d", time.Now().Unix(), seq)
 	switch method {
 	case "users.info":
 		if !userOK {
-			json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "user_not_found"})
+			refuse("user_not_found")
 			return
 		}
 		answer(map[string]any{"user": map[string]any{
@@ -321,8 +373,10 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		var view map[string]any
 		if v, ok := c.JSON["view"].(map[string]any); ok {
 			view = v
-		} else {
-			json.Unmarshal([]byte(c.Form.Get("view")), &view)
+		} else if s := c.Form.Get("view"); s != "" {
+			if err := json.Unmarshal([]byte(s), &view); err != nil {
+				a.fault(r, "the view is not JSON: %v: %.200q", err, s)
+			}
 		}
 		if view == nil {
 			view = map[string]any{}
@@ -344,7 +398,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	case "files.completeUploadExternal":
 		v, failure := a.completeUpload(c)
 		if failure != "" {
-			json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": failure})
+			refuse(failure)
 			return
 		}
 		answer(v)

@@ -3,6 +3,8 @@ package slacktest
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -49,5 +51,47 @@ func TestFail(t *testing.T) {
 	}
 	if n := len(a.Calls("chat.postMessage")); n != 2 {
 		t.Errorf("%d calls recorded, want 2", n)
+	}
+}
+
+// recorder is a testing.TB that keeps the cleanups and errors of a fake
+// for the test to inspect.
+type recorder struct {
+	testing.TB
+	cleanups []func()
+	errors   []string
+}
+
+func (r *recorder) Helper()          {}
+func (r *recorder) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+// TestFaultFailsTheTest fails the test that started the fake when the code
+// under test sends it arguments that are not JSON, once the test ends.
+func TestFaultFailsTheTest(t *testing.T) {
+	rec := &recorder{TB: t}
+	a := Start(rec)
+	post := func(body string) {
+		req, err := http.NewRequest("POST", a.URL()+"chat.postMessage", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+a.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	post(`{"channel":"UANN","text":"hi"}`)
+	post(`{"channel":"UANN","text":`)
+	for i := len(rec.cleanups) - 1; i >= 0; i-- {
+		rec.cleanups[i]()
+	}
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "chat.postMessage: the arguments are not JSON") {
+		t.Fatalf("errors at cleanup: %q", rec.errors)
 	}
 }

@@ -34,7 +34,10 @@ func (a *API) serveSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := &a.socket
-	conn.WriteJSON(map[string]any{"type": "hello", "num_connections": 1, "connection_info": map[string]any{"app_id": "A0COMPANY"}})
+	if err := conn.WriteJSON(map[string]any{"type": "hello", "num_connections": 1, "connection_info": map[string]any{"app_id": "A0COMPANY"}}); err != nil {
+		conn.Close() // the client went away before its hello; it dials again
+		return
+	}
 	s.mu.Lock()
 	s.conn = conn
 	if s.connected != nil {
@@ -113,8 +116,11 @@ func (a *API) Envelope(t testing.TB, typ string, payload any) json.RawMessage {
 	s.acks[id] = ch
 	conn := s.conn
 	s.mu.Unlock()
-	body, _ := json.Marshal(payload)
-	err := conn.WriteJSON(map[string]any{"envelope_id": id, "type": typ, "payload": json.RawMessage(body), "accepts_response_payload": typ != "events_api", "retry_attempt": 0, "retry_reason": ""})
+	body, err := json.Marshal(payload)
+	if err != nil {
+		t.Fatalf("envelope payload: %v", err)
+	}
+	err = conn.WriteJSON(map[string]any{"envelope_id": id, "type": typ, "payload": json.RawMessage(body), "accepts_response_payload": typ != "events_api", "retry_attempt": 0, "retry_reason": ""})
 	if err != nil {
 		t.Fatalf("send envelope: %v", err)
 	}

@@ -252,7 +252,7 @@ func TestConcurrentBulkInvitesNeverOvershoot(t *testing.T) {
 				t.Errorf("batch %d invited %d", i, results[i].Invited)
 			}
 		}
-		lic, _ := db.Licences(ctx, c.ID)
+		lic := storetest.Must2(db.Licences(ctx, c.ID))(t)
 		if invited != 1 || lic.Pending != 60 || lic.Used() > lic.Total {
 			t.Fatalf("%d batches went through; licences %+v", invited, lic)
 		}

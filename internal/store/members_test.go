@@ -192,7 +192,7 @@ func TestLastAdmin(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		admins, _ := db.Admins(ctx, c.ID)
+		admins := storetest.Must2(db.Admins(ctx, c.ID))(t)
 		if len(admins) != 1 || (errs[0] == nil) == (errs[1] == nil) {
 			t.Fatalf("after concurrent removals: admins %+v, errors %v", admins, errs)
 		}

@@ -96,8 +96,17 @@ func (db *DB) EnqueueTask(ctx context.Context, t NewTask) (id int64, queued bool
 	return id, queued, nil
 }
 
-// enqueueTask queues a task in the transaction of the request's own
-// writes.
+// enqueueTask queues a task inside tx, so that it commits or rolls back
+// with the caller's writes. A store method uses it when a request writes
+// something of its own that the task must not outlive or miss (a row the
+// task works on, an audit event saying the work was asked for), so that a
+// crash between two commits cannot leave the write without its task or the
+// task without the write; the caller then wakes the runner
+// (task.Runner.Wake) after the commit, or the task waits for the next
+// poll. No request needs that today: those that queue work (bulk invite,
+// usage report, QR cards, resending old invites) only check and queue, and
+// the task makes every write in its own transaction, with its saved
+// result, so they queue through EnqueueTask.
 func enqueueTask(ctx context.Context, tx *sqlx.Tx, t NewTask, now time.Time) (int64, bool, error) {
 	if t.MaxAttempts < 1 {
 		t.MaxAttempts = 1

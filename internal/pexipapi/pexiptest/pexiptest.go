@@ -173,7 +173,7 @@ func (s *Server) Edit(uri string, fields map[string]any) bool {
 		return false
 	}
 	s.unindex(res, s.objects[res][id])
-	for k, v := range fields {
+	for k, v := range clone(fields) {
 		s.objects[res][id][k] = v
 	}
 	s.index(res, s.objects[res][id])
@@ -650,10 +650,19 @@ func sortedIDs(m map[int]map[string]any) []int {
 	return ids
 }
 
+// clone deep-copies m through JSON, so the fake keeps what the API would
+// have stored. It panics on a value JSON cannot hold: that is a mistake in
+// the test that handed it over (Put, Edit, AddParticipant), and the fake
+// would otherwise keep nothing in its place.
 func clone(m map[string]any) map[string]any {
-	b, _ := json.Marshal(m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("pexiptest: %v", err))
+	}
 	var out map[string]any
-	json.Unmarshal(b, &out)
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(fmt.Sprintf("pexiptest: %v", err))
+	}
 	return out
 }
 
@@ -665,8 +674,12 @@ func cloneQuery(q url.Values) url.Values {
 	return out
 }
 
+// writeJSON answers with v. Its error has nowhere useful to go: v holds
+// only values that came through JSON (see clone), so it encodes, and a
+// failed write means the client went away, as one that times out does on
+// purpose; the client under test sees that failure itself.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	_ = json.NewEncoder(w).Encode(v)
 }

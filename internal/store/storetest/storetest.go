@@ -70,7 +70,11 @@ func URL(t testing.TB, dialect string) string {
 	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
 		t.Fatalf("cannot create a test database on %s (is MariaDB running?): %v", u.Host, err)
 	}
-	t.Cleanup(func() { admin.Exec("DROP DATABASE " + name) })
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
+			t.Errorf("drop the test database %s: %v", name, err)
+		}
+	})
 	u.Path = "/" + name
 	return u.String()
 }
