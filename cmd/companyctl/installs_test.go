@@ -101,6 +101,7 @@ func TestInstalls(t *testing.T) {
 			if code, page := getPage(t, nomadLink); code != http.StatusOK || !strings.Contains(page, "Company Admin now serves Nomad in the Slack workspace Nomad Ltd") {
 				t.Fatalf("install from Nomad's link = %d %s", code, page)
 			}
+			fake.Reset() // again, only companyctl from here on
 			if out := c.ok("company", "list"); !strings.Contains(out, "T0NOMAD") || strings.Contains(out, "no Slack workspace yet") {
 				t.Errorf("company list after Nomad's install = %q", out)
 			}
