@@ -68,9 +68,14 @@ func (db *DB) byName(col string) string {
 // memberOrder orders a list of members by name, then email.
 func (db *DB) memberOrder() string { return ` ORDER BY ` + db.byName("full_name") + `, email, id` }
 
-// membersPageQuery selects one page of the members where matches.
+// membersPageQuery selects one page of the members where matches, each
+// with the address of their personal room and whether a video system is
+// twinned to them; both are read for the page's rows only.
 func (db *DB) membersPageQuery(where string) string {
-	return `SELECT ` + memberColumns + ` FROM members WHERE ` + where + db.memberOrder() + ` LIMIT ? OFFSET ?`
+	return `SELECT ` + memberColumns + `,
+		COALESCE((SELECT r.address FROM rooms r WHERE r.owner_member_id = members.id AND r.kind = 'personal'), '') AS room_address,
+		EXISTS (SELECT 1 FROM systems s WHERE s.twin_member_id = members.id) AS has_twins
+		FROM members WHERE ` + where + db.memberOrder() + ` LIMIT ? OFFSET ?`
 }
 
 // MemberPage is one page of the members list.
@@ -92,7 +97,8 @@ func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, 
 }
 
 // MembersPage is SearchMembers with the company's licence use: a page of
-// the members list in four statements, each along an index. Without a
+// the members list in two statements, each along an index, and a third
+// when a video system is twinned to someone on the page. Without a
 // search the total is the company's kept member count.
 func (db *DB) MembersPage(ctx context.Context, companyID int64, query string, offset, limit int) (MemberPage, error) {
 	where, args := memberFilter(companyID, query)
@@ -105,35 +111,30 @@ func (db *DB) MembersPage(ctx context.Context, companyID int64, query string, of
 	if p.Licences, p.Total, err = licencesAnd(ctx, db.rd, companyID, count, countArgs); err != nil {
 		return p, fmt.Errorf("search members: %w", err)
 	}
-	var ms []company.Member
-	if err := db.rd.SelectContext(ctx, &ms, db.membersPageQuery(where), append(args, limit, max(offset, 0))...); err != nil {
+	var rows []struct {
+		company.Member
+		Room     string `db:"room_address"`
+		HasTwins bool   `db:"has_twins"`
+	}
+	if err := db.rd.SelectContext(ctx, &rows, db.membersPageQuery(where), append(args, limit, max(offset, 0))...); err != nil {
 		return p, fmt.Errorf("search members: %w", err)
 	}
-	p.Entries = make([]MemberEntry, len(ms))
-	if len(ms) == 0 {
+	p.Entries = make([]MemberEntry, len(rows))
+	out := p.Entries
+	var ids []int64
+	at := map[int64]int{}
+	for i, r := range rows {
+		out[i].Member, out[i].Room = r.Member, r.Room
+		if r.HasTwins {
+			ids = append(ids, r.ID)
+			at[r.ID] = i
+		}
+	}
+	if len(ids) == 0 {
 		return p, nil
 	}
-	out := p.Entries
-	ids := make([]int64, len(ms))
-	at := map[int64]int{}
-	for i, m := range ms {
-		out[i].Member = m
-		ids[i] = m.ID
-		at[m.ID] = i
-	}
-	var rooms []company.Room
-	q, qargs, err := sqlx.In(`SELECT `+roomColumns+` FROM rooms WHERE kind = 'personal' AND owner_member_id IN (?)`, ids)
-	if err == nil {
-		err = db.rd.SelectContext(ctx, &rooms, q, qargs...)
-	}
-	if err != nil {
-		return p, fmt.Errorf("search members: personal rooms: %w", err)
-	}
-	for _, r := range rooms {
-		out[at[*r.OwnerID]].Room = r.Address
-	}
 	var systems []company.System
-	q, qargs, err = sqlx.In(`SELECT `+systemColumns+` FROM systems WHERE company_id = ? AND twin_member_id IN (?) ORDER BY name, id`, companyID, ids)
+	q, qargs, err := sqlx.In(`SELECT `+systemColumns+` FROM systems WHERE company_id = ? AND twin_member_id IN (?) ORDER BY name, id`, companyID, ids)
 	if err == nil {
 		err = db.rd.SelectContext(ctx, &systems, q, qargs...)
 	}
