@@ -236,6 +236,31 @@ func licencesAnd(ctx context.Context, q sqlx.QueryerContext, companyID int64, co
 	return company.Licences{Total: row.Total, Licensed: row.Licensed, Pending: row.Pending}, row.Count, nil
 }
 
+// pageLicences is a select-list part that reads a company's licence use
+// and a count (a SELECT of one number, with its args) along with a page's
+// rows. Its subqueries do not depend on the row, so the database computes
+// them once per statement; a page and its licence line then cost one
+// round trip. A page with no rows has to ask licencesAnd instead.
+func pageLicences(companyID int64, count string, countArgs []any) (string, []any) {
+	return `,
+		(SELECT c.licences FROM companies c WHERE c.id = ?) AS k_total,
+		(SELECT cc.licensed FROM company_counts cc WHERE cc.company_id = ?) AS k_licensed,
+		(SELECT cc.pending FROM company_counts cc WHERE cc.company_id = ?) AS k_pending,
+		(` + count + `) AS k_n`, append([]any{companyID, companyID, companyID}, countArgs...)
+}
+
+// pageCounts are the columns of pageLicences.
+type pageCounts struct {
+	Total    int `db:"k_total"`
+	Licensed int `db:"k_licensed"`
+	Pending  int `db:"k_pending"`
+	N        int `db:"k_n"`
+}
+
+func (k pageCounts) licences() company.Licences {
+	return company.Licences{Total: k.Total, Licensed: k.Licensed, Pending: k.Pending}
+}
+
 // lockedCompany locks the company (see lockCompany) and reads it, as it is
 // for the rest of the transaction.
 func lockedCompany(ctx context.Context, tx *sqlx.Tx, companyID int64) (company.Company, error) {

@@ -205,12 +205,16 @@ func (db *DB) ListPlans(ctx context.Context, companyID int64) (map[string][]stri
 	pw, pargs := pendingFilter(companyID, "")
 	rw, rargs := roomFilter(companyID, "")
 	sw, sargs := systemFilter(companyID, "")
+	mc, mcargs := membersCount(companyID, "", mw, margs)
+	mx, mxargs := pageLicences(companyID, mc, mcargs)
+	pc, pcargs := pendingCount(companyID, "", pw, pargs)
+	px, pxargs := pageLicences(companyID, pc, pcargs)
 	for name, q := range map[string]struct {
 		sql  string
 		args []any
 	}{
-		"members": {db.membersPageQuery(mw), append(margs, 20, 0)},
-		"pending": {pendingPageQuery(pw), append(pargs, 20, 0)},
+		"members": {db.membersPageQuery(mw, mx), append(append(mxargs, margs...), 20, 0)},
+		"pending": {pendingPageQuery(pw, px), append(append(pxargs, pargs...), 20, 0)},
 		"rooms":   {db.roomsPageQuery(rw), append(rargs, 20, 0)},
 		"systems": {db.systemsPageQuery(sw), append(sargs, 20, 0)},
 	} {

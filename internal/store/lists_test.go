@@ -97,6 +97,7 @@ func TestListQueryPlans(t *testing.T) {
 		}
 		for list, idx := range index {
 			plan := strings.Join(plans[list], "\n")
+			t.Logf("%s:\n%s", list, plan)
 			if !strings.Contains(plan, idx) {
 				t.Errorf("%s: the plan does not use %s:\n%s", list, idx, plan)
 			}

@@ -71,11 +71,21 @@ func (db *DB) memberOrder() string { return ` ORDER BY ` + db.byName("full_name"
 // membersPageQuery selects one page of the members where matches, each
 // with the address of their personal room and whether a video system is
 // twinned to them; both are read for the page's rows only.
-func (db *DB) membersPageQuery(where string) string {
+// extra adds columns (see pageLicences).
+func (db *DB) membersPageQuery(where, extra string) string {
 	return `SELECT ` + memberColumns + `,
 		COALESCE((SELECT r.address FROM rooms r WHERE r.owner_member_id = members.id AND r.kind = 'personal'), '') AS room_address,
-		EXISTS (SELECT 1 FROM systems s WHERE s.twin_member_id = members.id) AS has_twins
+		EXISTS (SELECT 1 FROM systems s WHERE s.twin_member_id = members.id) AS has_twins` + extra + `
 		FROM members WHERE ` + where + db.memberOrder() + ` LIMIT ? OFFSET ?`
+}
+
+// membersCount is the count of a members page: the kept count without a
+// search, else the members that match.
+func membersCount(companyID int64, query, where string, args []any) (string, []any) {
+	if strings.TrimSpace(query) == "" {
+		return `SELECT cc.members FROM company_counts cc WHERE cc.company_id = ?`, []any{companyID}
+	}
+	return `SELECT COUNT(*) FROM members WHERE ` + where, args
 }
 
 // MemberPage is one page of the members list.
@@ -97,28 +107,32 @@ func (db *DB) SearchMembers(ctx context.Context, companyID int64, query string, 
 }
 
 // MembersPage is SearchMembers with the company's licence use: a page of
-// the members list in two statements, each along an index, and a third
-// when a video system is twinned to someone on the page. Without a
+// the members list, with its total and the licence use, in one statement
+// along an index, and a second when a video system is twinned to someone
+// on the page (or the page is empty). Without a
 // search the total is the company's kept member count.
 func (db *DB) MembersPage(ctx context.Context, companyID int64, query string, offset, limit int) (MemberPage, error) {
 	where, args := memberFilter(companyID, query)
 	var p MemberPage
 	var err error
-	count, countArgs := `SELECT COUNT(*) FROM members WHERE `+where, args
-	if strings.TrimSpace(query) == "" {
-		count, countArgs = "cc.members", nil
-	}
-	if p.Licences, p.Total, err = licencesAnd(ctx, db.rd, companyID, count, countArgs); err != nil {
-		return p, fmt.Errorf("search members: %w", err)
-	}
+	count, countArgs := membersCount(companyID, query, where, args)
+	extra, extraArgs := pageLicences(companyID, count, countArgs)
 	var rows []struct {
 		company.Member
 		Room     string `db:"room_address"`
 		HasTwins bool   `db:"has_twins"`
+		pageCounts
 	}
-	if err := db.rd.SelectContext(ctx, &rows, db.membersPageQuery(where), append(args, limit, max(offset, 0))...); err != nil {
+	if err := db.rd.SelectContext(ctx, &rows, db.membersPageQuery(where, extra), append(append(extraArgs, args...), limit, max(offset, 0))...); err != nil {
 		return p, fmt.Errorf("search members: %w", err)
 	}
+	if len(rows) == 0 {
+		if p.Licences, p.Total, err = licencesAnd(ctx, db.rd, companyID, count, countArgs); err != nil {
+			return p, fmt.Errorf("search members: %w", err)
+		}
+		return p, nil
+	}
+	p.Licences, p.Total = rows[0].licences(), rows[0].N
 	p.Entries = make([]MemberEntry, len(rows))
 	out := p.Entries
 	var ids []int64

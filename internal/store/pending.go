@@ -63,40 +63,60 @@ func pendingFilter(companyID int64, search string) (string, []any) {
 
 // pendingPageQuery selects one page of the pending invites where matches,
 // newest first, with who invited and the newest mail's state.
-func pendingPageQuery(where string) string {
+// extra adds columns (see pageLicences).
+func pendingPageQuery(where, extra string) string {
 	return `SELECT i.id, i.company_id, COALESCE(i.email, '') AS email, i.full_name, COALESCE(i.video_address, '') AS video_address, i.role,
 			i.invited_by_member_id, COALESCE(NULLIF(m.full_name, ''), i.invited_by_name) AS invited_by_name, i.state, i.sent_at, i.reminder_count,
 			i.last_reminded_at, i.expires_at, i.accepted_at, i.member_id, i.created_at, i.resent_at,
-			COALESCE(ml.state, '') AS mail_state, COALESCE(ml.last_error, '') AS mail_error
+			COALESCE(ml.state, '') AS mail_state, COALESCE(ml.last_error, '') AS mail_error` + extra + `
 		FROM invites i
 		LEFT JOIN members m ON m.id = i.invited_by_member_id
 		LEFT JOIN mails ml ON ml.id = (SELECT MAX(id) FROM mails WHERE invite_id = i.id)
 		WHERE ` + where + ` ORDER BY i.sent_at DESC, i.id DESC LIMIT ? OFFSET ?`
 }
 
-// PendingPage is PendingInvites with the company's licence use, in two
-// statements. Without a search the total is the company's kept count of
-// pending invites.
+// PendingPage is PendingInvites with the company's licence use, in one
+// statement (two when the page is empty). Without a search the total is
+// the company's kept count of pending invites.
 func (db *DB) PendingPage(ctx context.Context, companyID int64, q PendingQuery) (InvitePage, error) {
 	where, args := pendingFilter(companyID, q.Search)
 	var p InvitePage
 	var err error
-	count, countArgs := `SELECT COUNT(*) FROM invites i WHERE `+where, args
-	if strings.TrimSpace(q.Search) == "" {
-		count, countArgs = "cc.pending", nil
-	}
-	if p.Licences, p.Total, err = licencesAnd(ctx, db.rd, companyID, count, countArgs); err != nil {
-		return p, fmt.Errorf("count pending invites: %w", err)
-	}
+	count, countArgs := pendingCount(companyID, q.Search, where, args)
+	extra, extraArgs := pageLicences(companyID, count, countArgs)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 30
 	}
-	err = db.rd.SelectContext(ctx, &p.Invites, pendingPageQuery(where), append(args, limit, max(q.Offset, 0))...)
+	var rows []struct {
+		PendingInvite
+		pageCounts
+	}
+	err = db.rd.SelectContext(ctx, &rows, pendingPageQuery(where, extra), append(append(extraArgs, args...), limit, max(q.Offset, 0))...)
 	if err != nil {
 		return p, fmt.Errorf("list pending invites: %w", err)
 	}
+	if len(rows) == 0 {
+		if p.Licences, p.Total, err = licencesAnd(ctx, db.rd, companyID, count, countArgs); err != nil {
+			return p, fmt.Errorf("count pending invites: %w", err)
+		}
+		return p, nil
+	}
+	p.Licences, p.Total = rows[0].licences(), rows[0].N
+	p.Invites = make([]PendingInvite, len(rows))
+	for i, r := range rows {
+		p.Invites[i] = r.PendingInvite
+	}
 	return p, nil
+}
+
+// pendingCount is the count of a pending page: the kept count without a
+// search, else the pending invites that match.
+func pendingCount(companyID int64, search, where string, args []any) (string, []any) {
+	if strings.TrimSpace(search) == "" {
+		return `SELECT cc.pending FROM company_counts cc WHERE cc.company_id = ?`, []any{companyID}
+	}
+	return `SELECT COUNT(*) FROM invites i WHERE ` + where, args
 }
 
 // InviteActions is what acting on invites picked by ID did.
