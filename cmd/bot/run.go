@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -50,6 +51,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	logger := logging.New(cfg.LogFormat, level, stderr)
 	for _, w := range cfg.Warnings {
 		logger.Warn(w)
+	}
+	if stderr == io.Writer(os.Stderr) {
+		// The driver has one logger per process; tests run several
+		// processes' run functions in one, and keep its own.
+		store.SetDriverLogger(logger)
 	}
 	db, migrated, err := store.OpenReady(ctx, cfg.DatabaseURL)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +64,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger := logging.New(cfg.LogFormat, cfg.LogLevel, stderr)
 	for _, w := range cfg.Warnings {
 		logger.Warn(w)
+	}
+	if stderr == io.Writer(os.Stderr) {
+		// The driver has one logger per process; tests run several
+		// processes' run functions in one, and keep its own.
+		store.SetDriverLogger(logger)
 	}
 
 	db, migrated, err := store.OpenReady(ctx, cfg.DatabaseURL)

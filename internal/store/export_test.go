@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"log"
+	"os"
 	"strings"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"companyadmin/internal/company"
 )
@@ -294,4 +298,9 @@ func (db *DB) FirstSeenBatch(ctx context.Context, keys []string, expiresAt time.
 		out[i] = r.first
 	}
 	return out, nil
+}
+
+// ResetDriverLogger gives the MySQL driver back its own logger.
+func ResetDriverLogger() {
+	mysql.SetLogger(log.New(os.Stderr, "[mysql] ", log.Ldate|log.Ltime))
 }
