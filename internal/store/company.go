@@ -156,7 +156,7 @@ func getCompany(ctx context.Context, q sqlx.QueryerContext, id int64) (company.C
 
 // Company returns the company with the given ID.
 func (db *DB) Company(ctx context.Context, id int64) (company.Company, error) {
-	return getCompany(ctx, db.db, id)
+	return getCompany(ctx, db.rd, id)
 }
 
 // CompanyByTeam returns the company linked to a Slack workspace. No

@@ -226,21 +226,21 @@ func (db *DB) SaveInstall(ctx context.Context, linkID *int64, in Installation) (
 // Installation returns the installation of a Slack workspace.
 func (db *DB) Installation(ctx context.Context, team string) (Installation, error) {
 	var in Installation
-	err := sqlx.GetContext(ctx, db.db, &in, `SELECT `+installationColumns+` FROM slack_installations WHERE team_id = ?`, team)
+	err := db.rd.GetContext(ctx, &in, `SELECT `+installationColumns+` FROM slack_installations WHERE team_id = ?`, team)
 	return in, notFound(err, "The app is not installed in Slack workspace %s.", team)
 }
 
 // InstallationOf returns the installation of a company's workspace.
 func (db *DB) InstallationOf(ctx context.Context, companyID int64) (Installation, error) {
 	var in Installation
-	err := sqlx.GetContext(ctx, db.db, &in, `SELECT `+installationColumns+` FROM slack_installations WHERE company_id = ?`, companyID)
+	err := db.rd.GetContext(ctx, &in, `SELECT `+installationColumns+` FROM slack_installations WHERE company_id = ?`, companyID)
 	return in, notFound(err, "The app is not installed in the company's Slack workspace.")
 }
 
 // Installations returns every installation, in order of company.
 func (db *DB) Installations(ctx context.Context) ([]Installation, error) {
 	var ins []Installation
-	if err := db.db.SelectContext(ctx, &ins, `SELECT `+installationColumns+` FROM slack_installations ORDER BY company_id`); err != nil {
+	if err := db.rd.SelectContext(ctx, &ins, `SELECT `+installationColumns+` FROM slack_installations ORDER BY company_id`); err != nil {
 		return nil, fmt.Errorf("installations: %w", err)
 	}
 	return ins, nil
