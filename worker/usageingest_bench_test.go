@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,7 +31,11 @@ import (
 // database of its own: the database's own rate for the same events
 // inserted straight into it, one single-row insert per event (one
 // statement, one commit) from four writers at once ("db-events/s");
-// "sink/db" is the sink's rate over it.
+// "sink/db" is the sink's rate over it. A third side takes turns with
+// them: the same posts to a handler that reads, checks and answers them
+// without storing anything ("http-events/s"), the posts' own cost. A node
+// waits for each answer, so a sink that stored each post on its own would
+// reach at most http/(db+http) of the database's rate ("bound").
 //
 //	TEST_MYSQL_DSN=mysql://root@127.0.0.1:3306/test go test -run '^$' -bench Ingest -benchtime 3x ./worker
 func BenchmarkIngest(b *testing.B) {
@@ -55,11 +60,21 @@ func BenchmarkIngest(b *testing.B) {
 			}
 			srv := httptest.NewServer(eventsink.New(db, nil, "pexip", "pw"))
 			defer srv.Close()
+			bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, err := io.ReadAll(r.Body)
+				if user, pw, ok := r.BasicAuth(); err != nil || !ok || user != "pexip" || pw != "pw" || !json.Valid(body) {
+					http.Error(w, "bad post", http.StatusBadRequest)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"stored":1}`)
+			}))
+			defer bare.Close()
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 
 			const nodes, callsPerNode = 4, 2500 // 30,000 events a round
 			refDB := storetest.Open(b, store.MySQL)
-			var sinkTime, jobTime, refTime time.Duration
+			var sinkTime, jobTime, refTime, httpTime time.Duration
 			var events int
 			round := 0
 			for b.Loop() {
@@ -73,31 +88,35 @@ func BenchmarkIngest(b *testing.B) {
 				// shared machine.
 				const turns = 10
 				for turn := range turns {
-					start := time.Now()
-					var wg sync.WaitGroup
-					errs := make(chan error, nodes)
-					for n := range nodes {
-						wg.Go(func() {
-							mine := posts[n]
-							for _, body := range mine[turn*len(mine)/turns : (turn+1)*len(mine)/turns] {
-								if err := post(client, srv.URL, body); err != nil {
-									errs <- err
-									return
+					postAll := func(url string) time.Duration {
+						start := time.Now()
+						var wg sync.WaitGroup
+						errs := make(chan error, nodes)
+						for n := range nodes {
+							wg.Go(func() {
+								mine := posts[n]
+								for _, body := range mine[turn*len(mine)/turns : (turn+1)*len(mine)/turns] {
+									if err := post(client, url, body); err != nil {
+										errs <- err
+										return
+									}
 								}
-							}
-						})
+							})
+						}
+						wg.Wait()
+						close(errs)
+						if err := <-errs; err != nil {
+							b.Fatal(err)
+						}
+						return time.Since(start)
 					}
-					wg.Wait()
-					close(errs)
-					if err := <-errs; err != nil {
-						b.Fatal(err)
-					}
-					sinkTime += time.Since(start)
+					sinkTime += postAll(srv.URL)
 					if bc.bulk > 1 {
 						continue
 					}
+					httpTime += postAll(bare.URL)
 
-					start = time.Now()
+					start := time.Now()
 					var rg sync.WaitGroup
 					for n := range nodes {
 						rg.Go(func() {
@@ -133,6 +152,8 @@ func BenchmarkIngest(b *testing.B) {
 			if refTime > 0 {
 				b.ReportMetric(float64(events)/refTime.Seconds(), "db-events/s")
 				b.ReportMetric(refTime.Seconds()/sinkTime.Seconds(), "sink/db")
+				b.ReportMetric(float64(events)/httpTime.Seconds(), "http-events/s")
+				b.ReportMetric(refTime.Seconds()/(refTime+httpTime).Seconds(), "bound")
 			}
 		})
 	}
