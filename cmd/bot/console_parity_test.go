@@ -1,6 +1,7 @@
 package main
 
 import (
+	"companyadmin/internal/store/storetest"
 	"context"
 	"io"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 // database, typed at through stdin.
 type consoleSession struct {
 	t      *testing.T
-	out    *syncBuffer
+	out    *storetest.Buffer
 	typing *io.PipeWriter
 	done   chan error
 	mark   int // what next has already consumed of the output
@@ -23,7 +24,7 @@ func startConsole(t *testing.T) *consoleSession {
 	dir := t.TempDir()
 	env := map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(dir, "console.db"), "PORT": "0", "REPORT_DIR": filepath.Join(dir, "files")}
 	in, typing := io.Pipe()
-	s := &consoleSession{t: t, out: &syncBuffer{}, typing: typing, done: make(chan error, 1)}
+	s := &consoleSession{t: t, out: &storetest.Buffer{}, typing: typing, done: make(chan error, 1)}
 	go func() {
 		s.done <- run(context.Background(), []string{"-console"}, func(k string) string { return env[k] }, in, s.out, io.Discard)
 	}()

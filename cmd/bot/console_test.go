@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,26 +17,8 @@ import (
 	"companyadmin/internal/store/storetest"
 )
 
-// syncBuffer collects what the console prints while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitFor waits until the output contains want and returns the output.
-func (s *syncBuffer) waitFor(t *testing.T, want string) string {
+// waitFor waits until the console's output s contains want and returns the output.
+func waitFor(t *testing.T, s *storetest.Buffer, want string) string {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
@@ -58,7 +39,7 @@ func TestConsoleInviteToActivation(t *testing.T) {
 	dbURL := "sqlite:" + filepath.Join(dir, "console.db")
 	env := map[string]string{"DATABASE_URL": dbURL, "PORT": "0", "REPORT_DIR": filepath.Join(dir, "files")}
 	in, typing := io.Pipe()
-	out := &syncBuffer{}
+	out := &storetest.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(context.Background(), []string{"-console"}, func(k string) string { return env[k] }, in, out, io.Discard)
@@ -71,21 +52,21 @@ func TestConsoleInviteToActivation(t *testing.T) {
 		}
 	}
 
-	banner := out.waitFor(t, "Web pages")
+	banner := waitFor(t, out, "Web pages")
 	base := regexp.MustCompile(`http://localhost:\d+`).FindString(banner)
 	if !strings.Contains(banner, "Northwind Traders") || base == "" {
 		t.Fatalf("banner: %s", banner)
 	}
 	typeLine("help")
-	out.waitFor(t, "tick 1 3 5")
+	waitFor(t, out, "tick 1 3 5")
 	typeLine("/company")
-	out.waitFor(t, "[1] Invite someone")
+	waitFor(t, out, "[1] Invite someone")
 
 	// The invite button opens the form; a bad email is shown and asked again.
 	typeLine("1", "Carol Console", "not-an-email", "", "", "y")
-	out.waitFor(t, "Please correct the fields marked !")
+	waitFor(t, out, "Please correct the fields marked !")
 	typeLine("", "carol@example.com", "", "2", "y")
-	text := out.waitFor(t, "Mail to carol@example.com")
+	text := waitFor(t, out, "Mail to carol@example.com")
 	if !strings.Contains(text, "is not a valid email address") || !strings.Contains(text, "Invitation sent") {
 		t.Fatalf("console output:\n%s", text)
 	}
@@ -111,10 +92,10 @@ func TestConsoleInviteToActivation(t *testing.T) {
 
 	// A list: tick an invite, press Resend, and the list comes back redrawn.
 	typeLine("/company pending")
-	list := out.waitFor(t, "] Resend\n")
+	list := waitFor(t, out, "] Resend\n")
 	resend := regexp.MustCompile(`\[(\d+)\] Resend\n`).FindAllStringSubmatch(list, -1)
 	typeLine("1", resend[len(resend)-1][1])
-	after := out.waitFor(t, "Resent 1 invite")
+	after := waitFor(t, out, "Resent 1 invite")
 	if !strings.Contains(after[strings.Index(after, "Resent 1 invite"):], "[ ] 1.") {
 		t.Fatalf("the list was not redrawn after resending:\n%s", after)
 	}

@@ -47,7 +47,7 @@ type app struct {
 	srv   *httptest.Server
 	co    company.Company
 	// logs holds what the web process logged; metrics is its registry.
-	logs    *syncBuffer
+	logs    *storetest.Buffer
 	ws      *slackauth.Workspaces
 	metrics *metrics.Metrics
 }
@@ -79,7 +79,7 @@ func buildApp(t testing.TB, db *store.DB, licences int, platform bool, slackConf
 	a.slack.AddUser(slacktest.User{ID: "U0ANN", Name: "ann", RealName: "Ann Admin", Email: "Ann@Example.com"})
 	a.slack.AddUser(slacktest.User{ID: "U0EVE", Name: "eve", RealName: "Eve Outsider", Email: "eve@example.com"})
 
-	a.logs = &syncBuffer{}
+	a.logs = &storetest.Buffer{}
 	logger := logging.New("text", slog.LevelInfo, a.logs)
 	a.metrics = newMetrics(db, logger)
 	var handler http.Handler

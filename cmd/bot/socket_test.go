@@ -1,6 +1,7 @@
 package main
 
 import (
+	"companyadmin/internal/store/storetest"
 	"context"
 	"encoding/json"
 	"io"
@@ -46,7 +47,7 @@ func TestSocketMode(t *testing.T) {
 		"SLACK_API_URL":   fake.URL(),
 		"LOG_FORMAT":      "json",
 	}
-	var logs syncBuffer
+	var logs storetest.Buffer
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -199,7 +198,7 @@ func scrape(t *testing.T, u string) map[string]float64 {
 var addrInLog = regexp.MustCompile(`"msg":"serving metrics and health","addr":"[^"]*:(\d+)"`)
 
 // waitForAddr reads the metrics port from the worker's log.
-func waitForAddr(t *testing.T, b *syncBuffer) string {
+func waitForAddr(t *testing.T, b *storetest.Buffer) string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -210,23 +209,6 @@ func waitForAddr(t *testing.T, b *syncBuffer) string {
 	}
 	t.Fatalf("the worker did not say where it serves:\n%s", b.String())
 	return ""
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // proxy forwards TCP connections to a database server until killed, when
@@ -293,7 +275,7 @@ func TestStartSaysSMTPDoesNotAnswer(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr syncBuffer
+	var stderr storetest.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, env(vars), io.Discard, &stderr) }()
 	// Stop once it has said so, or after a while on a slow machine.
@@ -338,10 +320,10 @@ func TestPlatformReadinessAndMetrics(t *testing.T) {
 
 // startWorker runs the worker with vars until the test ends, and returns a
 // function that GETs a path of its metrics and health port, and its log.
-func startWorker(t *testing.T, vars map[string]string) (func(path string) (int, string), *syncBuffer) {
+func startWorker(t *testing.T, vars map[string]string) (func(path string) (int, string), *storetest.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &syncBuffer{}
+	stderr := &storetest.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, env(vars), io.Discard, stderr) }()
 	t.Cleanup(func() {

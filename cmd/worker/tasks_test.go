@@ -2,11 +2,11 @@ package main
 
 import (
 	"bytes"
+	"companyadmin/internal/store/storetest"
 	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,24 +14,6 @@ import (
 	"companyadmin/internal/slacktest"
 	"companyadmin/internal/store"
 )
-
-// lockedBuffer is a log written by the worker while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestWorkerRunsBotTasks: a task the bot queued (here a usage report) is
 // run by the worker when no bot is up.
@@ -61,7 +43,7 @@ func TestWorkerRunsBotTasks(t *testing.T) {
 	vars := map[string]string{"DATABASE_URL": dbURL, "SLACK_BOT_TOKEN": api.Token, "SLACK_API_URL": api.URL(), "TASK_LEASE": "3s", "METRICS_PORT": "0"}
 	rctx, cancel := context.WithCancel(ctx)
 	var stdout bytes.Buffer
-	var stderr lockedBuffer
+	var stderr storetest.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(rctx, nil, env(vars), &stdout, &stderr) }()
 	deadline := time.Now().Add(30 * time.Second)

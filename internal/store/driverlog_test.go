@@ -1,34 +1,13 @@
 package store_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"companyadmin/internal/store"
 	"companyadmin/internal/store/storetest"
 )
-
-// lockedBuffer is a log destination the driver's goroutines may write to
-// while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // The MySQL driver's own messages, such as a connection that broke under
 // it, go to the process's logger as warnings.
@@ -37,7 +16,7 @@ func TestDriverLogger(t *testing.T) {
 	if dialects[len(dialects)-1] != store.MySQL {
 		t.Skip("MySQL is not configured (TEST_MYSQL_DSN)")
 	}
-	var out lockedBuffer
+	var out storetest.Buffer
 	store.SetDriverLogger(slog.New(slog.NewTextHandler(&out, nil)))
 	t.Cleanup(store.ResetDriverLogger)
 
