@@ -19,19 +19,7 @@ import (
 // run by the worker when no bot is up.
 func TestWorkerRunsBotTasks(t *testing.T) {
 	ctx := context.Background()
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "worker.db")
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, dbURL, co := acmeOnSQLite(t)
 	api := slacktest.Start(t)
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	args := fmt.Sprintf(`{"company":%d,"actor":{"SlackUser":"U0ANN","MemberID":0,"Name":"Ann Admin"},"from":%q,"to":%q}`,
@@ -77,19 +65,7 @@ func TestWorkerRunsBotTasks(t *testing.T) {
 // HTTP client, with its timeouts, which counts the post.
 func TestWorkerTasksPostThroughSlackClient(t *testing.T) {
 	ctx := context.Background()
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "worker.db")
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	co, err := db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, dbURL, co := acmeOnSQLite(t)
 	api := slacktest.Start(t)
 	args := fmt.Sprintf(`{"company":%d,"actor":{"SlackUser":"U0ANN","MemberID":0,"Name":"Ann Admin"},"days":7,"response_url":%q,"list":{}}`, co.ID, api.ResponseURL())
 	id, _, err := db.EnqueueTask(ctx, store.NewTask{Kind: "resend-old", Args: []byte(args), MaxAttempts: 3})
@@ -112,4 +88,17 @@ func TestWorkerTasksPostThroughSlackClient(t *testing.T) {
 	if _, body := get("/metrics"); !strings.Contains(body, `companyadmin_slack_api_calls_total{method="other",outcome="ok"} 1`) {
 		t.Errorf("the post to the response URL was not counted:\n%s", body)
 	}
+}
+
+// acmeOnSQLite opens a migrated SQLite database of the test's own, as the
+// worker would, with one company in it.
+func acmeOnSQLite(t *testing.T) (*store.DB, string, company.Company) {
+	t.Helper()
+	ctx := context.Background()
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "worker.db")
+	db := storetest.Must2(store.Open(ctx, dbURL))(t)
+	t.Cleanup(func() { db.Close() })
+	storetest.Must2(db.Migrate(ctx))(t)
+	co := storetest.Must2(db.CreateCompany(ctx, company.Company{Name: "Acme", SlackTeam: "T0ACME", Domain: "acme.vc.example.com", Licences: 5}))(t)
+	return db, dbURL, co
 }
