@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -213,37 +212,28 @@ func (db *DB) Licences(ctx context.Context, companyID int64) (company.Licences, 
 	return l, err
 }
 
-// licencesAnd reads a company's licence use in one statement and, when
-// count is set (a SELECT COUNT(*) with its args, or a column of
-// company_counts as cc), the number it counts in the same statement: a
-// list page and its licence line cost one round trip. Licence use comes
-// from the company's kept counts.
+// licencesAnd reads a company's licence use and, when count is set (a
+// SELECT of one number, with its args), that number, in one statement.
 func licencesAnd(ctx context.Context, q sqlx.QueryerContext, companyID int64, count string, args []any) (company.Licences, int, error) {
 	if count == "" {
 		count = "SELECT 0"
 	}
-	var row struct {
-		Total    int `db:"total"`
-		Licensed int `db:"licensed"`
-		Pending  int `db:"pending"`
-		Count    int `db:"n"`
-	}
-	err := sqlx.GetContext(ctx, q, &row, `SELECT c.licences AS total, cc.licensed, cc.pending, (`+count+`) AS n
-		FROM companies c JOIN company_counts cc ON cc.company_id = c.id WHERE c.id = ?`, append(slices.Clip(args), companyID)...)
-	if err != nil {
+	cols, colArgs := pageLicences(companyID, count, args)
+	var k pageCounts
+	if err := sqlx.GetContext(ctx, q, &k, `SELECT `+cols+` FROM companies WHERE id = ?`, append(colArgs, companyID)...); err != nil {
 		return company.Licences{}, 0, notFound(err, "That company no longer exists.")
 	}
-	return company.Licences{Total: row.Total, Licensed: row.Licensed, Pending: row.Pending}, row.Count, nil
+	return k.licences(), k.N, nil
 }
 
-// pageLicences is a select-list part that reads a company's licence use
-// and a count (a SELECT of one number, with its args) along with a page's
-// rows. Its subqueries do not depend on the row, so the database computes
-// them once per statement; a page and its licence line then cost one
-// round trip. A page with no rows has to ask licencesAnd instead.
+// pageLicences is the select list of a company's licence use (from its
+// kept counts) and of a count (a SELECT of one number, with its args),
+// read by licencesAnd alone or along with a list page's rows. Its
+// subqueries do not depend on the row, so the database computes them once
+// per statement: a page and its licence line then cost one round trip. A
+// page with no rows has to ask licencesAnd instead.
 func pageLicences(companyID int64, count string, countArgs []any) (string, []any) {
-	return `,
-		(SELECT c.licences FROM companies c WHERE c.id = ?) AS k_total,
+	return `(SELECT c.licences FROM companies c WHERE c.id = ?) AS k_total,
 		(SELECT cc.licensed FROM company_counts cc WHERE cc.company_id = ?) AS k_licensed,
 		(SELECT cc.pending FROM company_counts cc WHERE cc.company_id = ?) AS k_pending,
 		(` + count + `) AS k_n`, append([]any{companyID, companyID, companyID}, countArgs...)

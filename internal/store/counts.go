@@ -48,6 +48,10 @@ func (c countedCompany) right() bool {
 	return c.Members == c.WantMembers && c.Licensed == c.WantLicensed && c.Pending == c.WantPending
 }
 
+func (c countedCompany) fix() CountFix {
+	return CountFix{CompanyID: c.ID, Was: [3]int{c.Members, c.Licensed, c.Pending}, Now: [3]int{c.WantMembers, c.WantLicensed, c.WantPending}}
+}
+
 // CountFix is a company whose kept counts disagreed with its rows, as
 // Recount found and corrected them.
 type CountFix struct {
@@ -65,35 +69,30 @@ func (f CountFix) String() string {
 // when rows change outside this store: by hand, or by a process of an
 // older release still running while a newer one migrated.
 func (db *DB) Recount(ctx context.Context) ([]CountFix, error) {
-	var all []countedCompany
-	if err := db.rd.SelectContext(ctx, &all, countsQuery); err != nil {
-		return nil, fmt.Errorf("check company counts: %w", err)
+	wrong, err := db.WrongCounts(ctx)
+	if err != nil {
+		return nil, err
 	}
 	var fixes []CountFix
-	for _, c := range all {
-		if c.right() {
-			continue
-		}
+	for _, w := range wrong {
+		// Counted again under the lock: a change may have been under way.
 		var fix CountFix
 		err := db.tx(ctx, func(tx *sqlx.Tx) error {
 			fix = CountFix{}
-			if err := lockCompany(ctx, tx, c.ID); err != nil {
+			if err := lockCompany(ctx, tx, w.CompanyID); err != nil {
 				return err
 			}
-			var now countedCompany
-			if err := tx.GetContext(ctx, &now, countsQuery+` WHERE cc.company_id = ?`, c.ID); err != nil {
+			var c countedCompany
+			if err := tx.GetContext(ctx, &c, countsQuery+` WHERE cc.company_id = ?`, w.CompanyID); err != nil || c.right() {
 				return err
 			}
-			if now.right() {
-				return nil
-			}
-			fix = CountFix{CompanyID: c.ID, Was: [3]int{now.Members, now.Licensed, now.Pending}, Now: [3]int{now.WantMembers, now.WantLicensed, now.WantPending}}
+			fix = c.fix()
 			_, err := tx.ExecContext(ctx, `UPDATE company_counts SET members = ?, licensed = ?, pending = ? WHERE company_id = ?`,
-				now.WantMembers, now.WantLicensed, now.WantPending, c.ID)
+				c.WantMembers, c.WantLicensed, c.WantPending, c.ID)
 			return err
 		})
 		if err != nil {
-			return fixes, fmt.Errorf("correct the counts of company %d: %w", c.ID, err)
+			return fixes, fmt.Errorf("correct the counts of company %d: %w", w.CompanyID, err)
 		}
 		if fix.CompanyID != 0 {
 			fixes = append(fixes, fix)
@@ -112,7 +111,7 @@ func (db *DB) WrongCounts(ctx context.Context) ([]CountFix, error) {
 	var out []CountFix
 	for _, c := range all {
 		if !c.right() {
-			out = append(out, CountFix{CompanyID: c.ID, Was: [3]int{c.Members, c.Licensed, c.Pending}, Now: [3]int{c.WantMembers, c.WantLicensed, c.WantPending}})
+			out = append(out, c.fix())
 		}
 	}
 	return out, nil

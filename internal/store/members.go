@@ -71,11 +71,11 @@ func (db *DB) memberOrder() string { return ` ORDER BY ` + db.byName("full_name"
 // membersPageQuery selects one page of the members where matches, each
 // with the address of their personal room and whether a video system is
 // twinned to them; both are read for the page's rows only.
-// extra adds columns (see pageLicences).
+// extra adds columns (pageLicences).
 func (db *DB) membersPageQuery(where, extra string) string {
 	return `SELECT ` + memberColumns + `,
 		COALESCE((SELECT r.address FROM rooms r WHERE r.owner_member_id = members.id AND r.kind = 'personal'), '') AS room_address,
-		EXISTS (SELECT 1 FROM systems s WHERE s.twin_member_id = members.id) AS has_twins` + extra + `
+		EXISTS (SELECT 1 FROM systems s WHERE s.twin_member_id = members.id) AS has_twins, ` + extra + `
 		FROM members WHERE ` + where + db.memberOrder() + ` LIMIT ? OFFSET ?`
 }
 

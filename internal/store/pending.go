@@ -63,12 +63,12 @@ func pendingFilter(companyID int64, search string) (string, []any) {
 
 // pendingPageQuery selects one page of the pending invites where matches,
 // newest first, with who invited and the newest mail's state.
-// extra adds columns (see pageLicences).
+// extra adds columns (pageLicences).
 func pendingPageQuery(where, extra string) string {
 	return `SELECT i.id, i.company_id, COALESCE(i.email, '') AS email, i.full_name, COALESCE(i.video_address, '') AS video_address, i.role,
 			i.invited_by_member_id, COALESCE(NULLIF(m.full_name, ''), i.invited_by_name) AS invited_by_name, i.state, i.sent_at, i.reminder_count,
 			i.last_reminded_at, i.expires_at, i.accepted_at, i.member_id, i.created_at, i.resent_at,
-			COALESCE(ml.state, '') AS mail_state, COALESCE(ml.last_error, '') AS mail_error` + extra + `
+			COALESCE(ml.state, '') AS mail_state, COALESCE(ml.last_error, '') AS mail_error, ` + extra + `
 		FROM invites i
 		LEFT JOIN members m ON m.id = i.invited_by_member_id
 		LEFT JOIN mails ml ON ml.id = (SELECT MAX(id) FROM mails WHERE invite_id = i.id)
