@@ -166,9 +166,7 @@ func TestGroupCommitFailure(t *testing.T) {
 				wg.Go(func() { codes[groupInserts+i] = postEvent(t, srv.URL, event(1, groupInserts+i, extra)) })
 			}
 			for deadline := time.Now().Add(5 * time.Second); ; {
-				sink.group.mu.Lock()
-				n := len(sink.group.queue)
-				sink.group.mu.Unlock()
+				n := sink.group.shared.Queued()
 				if n == 3 {
 					break
 				}

@@ -21,6 +21,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"companyadmin/internal/company"
+	"companyadmin/internal/groupcommit"
 	"companyadmin/migrations"
 )
 
@@ -51,7 +52,7 @@ type DB struct {
 	ckpt     *sql.DB
 	stopCkpt func()
 	// seen gathers concurrent FirstSeen calls into shared writes.
-	seen seenGroup
+	seen *groupcommit.Group[seenCall, seenResult]
 }
 
 // sqliteReaders is the size of SQLite's pool of read-only connections.
@@ -89,13 +90,16 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 			x.Close()
 			return nil, fmt.Errorf("connect to database: %w", err)
 		}
-		return &DB{db: &writer{DB: x}, rd: x, dialect: dialect, Clock: time.Now}, nil
+		db := &DB{db: &writer{DB: x}, rd: x, dialect: dialect, Clock: time.Now}
+		db.seen = seenGroup(db)
+		return db, nil
 	}
 	return openSQLite(ctx, sqlitePath(databaseURL), dsn)
 }
 
 func openSQLite(ctx context.Context, path, dsn string) (*DB, error) {
 	db := &DB{dialect: SQLite, path: path, Clock: time.Now}
+	db.seen = seenGroup(db)
 	if err := db.withFileLock(ctx, func() error { return setWAL(ctx, dsn) }); err != nil {
 		return nil, err
 	}

@@ -286,9 +286,9 @@ func (db *DB) Int64s(ctx context.Context, q string, args ...any) ([]int64, error
 // FirstSeenBatch records keys as one batch of FirstSeen calls would, and
 // reports which were new.
 func (db *DB) FirstSeenBatch(ctx context.Context, keys []string, expiresAt time.Time) ([]bool, error) {
-	calls := make([]*seenCall, len(keys))
+	calls := make([]seenCall, len(keys))
 	for i, k := range keys {
-		calls[i] = &seenCall{key: k, expires: expiresAt}
+		calls[i] = seenCall{key: k, expires: expiresAt}
 	}
 	out := make([]bool, len(keys))
 	for i, r := range db.firstSeenMany(ctx, calls) {
